@@ -1,0 +1,82 @@
+/* password.c - PBKDF2-HMAC-SHA256 password hashes for directory users. */
+#include "core/password.h"
+#include "core/result.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ITERATIONS 10000
+#define SALT_LEN 16
+#define HASH_LEN 32
+#define PASSWORD_MAX 1024
+
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int unhex(const char *s, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			v <<= 4;
+			if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+			else return -1;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+static int derive(const char *password, const unsigned char *salt, int iter, unsigned char *out)
+{
+	return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, SALT_LEN, iter,
+	                         EVP_sha256(), HASH_LEN, out) == 1 ? 0 : -1;
+}
+
+int password_hash(const char *password, char *out, size_t outsz)
+{
+	unsigned char salt[SALT_LEN], h[HASH_LEN];
+	char salthex[2 * SALT_LEN + 1], hhex[2 * HASH_LEN + 1];
+	if (strlen(password) > PASSWORD_MAX)
+		return EMU_ELIMIT;
+	if (RAND_bytes(salt, sizeof salt) != 1 || derive(password, salt, ITERATIONS, h) != 0)
+		return EMU_EINTERNAL;
+	hex(salt, SALT_LEN, salthex);
+	hex(h, HASH_LEN, hhex);
+	int n = snprintf(out, outsz, "pbkdf2-sha256$%d$%s$%s", ITERATIONS, salthex, hhex);
+	return n > 0 && (size_t)n < outsz ? EMU_OK : EMU_ELIMIT;
+}
+
+int password_verify(const char *password, const char *stored)
+{
+	unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
+	const char *p = stored;
+	if (strncmp(p, "pbkdf2-sha256$", 14) != 0 || strlen(password) > PASSWORD_MAX)
+		return 0;
+	p += 14;
+	char *end;
+	long iter = strtol(p, &end, 10);
+	if (end == p || *end != '$' || iter < 1 || iter > 10000000)
+		return 0;
+	p = end + 1;
+	if (strlen(p) != 2 * SALT_LEN + 1 + 2 * HASH_LEN || p[2 * SALT_LEN] != '$')
+		return 0;
+	if (unhex(p, SALT_LEN, salt) || unhex(p + 2 * SALT_LEN + 1, HASH_LEN, want))
+		return 0;
+	if (derive(password, salt, (int)iter, got) != 0)
+		return 0;
+	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
+}

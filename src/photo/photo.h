@@ -1,0 +1,110 @@
+/* photo.h - user photos: size codes, renditions (libjpeg-turbo), ETags, and
+ * the one selection rule shared by every transport (spec §6).
+ *
+ * Pure functions: no store, no sockets, no gSOAP.  Unit-tested in
+ * tests/unit/photo/.
+ */
+#ifndef EMU_PHOTO_PHOTO_H
+#define EMU_PHOTO_PHOTO_H
+
+#include <stddef.h>
+
+/* ---- size codes (spec §2.1: UserPhotoSizeType) ------------------------- */
+
+enum photo_size {
+	PHOTO_HR48 = 0, PHOTO_HR64, PHOTO_HR96, PHOTO_HR120, PHOTO_HR240,
+	PHOTO_HR360, PHOTO_HR432, PHOTO_HR504, PHOTO_HR648,
+	PHOTO_SIZE_COUNT
+};
+
+/** Parse a size code.  @p case_insensitive = 0 accepts only the schema
+ * spelling ("HR96x96"); 1 also accepts "hr96X96" (REST-style GET, spec §3.1).
+ * Returns EMU_OK or EMU_EINVAL. */
+int photo_size_parse(const char *code, int case_insensitive, enum photo_size *out);
+/** "HR96x96" for PHOTO_HR96 (static string). */
+const char *photo_size_code(enum photo_size s);
+/** Edge length in pixels (96 for PHOTO_HR96). */
+int photo_size_pixels(enum photo_size s);
+
+/* ---- limits (documented in README.md) ---------------------------------- */
+
+/** Largest accepted upload (SetUserPhoto, import, PUT): bytes of JPEG. */
+#define PHOTO_MAX_UPLOAD_BYTES (8u * 1024u * 1024u)
+/** Largest accepted declared width or height of an upload, in pixels. */
+#define PHOTO_MAX_DIMENSION 8192
+/** Largest accepted directory thumbnail (AD thumbnailPhoto allows 100 KB). */
+#define PHOTO_MAX_THUMBNAIL_BYTES (100u * 1024u)
+
+/* ---- ETags (spec §6.3) -------------------------------------------------- */
+
+/** ETag text length: hex digits, no quotes. */
+#define PHOTO_ETAG_LEN 16
+
+/** Content-derived ETag of @p data: first 8 bytes of SHA-256, upper-case hex,
+ * NUL-terminated into @p out.  Same bytes -> same ETag, always. */
+void photo_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1]);
+
+/** Does an If-None-Match header value match @p etag?  Tolerates quotes,
+ * weak "W/" prefixes, whitespace, comma lists, and "*" (RFC 7232 §3.2), and
+ * the quote-stripped forms gSOAP hands over ('x", W/"abc').  NULL or empty
+ * header -> 0. */
+int photo_etag_matches(const char *if_none_match, const char *etag);
+
+/* ---- validation and renditions (libjpeg-turbo) ------------------------- */
+
+struct photo_blob {
+	unsigned char *data;    /* JPEG bytes, malloc'd; NULL if absent */
+	size_t len;
+	int width, height;
+	char etag[PHOTO_ETAG_LEN + 1];
+};
+
+/* All mailbox renditions made from one upload. */
+struct photo_set {
+	unsigned mask;                          /* bit s set -> r[s] present */
+	struct photo_blob r[PHOTO_SIZE_COUNT];
+	int source_width, source_height;        /* the upload's dimensions */
+};
+
+/** Check that @p jpeg is a decodable JPEG within the limits and report its
+ * dimensions.  Decodes the whole image (catches truncated/corrupt data).
+ * Returns EMU_OK, EMU_EIMAGE (not JPEG / corrupt / zero-size), EMU_EFORMAT
+ * (PNG/GIF/... recognised but not JPEG), EMU_ELIMIT (more than @p max_bytes
+ * or a dimension above PHOTO_MAX_DIMENSION), EMU_ENOMEM. */
+int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, int *height);
+
+/** Decode @p jpeg once and make every HR size up to min(width, height) of the
+ * upload (centre-cropped to a square, DCT-scaled decode then area
+ * resampling, 4:4:4 chroma up to 120 px, 4:2:0 above).  An upload smaller
+ * than 48 px still yields HR48x48 so a stored photo always has a rendition.
+ * Same error codes as photo_inspect with max_bytes = PHOTO_MAX_UPLOAD_BYTES.
+ * On success the caller owns @p out and frees it with photo_set_free(); on
+ * failure @p out holds nothing to free. */
+int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out);
+void photo_set_free(struct photo_set *set);
+
+/* ---- selection (spec §6.2) — the only implementation ------------------- */
+
+/* What a mailbox has, as the store reports it. */
+struct photo_avail {
+	int deleted;          /* deletion record (UserPhotoCacheId = 0) */
+	unsigned mailbox_mask;/* bit s -> mailbox rendition s stored */
+	int has_thumbnail;    /* directory (AD) thumbnail stored */
+};
+
+enum photo_source { PHOTO_SRC_NONE = 0, PHOTO_SRC_MAILBOX, PHOTO_SRC_THUMBNAIL };
+
+struct photo_pick {
+	enum photo_source source;
+	enum photo_size size;   /* the mailbox rendition, when source is MAILBOX */
+	const char *why;        /* static text for diag and debug logs */
+};
+
+/** Decide what to serve for size @p want (spec §6.2 steps 2-6):
+ * deleted -> NONE; HR48x48 and a thumbnail and @p hr48_prefers_thumbnail ->
+ * THUMBNAIL; mailbox photo -> that size or the largest stored; thumbnail ->
+ * THUMBNAIL; else NONE. */
+struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want,
+                               int hr48_prefers_thumbnail);
+
+#endif
