@@ -19,11 +19,14 @@ enum photo_size {
 
 /** Parse a size code.  @p case_insensitive = 0 accepts only the schema
  * spelling ("HR96x96"); 1 also accepts "hr96X96" (REST-style GET, spec §3.1).
- * Returns EMU_OK or EMU_EINVAL. */
+ * No whitespace is trimmed.
+ * @return EMU_OK and *out, or EMU_EINVAL (unknown code, NULL argument; *out
+ *         untouched). */
 int photo_size_parse(const char *code, int case_insensitive, enum photo_size *out);
-/** "HR96x96" for PHOTO_HR96 (static string). */
+/** "HR96x96" for PHOTO_HR96 (static string, never freed); NULL when @p s is
+ * not a valid size. */
 const char *photo_size_code(enum photo_size s);
-/** Edge length in pixels (96 for PHOTO_HR96). */
+/** Edge length in pixels (96 for PHOTO_HR96); 0 when @p s is not valid. */
 int photo_size_pixels(enum photo_size s);
 
 /* ---- limits (documented in README.md) ---------------------------------- */
@@ -41,13 +44,18 @@ int photo_size_pixels(enum photo_size s);
 #define PHOTO_ETAG_LEN 16
 
 /** Content-derived ETag of @p data: first 8 bytes of SHA-256, upper-case hex,
- * NUL-terminated into @p out.  Same bytes -> same ETag, always. */
+ * NUL-terminated into @p out (@p data NULL counts as empty).  Same bytes ->
+ * same ETag, always.  The caller adds the quotes when sending it.  (Should
+ * OpenSSL fail to allocate, a 64-bit FNV-1a of the bytes is used instead and
+ * an error is logged.) */
 void photo_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1]);
 
 /** Does an If-None-Match header value match @p etag?  Tolerates quotes,
  * weak "W/" prefixes, whitespace, comma lists, and "*" (RFC 7232 §3.2), and
- * the quote-stripped forms gSOAP hands over ('x", W/"abc').  NULL or empty
- * header -> 0. */
+ * the quote-stripped forms gSOAP hands over ('x", W/"abc').  Comparison is
+ * the weak one: opaque tags equal character by character (case matters).
+ * @return 1 on a match, else 0; NULL or empty header, or a NULL or empty
+ *         @p etag -> 0. */
 int photo_etag_matches(const char *if_none_match, const char *etag);
 
 /* ---- validation and renditions (libjpeg-turbo) ------------------------- */
@@ -67,20 +75,33 @@ struct photo_set {
 };
 
 /** Check that @p jpeg is a decodable JPEG within the limits and report its
- * dimensions.  Decodes the whole image (catches truncated/corrupt data).
- * Returns EMU_OK, EMU_EIMAGE (not JPEG / corrupt / zero-size), EMU_EFORMAT
- * (PNG/GIF/... recognised but not JPEG), EMU_ELIMIT (more than @p max_bytes
- * or a dimension above PHOTO_MAX_DIMENSION), EMU_ENOMEM. */
+ * dimensions.  Decodes the whole image (catches truncated/corrupt data; the
+ * pixels are decoded at 1/8 scale, which still entropy-decodes every
+ * coefficient).  Any libjpeg warning (premature end of file, bad Huffman
+ * code, extraneous bytes ...) counts as corrupt.  Grayscale, CMYK/YCCK and
+ * progressive JPEGs are accepted.  Limits are checked before any pixel is
+ * decoded.  Thread-safe.
+ * @param[out] width,height the declared dimensions; either may be NULL.
+ * @return EMU_OK, EMU_EIMAGE (not JPEG / corrupt / zero-size / NULL),
+ *         EMU_EFORMAT (PNG, GIF, BMP, WebP, TIFF, HEIF/AVIF: recognised but
+ *         not JPEG), EMU_ELIMIT (more than @p max_bytes, checked first, or a
+ *         dimension above PHOTO_MAX_DIMENSION), EMU_ENOMEM. */
 int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, int *height);
 
 /** Decode @p jpeg once and make every HR size up to min(width, height) of the
  * upload (centre-cropped to a square, DCT-scaled decode then area
  * resampling, 4:4:4 chroma up to 120 px, 4:2:0 above).  An upload smaller
  * than 48 px still yields HR48x48 so a stored photo always has a rendition.
- * Same error codes as photo_inspect with max_bytes = PHOTO_MAX_UPLOAD_BYTES.
+ * Each r[s] gets its JPEG bytes (quality 90), N x N dimensions and ETag.
+ * Thread-safe; deterministic (same upload -> same bytes and ETags).  Peak
+ * memory is the decode at the chosen DCT scale, 3 bytes a pixel (4 for CMYK):
+ * at most about 42 MB (an 8192 x 1295 CMYK upload, which cannot be halved).
+ * Same error codes as photo_inspect with max_bytes = PHOTO_MAX_UPLOAD_BYTES,
+ * plus EMU_EINVAL for a NULL @p out and EMU_EINTERNAL if encoding fails.
  * On success the caller owns @p out and frees it with photo_set_free(); on
- * failure @p out holds nothing to free. */
+ * failure @p out is zeroed and holds nothing to free. */
 int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out);
+/** Free every rendition of @p set and zero it (NULL is fine). */
 void photo_set_free(struct photo_set *set);
 
 /* ---- selection (spec §6.2) — the only implementation ------------------- */
@@ -103,7 +124,9 @@ struct photo_pick {
 /** Decide what to serve for size @p want (spec §6.2 steps 2-6):
  * deleted -> NONE; HR48x48 and a thumbnail and @p hr48_prefers_thumbnail ->
  * THUMBNAIL; mailbox photo -> that size or the largest stored; thumbnail ->
- * THUMBNAIL; else NONE. */
+ * THUMBNAIL; else NONE.  Mask bits above PHOTO_HR648 are ignored.  A NULL
+ * @p a or an invalid @p want gives NONE.  @c why is always a static string.
+ * Step 1 (unknown recipient) is the caller's. */
 struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want,
                                int hr48_prefers_thumbnail);
 

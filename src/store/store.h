@@ -10,6 +10,20 @@
  * src/store/README.md.  Every function returns EMU_OK or a negative
  * emu_result; LMDB errors are logged here and reported as EMU_ESTORE
  * (MDB_MAP_FULL as EMU_ELIMIT).
+ *
+ * Threads: any number of read transactions plus one write transaction may be
+ * open at once, from any threads (the environment uses MDB_NOTLS).  A
+ * transaction handle itself must be used by one thread at a time.
+ *
+ * Write transactions: a call that fails with EMU_EINVAL, EMU_ELIMIT (field
+ * limits), EMU_EEXIST or EMU_ENOTFOUND has changed nothing and the
+ * transaction may go on; after EMU_ESTORE, EMU_ELIMIT from a full map, or
+ * EMU_ENOMEM the transaction must be aborted.  Write calls on a read
+ * transaction return EMU_EINVAL.
+ *
+ * Addresses are compared case-insensitively (ASCII lower-casing).  Every
+ * call that takes a user address accepts any of the user's addresses
+ * (primary or proxy).
  */
 #ifndef EMU_STORE_STORE_H
 #define EMU_STORE_STORE_H
@@ -32,21 +46,61 @@ typedef struct store_txn store_txn_t;
 
 /** Default map size: an address-space reservation, not disk use. */
 #define STORE_MAPSIZE_DEFAULT ((size_t)8 << 30)
+/** Reader slots: concurrent read transactions (workers + admin + slack). */
+#define STORE_MAXREADERS 256
+/** Length of a contact id: 16 random bytes as lower-case hex. */
+#define STORE_CONTACT_ID_LEN 32
+
+/* ---- environment and transactions --------------------------------------- */
 
 /** Open (creating if needed) the store in directory @p dir (the file is
- * dir/ewsemu.mdb).  @p mapsize 0 means STORE_MAPSIZE_DEFAULT.
- * On success *out must be closed with store_close(). */
+ * dir/ewsemu.mdb, its lock file dir/ewsemu.mdb-lock).  The directory is
+ * created with mode 0700 (parents too) when missing; the files get 0600.
+ * All DBIs are created/opened here, once, in a committed write transaction.
+ * @param[in] dir store directory
+ * @param[in] mapsize map size in bytes; 0 means STORE_MAPSIZE_DEFAULT
+ * @param[out] out the store; close it with store_close()
+ * @return EMU_OK;
+ *	EMU_EINVAL @p dir NULL, empty or too long;
+ *	EMU_EIO the directory cannot be created or is not a directory;
+ *	EMU_EEXIST this process already has this store open (LMDB forbids
+ *	opening one file twice in a process: closing one copy drops the locks of
+ *	the other);
+ *	EMU_EFORMAT the file holds an unknown schema version (logged; written
+ *	by a newer ewsemu, nothing is changed);
+ *	EMU_ENOMEM; EMU_ESTORE any LMDB failure (logged). */
 int store_open(const char *dir, size_t mapsize, store_t **out);
+
+/** Close the store.  Every transaction must have ended.  NULL is fine. */
 void store_close(store_t *s);
 
-/** Begin a transaction; @p write = 1 for a write transaction (one writer at a
- * time, blocks while another is open).  End it with commit or abort. */
+/** Begin a transaction.
+ * @param[in] s the store
+ * @param[in] write 1 for a write transaction (one writer at a time: blocks
+ *	while another write transaction is open, so a thread must not begin a
+ *	second one while it holds one), 0 for a read-only snapshot
+ *	(MDB_RDONLY; never blocks)
+ * @param[out] out end it with store_txn_commit() or store_txn_abort()
+ * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE (e.g. MDB_READERS_FULL, logged). */
 int store_txn_begin(store_t *s, int write, store_txn_t **out);
-/** Commit (durably, for write txns) and free @p t.  On failure nothing was
- * written.  @p t is freed either way. */
+
+/** Commit (durably, for write txns: the data is on disk when this returns
+ * EMU_OK) and free @p t.  On failure nothing was written.  @p t is freed
+ * either way.  Committing a read txn just ends it.
+ * @return EMU_OK; EMU_ELIMIT map full; EMU_ESTORE (logged). */
 int store_txn_commit(store_txn_t *t);
-/** Abandon and free @p t (NULL is fine). */
+
+/** Abandon and free @p t (NULL is fine).  A write txn changes nothing. */
 void store_txn_abort(store_txn_t *t);
+
+/** Release the snapshot of read txn @p t but keep the handle (and its reader
+ * slot) for store_txn_renew(): the per-request pattern of a worker thread.
+ * Blob pointers obtained in @p t become invalid.  Ignored for write txns. */
+void store_txn_reset(store_txn_t *t);
+
+/** Take a fresh snapshot on a read txn that was reset.
+ * @return EMU_OK; EMU_EINVAL for a write txn; EMU_ESTORE (logged). */
+int store_txn_renew(store_txn_t *t);
 
 /* ---- users (the directory) ---------------------------------------------- */
 
@@ -68,17 +122,46 @@ struct user_record {
 };
 
 /** Insert or replace a user, keyed by lower-cased primary address; indexes
- * the primary and every proxy address.  EMU_EEXIST if one of its addresses
- * already belongs to another user; EMU_EINVAL if email is empty. */
+ * the primary and every proxy address.  Replacing a user re-indexes it:
+ * proxies that were dropped stop resolving.  Photos and contacts are kept
+ * (they hang off the primary address).
+ * Every string field must be NUL-terminated within its array (a field that
+ * fills its array is over-long); fields are stored as given, case kept.
+ * @param[in] t write txn
+ * @param[in] u the record
+ * @return EMU_OK;
+ *	EMU_EINVAL email or a proxy empty, nproxies < 0, an address repeated
+ *	within @p u, or a read txn;
+ *	EMU_ELIMIT a field without NUL in its array, nproxies above
+ *	STORE_PROXIES_MAX, or map full;
+ *	EMU_EEXIST one of its addresses already belongs to another user;
+ *	EMU_ESTORE (logged). */
 int store_user_put(store_txn_t *t, const struct user_record *u);
+
 /** Look a user up by any of their addresses (case-insensitive).
- * EMU_ENOTFOUND when nobody has that address. */
+ * @param[out] out the record, copied
+ * @return EMU_OK; EMU_ENOTFOUND when nobody has that address; EMU_EINVAL
+ *	empty address; EMU_ELIMIT address longer than STORE_ADDR_MAX;
+ *	EMU_ESTORE (corrupt record or LMDB failure, logged). */
 int store_user_get(store_txn_t *t, const char *address, struct user_record *out);
-/** Call @p fn for every user in primary-address order; a non-zero return from
- * @p fn stops the walk and is returned. */
+
+/** Call @p fn for every user in primary-address order (lower-cased byte
+ * order).  The record passed to @p fn is valid during the call only; @p fn
+ * may read through @p t but must not write through it.
+ * @return EMU_OK after the whole walk; a non-zero return from @p fn stops the
+ *	walk and is returned; EMU_ESTORE (logged). */
 int store_user_foreach(store_txn_t *t, int (*fn)(const struct user_record *u, void *ctx), void *ctx);
-/** Number of users. */
+
+/** Number of users.
+ * @return EMU_OK and *out; EMU_ESTORE (logged). */
 int store_user_count(store_txn_t *t, size_t *out);
+
+/** Delete a user (found by any address) with everything hanging off them:
+ * addresses, photo record, mailbox renditions, thumbnail, contacts and
+ * contact pictures.
+ * @return EMU_OK; EMU_ENOTFOUND; EMU_EINVAL (read txn, empty address);
+ *	EMU_ELIMIT; EMU_ESTORE (logged). */
+int store_user_delete(store_txn_t *t, const char *address);
 
 /* ---- photos (spec §6.1, §6.4) -------------------------------------------- */
 
@@ -99,24 +182,55 @@ struct photo_record {
 	int64_t thumbnail_changed;
 };
 
-/** The photo record of the user with primary address @p email (use
- * user_record.email).  A user with no photo data gets an all-zero record and
- * EMU_OK; EMU_ENOTFOUND only when the user does not exist. */
+/** The photo record of the user with address @p email (any of their
+ * addresses; user_record.email is the usual one).  A user with no photo data
+ * gets an all-zero record and EMU_OK.
+ * @return EMU_OK; EMU_ENOTFOUND only when the user does not exist;
+ *	EMU_EINVAL; EMU_ELIMIT; EMU_ESTORE (logged). */
 int store_photo_get(store_txn_t *t, const char *email, struct photo_record *out);
-/** Point *data at mailbox rendition @p size (valid until the txn ends). */
+
+/** Point *data at mailbox rendition @p size: memory inside the database,
+ * read-only, valid until @p t ends (or is reset).  The deletion record is
+ * not consulted (photo_select() decides what to serve).
+ * @return EMU_OK; EMU_ENOTFOUND no such user or rendition; EMU_EINVAL bad
+ *	@p size; EMU_ESTORE (logged). */
 int store_photo_blob(store_txn_t *t, const char *email, enum photo_size size,
                      const void **data, size_t *len);
-/** Point *data at the directory thumbnail (valid until the txn ends). */
+
+/** Point *data at the directory thumbnail: memory inside the database,
+ * read-only, valid until @p t ends (or is reset).
+ * @return EMU_OK; EMU_ENOTFOUND no such user or no thumbnail; EMU_ESTORE. */
 int store_thumbnail_blob(store_txn_t *t, const char *email, const void **data, size_t *len);
+
 /** Replace the mailbox photo with @p set and clear the deletion record
- * (Set-UserPhoto). */
+ * (Set-UserPhoto, spec §6.4).  Every rendition present in set->mask is
+ * written with its blob's etag/width/height/len; renditions not in the mask
+ * are removed.  mailbox_changed becomes time(NULL); the thumbnail is not
+ * touched.  @p set stays owned by the caller.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL empty mask, bits
+ *	beyond PHOTO_SIZE_COUNT, a present rendition without data or etag, a
+ *	dimension outside 1..65535, or a read txn; EMU_ELIMIT a rendition over
+ *	4 GiB or map full; EMU_ESTORE (logged). */
 int store_photo_set(store_txn_t *t, const char *email, const struct photo_set *set);
-/** Remove the mailbox photo and set the deletion record (Remove-UserPhoto). */
+
+/** Remove the mailbox photo and set the deletion record (Remove-UserPhoto,
+ * spec §6.4): every mailbox rendition is deleted, deleted = 1,
+ * mailbox_changed = time(NULL).  The directory thumbnail is kept.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL; EMU_ESTORE. */
 int store_photo_remove(store_txn_t *t, const char *email);
-/** Clear the deletion record only (Remove-UserPhoto -ClearMailboxPhotoRecord). */
+
+/** Clear the deletion record only (Remove-UserPhoto
+ * -ClearMailboxPhotoRecord, spec §6.4); nothing else changes.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL; EMU_ESTORE. */
 int store_photo_clear_record(store_txn_t *t, const char *email);
+
 /** Set (or, with @p data NULL, remove) the directory thumbnail as given
- * (already validated with photo_inspect). */
+ * (already validated with photo_inspect).  The store computes its ETag
+ * (same value as photo_etag()); thumbnail_changed becomes time(NULL).  The
+ * deletion record and the mailbox photo are not touched.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL empty data or a
+ *	dimension outside 1..65535, read txn; EMU_ELIMIT over
+ *	PHOTO_MAX_THUMBNAIL_BYTES or map full; EMU_ESTORE (logged). */
 int store_thumbnail_set(store_txn_t *t, const char *email, const void *data, size_t len,
                         int width, int height);
 
@@ -135,21 +249,92 @@ struct contact_record {
 	struct store_image_info photo;
 };
 
-/** Add a contact to @p owner's Contacts folder.  @p c->id is filled in.
- * @p photo (may be NULL) is a validated JPEG stored as the contact picture.
- * EMU_ELIMIT past STORE_CONTACTS_MAX. */
+/** Add a contact to @p owner's Contacts folder.  The store fills in c->id
+ * (STORE_CONTACT_ID_LEN random hex characters), c->change = 1, c->has_photo
+ * and c->photo (len and etag computed here; width/height taken from
+ * c->photo.width/height as the caller got them from photo_inspect()).
+ * @param[in] owner any address of the owning user
+ * @param[in,out] c text fields in, id/change/photo info out
+ * @param[in] photo a validated JPEG stored as the contact picture, or NULL
+ * @return EMU_OK; EMU_ENOTFOUND no such owner; EMU_EINVAL read txn, empty
+ *	photo; EMU_ELIMIT a field without NUL in its array, more than
+ *	STORE_CONTACTS_MAX contacts, a photo over PHOTO_MAX_UPLOAD_BYTES, map
+ *	full; EMU_EINTERNAL no randomness; EMU_ESTORE (logged). */
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len);
+
+/** Replace the text fields of contact c->id (the picture is kept) and bump
+ * its change counter; c->change, c->has_photo and c->photo are updated to the
+ * stored values.
+ * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL;
+ *	EMU_ELIMIT; EMU_ESTORE (logged). */
+int store_contact_update(store_txn_t *t, const char *owner, struct contact_record *c);
+
+/** Set (or, with @p photo NULL, remove) a contact's picture and bump its
+ * change counter.
+ * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL empty
+ *	photo, bad dimensions; EMU_ELIMIT; EMU_ESTORE (logged). */
+int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
+                            const void *photo, size_t photo_len, int width, int height);
+
+/** Copy contact @p id of @p owner into @p out.
+ * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL empty
+ *	id; EMU_ELIMIT id longer than STORE_ID_MAX; EMU_ESTORE (logged). */
 int store_contact_get(store_txn_t *t, const char *owner, const char *id, struct contact_record *out);
-/** Point *data at a contact's picture (valid until the txn ends). */
+
+/** Point *data at a contact's picture: memory inside the database, valid
+ * until @p t ends (or is reset).
+ * @return EMU_OK; EMU_ENOTFOUND no owner, contact or picture; EMU_ESTORE. */
 int store_contact_photo(store_txn_t *t, const char *owner, const char *id,
                         const void **data, size_t *len);
+
+/** Delete a contact and its picture.
+ * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL;
+ *	EMU_ESTORE (logged). */
 int store_contact_remove(store_txn_t *t, const char *owner, const char *id);
-/** Call @p fn for each of @p owner's contacts in id order. */
+
+/** Call @p fn for each of @p owner's contacts in id order.  The record is
+ * valid during the call only; @p fn must not write through @p t.
+ * @return EMU_OK (also for an owner without contacts); EMU_ENOTFOUND no such
+ *	owner; a non-zero return of @p fn, which stops the walk; EMU_ESTORE. */
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
 
-/** Check the reader table for dead readers (call periodically). */
+/* ---- tenant settings ------------------------------------------------------ */
+
+/** Record the tenant's domain (tenant-file "domain"), replacing any earlier.
+ * @return EMU_OK; EMU_EINVAL empty or read txn; EMU_ELIMIT longer than
+ *	STORE_ADDR_MAX; EMU_ESTORE (logged). */
+int store_domain_set(store_txn_t *t, const char *domain);
+
+/** Copy the tenant domain into @p out (@p outsz bytes).
+ * @return EMU_OK; EMU_ENOTFOUND none recorded; EMU_ELIMIT @p out too small. */
+int store_domain_get(store_txn_t *t, char *out, size_t outsz);
+
+/* ---- maintenance ----------------------------------------------------------- */
+
+/** Check the reader table for dead readers (call periodically); stale slots
+ * of crashed processes are freed and their number is logged. */
 void store_reader_check(store_t *s);
+
+struct store_stat {
+	uint64_t last_txnid;     /* id of the last committed write txn */
+	size_t mapsize;          /* map size in bytes */
+	size_t used_bytes;       /* pages in use * page size (file high-water mark) */
+	unsigned maxreaders, numreaders;
+	size_t users, addresses, photo_records, photo_blobs, contacts, contact_photos;
+};
+
+/** Environment and per-DBI counts for diagnostics (counts from a fresh read
+ * snapshot).
+ * @return EMU_OK; EMU_ESTORE (logged). */
+int store_stat(store_t *s, struct store_stat *out);
+
+/** Hot backup: write a compacted copy of the whole store to the new file
+ * @p path (mdb_env_copy2 with MDB_CP_COMPACT; the file must not exist).
+ * Readers and the writer keep running meanwhile.  Restore by stopping the
+ * server and putting the copy in place as dir/ewsemu.mdb.
+ * @return EMU_OK; EMU_EINVAL; EMU_ESTORE (logged, e.g. file exists). */
+int store_backup(store_t *s, const char *path);
 
 #endif

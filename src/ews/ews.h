@@ -1,0 +1,59 @@
+/* ews.h - shared EWS domain pieces: the per-message outcome (layer 2 of the
+ * three error layers) and the operation context every op receives.
+ *
+ * Response codes are spelled as in the schema's ResponseCodeType; C code
+ * names them through the EWS_* macros so a typo is a compile error.
+ */
+#ifndef EMU_EWS_EWS_H
+#define EMU_EWS_EWS_H
+
+#include "core/arena.h"
+#include "store/store.h"
+
+enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
+
+/* ResponseCodeType values used by ewsemu (spec §10.1). */
+#define EWS_NO_ERROR "NoError"
+#define EWS_ERROR_NON_EXISTENT_MAILBOX "ErrorNonExistentMailbox"
+#define EWS_ERROR_INVALID_PHOTO_SIZE "ErrorInvalidPhotoSize"
+#define EWS_ERROR_ACCESS_DENIED "ErrorAccessDenied"
+#define EWS_ERROR_INVALID_ARGUMENT "ErrorInvalidArgument"
+#define EWS_ERROR_DATA_SIZE_LIMIT "ErrorDataSizeLimitExceeded"
+#define EWS_ERROR_INTERNAL "ErrorInternalServerError"
+#define EWS_ERROR_SCHEMA_VALIDATION "ErrorSchemaValidation"
+#define EWS_ERROR_INVALID_ID_MALFORMED "ErrorInvalidIdMalformed"
+#define EWS_ERROR_INVALID_ID_EMPTY "ErrorInvalidIdEmpty"
+#define EWS_ERROR_FOLDER_NOT_FOUND "ErrorFolderNotFound"
+#define EWS_ERROR_INVALID_SMTP_ADDRESS "ErrorInvalidSmtpAddress"
+#define EWS_ERROR_SERVER_BUSY "ErrorServerBusy"
+
+/* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
+struct ews_status {
+	enum ews_class cls;
+	const char *code;     /* EWS_* spelling, static */
+	const char *text;     /* MessageText (arena or static), NULL on success */
+};
+
+/** "Success", "Warning" or "Error". */
+const char *ews_class_name(enum ews_class c);
+/** Set @p st to Success/NoError. */
+void ews_status_ok(struct ews_status *st);
+/** Set @p st to Error/@p code with @p text (static or arena memory). */
+void ews_status_error(struct ews_status *st, const char *code, const char *text);
+
+/* Server options that change EWS behaviour (set from the command line). */
+struct ews_config {
+	int hr48_prefers_thumbnail;  /* spec §6.2 step 3 (default on) */
+	int photo_max_age;           /* seconds for Expires / Cache-Control */
+};
+
+/* Who is asking, and with what; passed to every operation. */
+struct ews_ctx {
+	store_t *store;
+	struct arena *arena;              /* response memory */
+	const struct ews_config *config;
+	const char *caller;               /* primary address of the caller, NULL if anonymous */
+	int caller_is_admin;
+};
+
+#endif

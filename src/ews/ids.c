@@ -1,0 +1,119 @@
+/* ids.c - encode/decode ewsemu's opaque ids (see ids.h). */
+#include "ews/ids.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/base64.h"
+#include "core/result.h"
+
+#define ID_VERSION 1
+#define ID_BIN_MAX (4 + 1 + STORE_ADDR_MAX + 1 + STORE_ID_MAX)
+#define ID_TEXT_MAX (2 * ID_BIN_MAX + 8)
+
+static const char *const g_formats[EWS_FMT_COUNT] = {
+	"EwsId", "EwsLegacyId", "EntryId", "HexEntryId", "StoreId", "OwaId",
+};
+
+int ews_id_format_parse(const char *s, enum ews_id_format *out)
+{
+	for (int i = 0; i < EWS_FMT_COUNT; i++) {
+		if (strcmp(s, g_formats[i]) == 0) {
+			*out = (enum ews_id_format)i;
+			return EMU_OK;
+		}
+	}
+	return EMU_EINVAL;
+}
+
+const char *ews_id_format_name(enum ews_id_format f)
+{
+	return f < EWS_FMT_COUNT ? g_formats[f] : "EwsId";
+}
+
+static size_t pack(const struct ews_id *id, unsigned char *b)
+{
+	size_t n = 0, ml = strlen(id->mailbox), ll = strlen(id->local);
+	b[n++] = 'E';
+	b[n++] = 'M';
+	b[n++] = ID_VERSION;
+	b[n++] = (unsigned char)id->kind;
+	b[n++] = (unsigned char)(ml >> 8);
+	b[n++] = (unsigned char)ml;
+	memcpy(b + n, id->mailbox, ml);
+	n += ml;
+	b[n++] = (unsigned char)ll;
+	memcpy(b + n, id->local, ll);
+	return n + ll;
+}
+
+char *ews_id_encode(struct arena *a, const struct ews_id *id, enum ews_id_format f)
+{
+	unsigned char b[ID_BIN_MAX + 2];
+	size_t n = pack(id, b);
+	char *out;
+	if (f == EWS_FMT_HEX_ENTRY_ID) {
+		static const char d[] = "0123456789ABCDEF";
+		out = arena_alloc(a, 2 * n + 1);
+		if (!out)
+			return NULL;
+		for (size_t i = 0; i < n; i++) {
+			out[2 * i] = d[b[i] >> 4];
+			out[2 * i + 1] = d[b[i] & 15];
+		}
+		out[2 * n] = '\0';
+		return out;
+	}
+	out = arena_alloc(a, BASE64_ENCODED_SIZE(n));
+	if (out)
+		base64_encode(b, n, out);
+	return out;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	c = toupper(c);
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out)
+{
+	unsigned char b[ID_BIN_MAX + 2];
+	size_t n = 0, tl = strlen(text);
+	if (tl == 0)
+		return EMU_EINVAL;
+	if (tl > ID_TEXT_MAX)
+		return EMU_ELIMIT;
+	if (f == EWS_FMT_HEX_ENTRY_ID) {
+		if (tl % 2 || tl / 2 > sizeof b)
+			return EMU_EINVAL;
+		for (size_t i = 0; i < tl / 2; i++) {
+			int hi = hexval((unsigned char)text[2 * i]), lo = hexval((unsigned char)text[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				return EMU_EINVAL;
+			b[n++] = (unsigned char)(hi << 4 | lo);
+		}
+	} else if (base64_decode(text, tl, b, sizeof b, &n) != EMU_OK) {
+		return EMU_EINVAL;
+	}
+	if (n < 7 || b[0] != 'E' || b[1] != 'M' || b[2] != ID_VERSION)
+		return EMU_EINVAL;
+	if (b[3] != EWS_ID_FOLDER && b[3] != EWS_ID_ITEM && b[3] != EWS_ID_ATTACHMENT)
+		return EMU_EINVAL;
+	size_t ml = (size_t)b[4] << 8 | b[5];
+	if (ml == 0 || ml > STORE_ADDR_MAX || 6 + ml + 1 > n)
+		return EMU_EINVAL;
+	size_t ll = b[6 + ml];
+	if (ll > STORE_ID_MAX || 7 + ml + ll != n)
+		return EMU_EINVAL;
+	out->kind = (enum ews_id_kind)b[3];
+	memcpy(out->mailbox, b + 6, ml);
+	out->mailbox[ml] = '\0';
+	memcpy(out->local, b + 7 + ml, ll);
+	out->local[ll] = '\0';
+	if (memchr(out->mailbox, '\0', ml) || memchr(out->local, '\0', ll))
+		return EMU_EINVAL;
+	return EMU_OK;
+}

@@ -1,0 +1,110 @@
+/* get_user_photo.c - GetUserPhoto: the one photo lookup behind the SOAP
+ * operation, the REST-style GET and the Outlook REST $value (spec §6.2). */
+#include "ews/ops/ops.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "core/result.h"
+
+static const char *const JPEG = "image/jpeg";
+
+/* Look the photo up inside one read txn; copy bytes only if @p copy. */
+static int lookup(const struct ews_ctx *ctx, const char *email, enum photo_size size,
+                  const char *if_none_match, int copy, struct op_photo_result *out)
+{
+	struct user_record *u = NULL;
+	struct photo_record rec;
+	store_txn_t *t = NULL;
+	const struct store_image_info *info;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	ews_status_ok(&out->status);
+	u = arena_alloc(ctx->arena, sizeof *u);
+	if (!u)
+		return EMU_ENOMEM;
+	rc = store_txn_begin(ctx->store, 0, &t);
+	if (rc)
+		return rc;
+	rc = store_user_get(t, email, u);
+	if (rc == EMU_ENOTFOUND) {
+		out->outcome = OP_PHOTO_NO_MAILBOX;
+		ews_status_error(&out->status, EWS_ERROR_NON_EXISTENT_MAILBOX,
+		                 "The SMTP address has no mailbox associated with it.");
+		rc = EMU_OK;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = store_photo_get(t, u->email, &rec);
+	if (rc)
+		goto out;
+
+	struct photo_avail avail = {
+		.deleted = rec.deleted,
+		.mailbox_mask = rec.mailbox_mask,
+		.has_thumbnail = rec.has_thumbnail,
+	};
+	out->pick = photo_select(&avail, size, ctx->config->hr48_prefers_thumbnail);
+	switch (out->pick.source) {
+	case PHOTO_SRC_NONE:
+		out->outcome = OP_PHOTO_NONE;
+		goto out;
+	case PHOTO_SRC_MAILBOX:
+		info = &rec.mailbox[out->pick.size];
+		out->changed = rec.mailbox_changed;
+		break;
+	case PHOTO_SRC_THUMBNAIL:
+	default:
+		info = &rec.thumbnail;
+		out->changed = rec.thumbnail_changed;
+		break;
+	}
+	memcpy(out->etag, info->etag, sizeof out->etag);
+	out->width = info->width;
+	out->height = info->height;
+	out->len = info->len;
+	out->content_type = JPEG;
+	if (photo_etag_matches(if_none_match, info->etag)) {
+		out->outcome = OP_PHOTO_UNCHANGED;
+		goto out;
+	}
+	out->outcome = OP_PHOTO_RETURNED;
+	if (!copy)
+		goto out;
+
+	const void *blob;
+	size_t len;
+	if (out->pick.source == PHOTO_SRC_MAILBOX)
+		rc = store_photo_blob(t, u->email, out->pick.size, &blob, &len);
+	else
+		rc = store_thumbnail_blob(t, u->email, &blob, &len);
+	if (rc) {
+		/* the record says it exists: a missing blob is a damaged store */
+		LOGE("get_user_photo", "%s: photo record without image data: %s", u->email,
+		     emu_strerror(rc));
+		rc = rc == EMU_ENOTFOUND ? EMU_EINTERNAL : rc;
+		goto out;
+	}
+	/* LMDB memory is only valid inside the txn: copy to the response arena */
+	out->data = arena_memdup(ctx->arena, blob, len);
+	out->len = len;
+	if (!out->data)
+		rc = EMU_ENOMEM;
+out:
+	store_txn_abort(t);
+	return rc;
+}
+
+int op_get_user_photo(const struct ews_ctx *ctx, const char *email, enum photo_size size,
+                      const char *if_none_match, struct op_photo_result *out)
+{
+	return lookup(ctx, email, size, if_none_match, 1, out);
+}
+
+int op_photo_explain(const struct ews_ctx *ctx, const char *email, enum photo_size size,
+                     struct op_photo_result *out)
+{
+	return lookup(ctx, email, size, NULL, 0, out);
+}

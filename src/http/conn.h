@@ -1,0 +1,58 @@
+/* conn.h - per-connection and per-request state shared by the HTTP layer
+ * and the SOAP adapter (hung on soap->user).  Plain data; the gSOAP engine
+ * types appear only as an opaque pointer. */
+#ifndef EMU_HTTP_CONN_H
+#define EMU_HTTP_CONN_H
+
+#include "ews/ews.h"
+#include "store/store.h"
+
+#define HTTP_INM_MAX 1024        /* If-None-Match header bytes kept */
+#define HTTP_EXTRA_MAX 1024      /* response extra header bytes */
+
+struct http_server;
+
+/* Outcomes the transport must express; http/status.c maps each to an HTTP
+ * status (the one place that decides HTTP statuses). */
+enum http_outcome {
+	HTTP_OUT_OK = 0,
+	HTTP_OUT_NOT_MODIFIED,      /* REST-style photo, If-None-Match hit */
+	HTTP_OUT_NO_PHOTO,          /* mailbox without photo */
+	HTTP_OUT_NO_MAILBOX,        /* REST-style GET: unknown user */
+	HTTP_OUT_BAD_REQUEST,       /* bad query parameters */
+	HTTP_OUT_UNAUTHORIZED,      /* no or wrong credentials */
+	HTTP_OUT_FORBIDDEN,
+	HTTP_OUT_NOT_FOUND,         /* no such URL */
+	HTTP_OUT_METHOD,            /* method not allowed on this URL */
+	HTTP_OUT_TOO_LARGE,         /* body over the limit */
+	HTTP_OUT_SOAP_FAULT,        /* request-level EWS failure */
+	HTTP_OUT_INTERNAL,          /* a bug or store failure */
+	HTTP_OUT_BUSY               /* connection limit reached */
+};
+
+struct http_conn {
+	struct http_server *srv;
+	struct ews_ctx ews;          /* store, config, caller, arena for the ops */
+	struct arena arena;          /* this connection's gSOAP request memory */
+	int tls;
+	int slot;                    /* in the server's socket table */
+	/* per request; reset by the parse hook */
+	int has_inm;
+	char inm[HTTP_INM_MAX];      /* If-None-Match as gSOAP hands it (quotes stripped) */
+	long long content_length;    /* -1 when absent */
+	long long body_remaining;    /* body bytes not yet read; -1 = no limit */
+	int headers_done;            /* this request's headers were read */
+	int refused;                 /* this request was answered during parsing */
+	int early_error;             /* HTTP status to refuse with once headers are read */
+	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
+	char caller[STORE_ADDR_MAX + 1];
+	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */
+	char request_id[40];
+};
+
+/** HTTP status for @p o (http/status.c: the one table). */
+int http_status_for(enum http_outcome o);
+/** Reason text for the log and plain-text bodies. */
+const char *http_outcome_text(enum http_outcome o);
+
+#endif

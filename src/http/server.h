@@ -1,0 +1,37 @@
+/* server.h - the ewsemu listener: HTTP and HTTPS on the configured
+ * addresses, one thread per connection (capped), keep-alive, Basic auth
+ * against the store, SOAP dispatch and the non-SOAP routes. */
+#ifndef EMU_HTTP_SERVER_H
+#define EMU_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "ews/ews.h"
+#include "store/store.h"
+
+struct server_config {
+	const char *http_listen;    /* "127.0.0.1:8080", "[::1]:0"; NULL = off */
+	const char *https_listen;   /* NULL = off */
+	const char *cert_file;      /* PEM with key + certificate */
+	const char *realm;          /* Basic realm */
+	int allow_anonymous;        /* demo flag: no credentials needed */
+	int max_connections;        /* concurrent connections */
+	size_t max_body;            /* request body bytes (413 above) */
+	int idle_timeout;           /* seconds a keep-alive connection may idle */
+	struct ews_config ews;
+};
+
+/** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,
+ * 10 s idle, HR48x48 prefers the thumbnail). */
+void server_config_defaults(struct server_config *cfg);
+
+/** Bind the listeners, print their URLs on stdout, and serve until SIGINT
+ * or SIGTERM.  Returns EMU_OK after a clean shutdown, or an error when a
+ * listener cannot be set up. */
+int server_run(store_t *store, const struct server_config *cfg);
+
+/** Create a self-signed ECDSA certificate + key at @p path unless a file is
+ * already there (then it is reused).  EMU_OK, EMU_EIO, EMU_EINTERNAL. */
+int tls_ensure_cert(const char *path);
+
+#endif

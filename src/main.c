@@ -1,0 +1,408 @@
+/* main.c - the ewsemu command line: serve, demo, import, the photo admin
+ * commands and diag.  Parsing only; the work is done by the modules. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "core/log.h"
+#include "core/result.h"
+#include "demo/demo.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define DEFAULT_STORE "ewsemu-data"
+#define DEFAULT_DOMAIN "contoso.test"
+
+static const char *g_store_dir = DEFAULT_STORE;
+
+static const char USAGE[] =
+	"usage: ewsemu COMMAND [OPTIONS]\n"
+	"\n"
+	"A local Exchange Web Services (EWS) server for user photos.\n"
+	"\n"
+	"commands:\n"
+	"  serve                 run the server (HTTP and HTTPS)\n"
+	"  demo                  create the built-in demo organisation in the store\n"
+	"  import FILE.json      import a tenant file (all or nothing)\n"
+	"  set-userphoto EMAIL FILE.jpg\n"
+	"                        replace a user's mailbox photo (Set-UserPhoto)\n"
+	"  remove-userphoto EMAIL [--clear-mailbox-photo-record]\n"
+	"                        delete the mailbox photo and set the deletion record,\n"
+	"                        or only clear that record (Remove-UserPhoto)\n"
+	"  set-thumbnail EMAIL (FILE.jpg | --remove)\n"
+	"                        set or remove the directory (AD) thumbnail\n"
+	"  diag EMAIL            show a user's photo data and what each size returns\n"
+	"  users                 list the directory\n"
+	"\n"
+	"common options:\n"
+	"  --store DIR           the store folder (default ./" DEFAULT_STORE ")\n"
+	"  --log-level LEVEL     error, warn, info (default) or debug\n"
+	"  -h, --help            help for a command: ewsemu COMMAND --help\n";
+
+enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY,
+       OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE };
+
+/* Options every command accepts; returns 1 when handled. */
+static int common_option(int c)
+{
+	enum log_level lvl;
+	switch (c) {
+	case OPT_STORE:
+		g_store_dir = optarg;
+		return 1;
+	case OPT_LOG:
+		if (log_parse_level(optarg, &lvl)) {
+			fprintf(stderr, "ewsemu: unknown log level '%s'\n", optarg);
+			exit(2);
+		}
+		log_set_level(lvl);
+		return 1;
+	}
+	return 0;
+}
+
+static int open_store(store_t **s)
+{
+	int rc = store_open(g_store_dir, 0, s);
+	if (rc)
+		fprintf(stderr, "ewsemu: cannot open the store in %s: %s\n", g_store_dir, emu_strerror(rc));
+	return rc;
+}
+
+static int fail_usage(const char *help)
+{
+	fputs(help, stderr);
+	return 2;
+}
+
+static long parse_num(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < min || v > max) {
+		fprintf(stderr, "ewsemu: %s must be a number from %ld to %ld\n", what, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+static int store_is_empty(store_t *s)
+{
+	store_txn_t *t;
+	size_t n = 0;
+	if (store_txn_begin(s, 0, &t) == EMU_OK) {
+		store_user_count(t, &n);
+		store_txn_abort(t);
+	}
+	return n == 0;
+}
+
+static int build_demo(store_t *s, const char *domain)
+{
+	int rc = demo_build(s, domain);
+	if (rc == EMU_OK)
+		printf("ewsemu: created the demo organisation @%s in %s\n", domain, g_store_dir);
+	else
+		fprintf(stderr, "ewsemu: demo: %s\n", rc == EMU_EEXIST ? "the store already has users" : emu_strerror(rc));
+	return rc;
+}
+
+static const char SERVE_HELP[] =
+	"usage: ewsemu serve [OPTIONS]\n"
+	"\n"
+	"Serve EWS (SOAP POST /EWS/Exchange.asmx) and the REST-style photo URL\n"
+	"(GET /ews/Exchange.asmx/s/GetUserPhoto?email=..&size=..) until SIGINT/SIGTERM.\n"
+	"\n"
+	"  --store DIR               store folder (default ./" DEFAULT_STORE ")\n"
+	"  --http HOST:PORT|off      HTTP listener (default 127.0.0.1:8080; port 0 = any free port)\n"
+	"  --https HOST:PORT|off     HTTPS listener (default 127.0.0.1:8443)\n"
+	"  --cert FILE.pem           key + certificate for HTTPS (default: a self-signed\n"
+	"                            certificate created once as STORE/server.pem)\n"
+	"  --demo                    create the demo organisation first if the store is empty\n"
+	"  --domain DOMAIN           domain for --demo (default " DEFAULT_DOMAIN ")\n"
+	"  --anonymous               allow requests without credentials (demo only)\n"
+	"  --no-hr48-thumbnail       HR48x48 does not prefer the directory thumbnail\n"
+	"  --photo-max-age SECONDS   Expires / Cache-Control lifetime of photos (default 3600)\n"
+	"  --max-body BYTES          largest request body (default 16777216; 413 above)\n"
+	"  --max-connections N       concurrent connections (default 256)\n"
+	"  --idle-timeout SECONDS    keep-alive idle limit (default 10)\n"
+	"  --log-level LEVEL         error, warn, info, debug\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, 0, OPT_STORE }, { "log-level", required_argument, 0, OPT_LOG },
+		{ "http", required_argument, 0, OPT_HTTP }, { "https", required_argument, 0, OPT_HTTPS },
+		{ "cert", required_argument, 0, OPT_CERT }, { "anonymous", no_argument, 0, OPT_ANON },
+		{ "no-hr48-thumbnail", no_argument, 0, OPT_NO_HR48 }, { "max-body", required_argument, 0, OPT_MAX_BODY },
+		{ "max-connections", required_argument, 0, OPT_MAX_CONN }, { "idle-timeout", required_argument, 0, OPT_IDLE },
+		{ "demo", no_argument, 0, OPT_DEMO }, { "domain", required_argument, 0, OPT_DOMAIN },
+		{ "photo-max-age", required_argument, 0, OPT_MAX_AGE },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	struct server_config cfg;
+	const char *domain = DEFAULT_DOMAIN;
+	char cert[PATH_MAX];
+	int demo = 0, c, rc;
+	store_t *s = NULL;
+
+	server_config_defaults(&cfg);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (common_option(c))
+			continue;
+		switch (c) {
+		case OPT_HTTP: cfg.http_listen = strcmp(optarg, "off") ? optarg : NULL; break;
+		case OPT_HTTPS: cfg.https_listen = strcmp(optarg, "off") ? optarg : NULL; break;
+		case OPT_CERT: cfg.cert_file = optarg; break;
+		case OPT_ANON: cfg.allow_anonymous = 1; break;
+		case OPT_NO_HR48: cfg.ews.hr48_prefers_thumbnail = 0; break;
+		case OPT_MAX_BODY: cfg.max_body = (size_t)parse_num(optarg, 1024, 1L << 30, "--max-body"); break;
+		case OPT_MAX_CONN: cfg.max_connections = (int)parse_num(optarg, 1, 100000, "--max-connections"); break;
+		case OPT_IDLE: cfg.idle_timeout = (int)parse_num(optarg, 1, 3600, "--idle-timeout"); break;
+		case OPT_MAX_AGE: cfg.ews.photo_max_age = (int)parse_num(optarg, 0, 31536000, "--photo-max-age"); break;
+		case OPT_DEMO: demo = 1; break;
+		case OPT_DOMAIN: domain = optarg; break;
+		case 'h': fputs(SERVE_HELP, stdout); return 0;
+		default: return fail_usage(SERVE_HELP);
+		}
+	}
+	if (optind != argc || (!cfg.http_listen && !cfg.https_listen))
+		return fail_usage(SERVE_HELP);
+	if (open_store(&s))
+		return 1;
+	if (demo && store_is_empty(s) && build_demo(s, domain) != EMU_OK) {
+		store_close(s);
+		return 1;
+	}
+	if (cfg.https_listen && !cfg.cert_file) {
+		snprintf(cert, sizeof cert, "%s/server.pem", g_store_dir);
+		if (tls_ensure_cert(cert) != EMU_OK) {
+			fprintf(stderr, "ewsemu: cannot create a certificate in %s\n", cert);
+			store_close(s);
+			return 1;
+		}
+		cfg.cert_file = cert;
+	}
+	rc = server_run(s, &cfg);
+	store_close(s);
+	return rc == EMU_OK ? 0 : 1;
+}
+
+/* The simpler commands share one option table. */
+static const struct option g_simple_opts[] = {
+	{ "store", required_argument, 0, OPT_STORE }, { "log-level", required_argument, 0, OPT_LOG },
+	{ "domain", required_argument, 0, OPT_DOMAIN },
+	{ "clear-mailbox-photo-record", no_argument, 0, OPT_CLEAR }, { "remove", no_argument, 0, OPT_REMOVE },
+	{ "no-hr48-thumbnail", no_argument, 0, OPT_NO_HR48 },
+	{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+
+struct simple_args {
+	const char *domain;
+	int clear, remove, no_hr48;
+};
+
+/* Parse options allowed by @p allowed (a string of option letters: d c r n). */
+static int parse_simple(int argc, char **argv, const char *help, const char *allowed, struct simple_args *a)
+{
+	int c;
+	memset(a, 0, sizeof *a);
+	a->domain = DEFAULT_DOMAIN;
+	while ((c = getopt_long(argc, argv, "h", g_simple_opts, NULL)) != -1) {
+		if (common_option(c))
+			continue;
+		if (c == 'h') {
+			fputs(help, stdout);
+			exit(0);
+		}
+		if (c == OPT_DOMAIN && strchr(allowed, 'd')) a->domain = optarg;
+		else if (c == OPT_CLEAR && strchr(allowed, 'c')) a->clear = 1;
+		else if (c == OPT_REMOVE && strchr(allowed, 'r')) a->remove = 1;
+		else if (c == OPT_NO_HR48 && strchr(allowed, 'n')) a->no_hr48 = 1;
+		else {
+			fputs(help, stderr);
+			exit(2);
+		}
+	}
+	return optind;
+}
+
+static int finish(store_t *s, int rc, const char *err)
+{
+	if (rc)
+		fprintf(stderr, "ewsemu: %s\n", err[0] ? err : emu_strerror(rc));
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static const char DEMO_HELP[] =
+	"usage: ewsemu demo [--store DIR] [--domain DOMAIN]\n"
+	"\n"
+	"Create the built-in demo organisation (users in every photo state, contacts)\n"
+	"in an empty store. Every demo user's password is Passw0rd!\n";
+
+static int cmd_demo(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	int i = parse_simple(argc, argv, DEMO_HELP, "d", &a);
+	if (i != argc)
+		return fail_usage(DEMO_HELP);
+	if (open_store(&s))
+		return 1;
+	int rc = build_demo(s, a.domain);
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static const char IMPORT_HELP[] =
+	"usage: ewsemu import [--store DIR] FILE.json\n"
+	"\n"
+	"Import a tenant file (users, photos, thumbnails, contacts); see README.md for\n"
+	"the format. All or nothing: a bad file changes nothing and says which entry\n"
+	"is wrong and why.\n";
+
+static int cmd_import(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, IMPORT_HELP, "", &a);
+	if (argc - i != 1)
+		return fail_usage(IMPORT_HELP);
+	if (open_store(&s))
+		return 1;
+	int rc = admin_import_tenant(s, argv[i], err, sizeof err);
+	if (rc == EMU_OK)
+		printf("ewsemu: imported %s\n", argv[i]);
+	return finish(s, rc, err);
+}
+
+static const char SET_PHOTO_HELP[] =
+	"usage: ewsemu set-userphoto [--store DIR] EMAIL FILE.jpg\n"
+	"\n"
+	"Replace EMAIL's mailbox photo with a JPEG (at most 8 MiB and 8192x8192) and\n"
+	"clear any deletion record, like Set-UserPhoto. Every size code up to the\n"
+	"picture's size is made once, now.\n";
+
+static int cmd_set_photo(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, SET_PHOTO_HELP, "", &a);
+	if (argc - i != 2)
+		return fail_usage(SET_PHOTO_HELP);
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_set_user_photo(s, argv[i], argv[i + 1], err, sizeof err), err);
+}
+
+static const char REMOVE_PHOTO_HELP[] =
+	"usage: ewsemu remove-userphoto [--store DIR] EMAIL [--clear-mailbox-photo-record]\n"
+	"\n"
+	"Without the option: delete EMAIL's mailbox photo and set the deletion record\n"
+	"(UserPhotoCacheId = 0), after which no photo is served, not even the directory\n"
+	"thumbnail. With --clear-mailbox-photo-record: clear only that record, so the\n"
+	"directory thumbnail is served again (Remove-UserPhoto -ClearMailboxPhotoRecord).\n";
+
+static int cmd_remove_photo(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, REMOVE_PHOTO_HELP, "c", &a);
+	if (argc - i != 1)
+		return fail_usage(REMOVE_PHOTO_HELP);
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_remove_user_photo(s, argv[i], a.clear, err, sizeof err), err);
+}
+
+static const char THUMB_HELP[] =
+	"usage: ewsemu set-thumbnail [--store DIR] EMAIL (FILE.jpg | --remove)\n"
+	"\n"
+	"Set EMAIL's directory (AD thumbnailPhoto) picture: a JPEG of any dimensions,\n"
+	"at most 100 KB, served as is. --remove deletes it.\n";
+
+static int cmd_thumbnail(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, THUMB_HELP, "r", &a);
+	if (argc - i != (a.remove ? 1 : 2))
+		return fail_usage(THUMB_HELP);
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_set_thumbnail(s, argv[i], a.remove ? NULL : argv[i + 1], err, sizeof err), err);
+}
+
+static const char DIAG_HELP[] =
+	"usage: ewsemu diag [--store DIR] [--no-hr48-thumbnail] EMAIL\n"
+	"\n"
+	"Print what Get-UserPhotoDataOnPremises would show for EMAIL: the photo record,\n"
+	"the deletion flag, the stored renditions with sizes and ETags, and which image\n"
+	"each size code returns and why.\n";
+
+static int cmd_diag(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, DIAG_HELP, "n", &a);
+	if (argc - i != 1)
+		return fail_usage(DIAG_HELP);
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_diag(s, argv[i], !a.no_hr48, stdout, err, sizeof err), err);
+}
+
+static int print_user(const struct user_record *u, void *ctx)
+{
+	(void)ctx;
+	printf("%-36s %-28s%s\n", u->email, u->display_name, u->is_admin ? " (admin)" : "");
+	return 0;
+}
+
+static const char USERS_HELP[] = "usage: ewsemu users [--store DIR]\n\nList the directory's users.\n";
+
+static int cmd_users(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	store_txn_t *t;
+	int i = parse_simple(argc, argv, USERS_HELP, "", &a);
+	if (i != argc)
+		return fail_usage(USERS_HELP);
+	if (open_store(&s))
+		return 1;
+	int rc = store_txn_begin(s, 0, &t);
+	if (rc == EMU_OK) {
+		rc = store_user_foreach(t, print_user, NULL);
+		store_txn_abort(t);
+	}
+	return finish(s, rc, "");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "serve", cmd_serve }, { "demo", cmd_demo }, { "import", cmd_import },
+		{ "set-userphoto", cmd_set_photo }, { "remove-userphoto", cmd_remove_photo },
+		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "users", cmd_users },
+	};
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(USAGE, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ewsemu: unknown command '%s'\n\n%s", argv[1], USAGE);
+	return 2;
+}

@@ -1,0 +1,377 @@
+/* contacts.c - each mailbox's Contacts folder: contacts (primary \0 id ->
+ * record) and contact_photo (same key -> JPEG).
+ *
+ * Ids are opaque and stable: 16 random bytes (OpenSSL RAND_bytes) as 32
+ * lower-case hex characters, never reused for another contact in practice
+ * and never derived from contact data, so editing a contact keeps its id.
+ */
+#include "store/store_int.h"
+
+#include "core/log.h"
+#include "core/result.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+/* contacts record tags (README.md "contacts") */
+enum {
+	C_ID = 1, C_CHANGE, C_DISPLAY_NAME, C_GIVEN_NAME, C_SURNAME, C_FILE_AS,
+	C_EMAIL, C_COMPANY, C_PHOTO
+};
+
+#define CONTACT_ENC_MAX (1 + 3 + STORE_ID_MAX + 7 + 5 * (3 + STORE_TEXT_MAX) + \
+	3 + STORE_ADDR_MAX + 3 + 8 + PHOTO_ETAG_LEN)
+
+#define TEXT_FIELDS(c) { (c)->display_name, (c)->given_name, (c)->surname, (c)->file_as }
+
+static int encode_contact(const struct contact_record *c, unsigned char *buf, size_t cap,
+                          size_t *len)
+{
+	struct store_enc e;
+	store_enc_init(&e, buf, cap);
+	store_enc_str(&e, C_ID, c->id);
+	store_enc_u32(&e, C_CHANGE, c->change);
+	store_enc_str(&e, C_DISPLAY_NAME, c->display_name);
+	store_enc_str(&e, C_GIVEN_NAME, c->given_name);
+	store_enc_str(&e, C_SURNAME, c->surname);
+	store_enc_str(&e, C_FILE_AS, c->file_as);
+	store_enc_str(&e, C_EMAIL, c->email);
+	store_enc_str(&e, C_COMPANY, c->company);
+	if (c->has_photo)
+		store_enc_info(&e, C_PHOTO, -1, &c->photo);
+	if (e.overflow) {
+		LOGE("store", "contact record does not fit its buffer");
+		return EMU_EINTERNAL;
+	}
+	*len = e.len;
+	return EMU_OK;
+}
+
+static int decode_contact(const MDB_val *v, const char *key, struct contact_record *c)
+{
+	struct store_dec d;
+	const unsigned char *p;
+	size_t n;
+	unsigned tag;
+	int r;
+	char *text[] = TEXT_FIELDS(c);
+
+	memset(c, 0, sizeof *c);
+	if (store_dec_init(&d, v->mv_data, v->mv_size, "contacts") != EMU_OK)
+		return store_corrupt("contacts", key);
+	while ((r = store_dec_next(&d, &tag, &p, &n)) == 1) {
+		switch (tag) {
+		case C_ID:
+			r = store_dec_str(p, n, c->id, STORE_ID_MAX);
+			break;
+		case C_CHANGE:
+			r = store_dec_u32(p, n, &c->change);
+			break;
+		case C_DISPLAY_NAME: case C_GIVEN_NAME: case C_SURNAME: case C_FILE_AS:
+			r = store_dec_str(p, n, text[tag - C_DISPLAY_NAME], STORE_TEXT_MAX);
+			break;
+		case C_EMAIL:
+			r = store_dec_str(p, n, c->email, STORE_ADDR_MAX);
+			break;
+		case C_COMPANY:
+			r = store_dec_str(p, n, c->company, STORE_TEXT_MAX);
+			break;
+		case C_PHOTO:
+			r = store_dec_info(p, n, NULL, &c->photo);
+			c->has_photo = 1;
+			break;
+		default:
+			r = -1;
+		}
+		if (r != 0)
+			return store_corrupt("contacts", key);
+	}
+	if (r != 0 || c->id[0] == '\0')
+		return store_corrupt("contacts", key);
+	return EMU_OK;
+}
+
+static int check_fields(const struct contact_record *c)
+{
+	const char *text[] = TEXT_FIELDS(c);
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		if (store_field_len(text[i], STORE_TEXT_MAX) == (size_t)-1)
+			return EMU_ELIMIT;
+	if (store_field_len(c->company, STORE_TEXT_MAX) == (size_t)-1 ||
+	    store_field_len(c->email, STORE_ADDR_MAX) == (size_t)-1)
+		return EMU_ELIMIT;
+	return EMU_OK;
+}
+
+static int check_photo(const void *photo, size_t len, int width, int height)
+{
+	if (photo == NULL)
+		return EMU_OK;
+	if (len == 0 || width < 1 || width > 0xffff || height < 1 || height > 0xffff)
+		return EMU_EINVAL;
+	if (len > PHOTO_MAX_UPLOAD_BYTES)
+		return EMU_ELIMIT;
+	return EMU_OK;
+}
+
+/* "primary \0 id" for owner address @p owner and contact @p id. */
+static int contact_key(store_txn_t *t, const char *owner, const char *id, char *key, size_t *klen)
+{
+	char primary[STORE_ADDR_MAX + 1];
+	size_t plen, ilen;
+	int ret;
+	if (id == NULL || id[0] == '\0')
+		return EMU_EINVAL;
+	ilen = strnlen(id, STORE_ID_MAX + 1);
+	if (ilen > STORE_ID_MAX)
+		return EMU_ELIMIT;
+	if ((ret = store_resolve(t, owner, primary, &plen)) != EMU_OK)
+		return ret;
+	*klen = store_compose_key(key, primary, plen, id, ilen);
+	return *klen ? EMU_OK : EMU_ELIMIT;
+}
+
+static int load(store_txn_t *t, const char *key, size_t klen, struct contact_record *out)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contacts get");
+	return decode_contact(&v, key, out);
+}
+
+static int save(store_txn_t *t, const char *key, size_t klen, const struct contact_record *c,
+                unsigned flags)
+{
+	unsigned char buf[CONTACT_ENC_MAX];
+	MDB_val k = { klen, (void *)key }, v;
+	size_t len;
+	int ret = encode_contact(c, buf, sizeof buf, &len);
+	if (ret != EMU_OK)
+		return ret;
+	v.mv_data = buf;
+	v.mv_size = len;
+	return store_mdb_err(mdb_put(t->txn, t->s->contacts, &k, &v, flags), "contacts put");
+}
+
+/* Store or (photo NULL) delete the picture and describe it in @p c. */
+static int put_photo(store_txn_t *t, const char *key, size_t klen, struct contact_record *c,
+                     const void *photo, size_t len, int width, int height)
+{
+	MDB_val k = { klen, (void *)key }, v = { len, (void *)photo };
+	int ret;
+	memset(&c->photo, 0, sizeof c->photo);
+	c->has_photo = 0;
+	if (photo == NULL)
+		return store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del");
+	if ((ret = store_content_etag(photo, len, c->photo.etag)) != EMU_OK)
+		return ret;
+	ret = store_mdb_err(mdb_put(t->txn, t->s->contact_photo, &k, &v, 0), "contact_photo put");
+	if (ret != EMU_OK)
+		return ret;
+	c->has_photo = 1;
+	c->photo.len = (uint32_t)len;
+	c->photo.width = (uint16_t)width;
+	c->photo.height = (uint16_t)height;
+	return EMU_OK;
+}
+
+/* Count the keys that start with @p prefix, stopping at @p limit. */
+static int count_prefix(store_txn_t *t, const char *prefix, size_t plen, size_t limit,
+                        size_t *out)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k = { plen, (void *)prefix }, v;
+	size_t n = 0;
+	int rc = mdb_cursor_open(t->txn, t->s->contacts, &cur);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contacts cursor");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == MDB_SUCCESS && n < limit && k.mv_size >= plen &&
+	     memcmp(k.mv_data, prefix, plen) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		n++;
+	mdb_cursor_close(cur);
+	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+		return store_mdb_err(rc, "contacts count");
+	*out = n;
+	return EMU_OK;
+}
+
+int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
+                      const void *photo, size_t photo_len)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char primary[STORE_ADDR_MAX + 1], key[STORE_KEY_MAX];
+	struct contact_record n;
+	unsigned char rnd[STORE_CONTACT_ID_LEN / 2];
+	size_t plen, klen, count = 0;
+	int ret;
+
+	if ((ret = store_need_write(t, "store_contact_add")) != EMU_OK ||
+	    (ret = check_fields(c)) != EMU_OK ||
+	    (ret = check_photo(photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
+	    (ret = store_resolve(t, owner, primary, &plen)) != EMU_OK)
+		return ret;
+	/* a linear count: at most STORE_CONTACTS_MAX short keys, all on a few
+	 * adjacent pages */
+	if ((ret = count_prefix(t, primary, plen + 1, STORE_CONTACTS_MAX, &count)) != EMU_OK)
+		return ret;
+	if (count >= STORE_CONTACTS_MAX)
+		return EMU_ELIMIT;
+
+	n = *c;
+	for (int attempt = 0;; attempt++) {
+		MDB_val k, v;
+		if (RAND_bytes(rnd, sizeof rnd) != 1) {
+			LOGE("store", "RAND_bytes failed");
+			return EMU_EINTERNAL;
+		}
+		for (size_t i = 0; i < sizeof rnd; i++) {
+			n.id[2 * i] = hexd[rnd[i] >> 4];
+			n.id[2 * i + 1] = hexd[rnd[i] & 15];
+		}
+		n.id[STORE_CONTACT_ID_LEN] = '\0';
+		klen = store_compose_key(key, primary, plen, n.id, STORE_CONTACT_ID_LEN);
+		if (klen == 0)
+			return EMU_ELIMIT;
+		k.mv_data = key;
+		k.mv_size = klen;
+		int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc != MDB_SUCCESS)
+			return store_mdb_err(rc, "contacts get");
+		if (attempt >= 3) {   /* 2^-128 per try: the RNG is broken */
+			LOGE("store", "contact id collisions; RNG broken?");
+			return EMU_EINTERNAL;
+		}
+	}
+	n.change = 1;
+	if ((ret = put_photo(t, key, klen, &n, photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
+	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK)
+		return ret;
+	*c = n;
+	return EMU_OK;
+}
+
+int store_contact_update(store_txn_t *t, const char *owner, struct contact_record *c)
+{
+	char key[STORE_KEY_MAX];
+	struct contact_record old, n;
+	size_t klen;
+	int ret;
+
+	if ((ret = store_need_write(t, "store_contact_update")) != EMU_OK ||
+	    (ret = check_fields(c)) != EMU_OK ||
+	    (ret = contact_key(t, owner, c->id, key, &klen)) != EMU_OK ||
+	    (ret = load(t, key, klen, &old)) != EMU_OK)
+		return ret;
+	n = *c;
+	memcpy(n.id, old.id, sizeof n.id);
+	n.change = old.change + 1;
+	n.has_photo = old.has_photo;
+	n.photo = old.photo;
+	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK)
+		return ret;
+	*c = n;
+	return EMU_OK;
+}
+
+int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
+                            const void *photo, size_t photo_len, int width, int height)
+{
+	char key[STORE_KEY_MAX];
+	struct contact_record c;
+	size_t klen;
+	int ret;
+
+	if ((ret = store_need_write(t, "store_contact_set_photo")) != EMU_OK ||
+	    (ret = check_photo(photo, photo_len, width, height)) != EMU_OK ||
+	    (ret = contact_key(t, owner, id, key, &klen)) != EMU_OK ||
+	    (ret = load(t, key, klen, &c)) != EMU_OK ||
+	    (ret = put_photo(t, key, klen, &c, photo, photo_len, width, height)) != EMU_OK)
+		return ret;
+	c.change++;
+	return save(t, key, klen, &c, 0);
+}
+
+int store_contact_get(store_txn_t *t, const char *owner, const char *id, struct contact_record *out)
+{
+	char key[STORE_KEY_MAX];
+	size_t klen;
+	int ret = contact_key(t, owner, id, key, &klen);
+	if (ret != EMU_OK)
+		return ret;
+	return load(t, key, klen, out);
+}
+
+int store_contact_photo(store_txn_t *t, const char *owner, const char *id,
+                        const void **data, size_t *len)
+{
+	char key[STORE_KEY_MAX];
+	size_t klen;
+	MDB_val k, v;
+	int rc, ret = contact_key(t, owner, id, key, &klen);
+	if (ret != EMU_OK)
+		return ret;
+	k.mv_data = key;
+	k.mv_size = klen;
+	rc = mdb_get(t->txn, t->s->contact_photo, &k, &v);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contact_photo get");
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return EMU_OK;
+}
+
+int store_contact_remove(store_txn_t *t, const char *owner, const char *id)
+{
+	char key[STORE_KEY_MAX];
+	size_t klen;
+	MDB_val k;
+	int rc, ret;
+
+	if ((ret = store_need_write(t, "store_contact_remove")) != EMU_OK ||
+	    (ret = contact_key(t, owner, id, key, &klen)) != EMU_OK)
+		return ret;
+	k.mv_data = key;
+	k.mv_size = klen;
+	rc = mdb_del(t->txn, t->s->contacts, &k, NULL);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contacts del");
+	return store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del");
+}
+
+int store_contact_foreach(store_txn_t *t, const char *owner,
+                          int (*fn)(const struct contact_record *c, void *ctx), void *ctx)
+{
+	char primary[STORE_ADDR_MAX + 1], key[STORE_KEY_MAX + 1];
+	struct contact_record c;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t plen;
+	int rc, ret = store_resolve(t, owner, primary, &plen);
+	if (ret != EMU_OK)
+		return ret;
+	rc = mdb_cursor_open(t->txn, t->s->contacts, &cur);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contacts cursor");
+	k.mv_data = primary;
+	k.mv_size = plen + 1;    /* with the NUL separator */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == MDB_SUCCESS && k.mv_size > plen && memcmp(k.mv_data, primary, plen + 1) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t kn = k.mv_size < STORE_KEY_MAX ? k.mv_size : STORE_KEY_MAX;
+		memcpy(key, k.mv_data, kn);
+		key[kn] = '\0';      /* logs show the owner part */
+		if ((ret = decode_contact(&v, key, &c)) != EMU_OK)
+			goto out;
+		if ((ret = fn(&c, ctx)) != 0)
+			goto out;
+	}
+	ret = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? EMU_OK : store_mdb_err(rc, "contacts walk");
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}

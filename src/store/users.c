@@ -1,0 +1,303 @@
+/* users.c - the directory: user records (users DBI) and the address index
+ * (addr DBI: every lower-cased address, primary and proxies -> primary).
+ *
+ * The two DBIs change together inside one write txn, so the index can never
+ * disagree with the records a reader sees.
+ */
+#include "store/store_int.h"
+
+#include "core/log.h"
+#include "core/result.h"
+
+#include <string.h>
+
+/* users record tags (README.md "users") */
+enum {
+	U_EMAIL = 1, U_DISPLAY_NAME, U_ALIAS, U_GIVEN_NAME, U_SURNAME, U_COMPANY,
+	U_TITLE, U_DEPARTMENT, U_OFFICE, U_PHONE, U_PROXY, U_PASSWORD_HASH, U_IS_ADMIN
+};
+
+/* the largest encoded record: format byte + every field at its maximum */
+#define USER_ENC_MAX (1 + 3 + STORE_ADDR_MAX + 9 * (3 + STORE_TEXT_MAX) + \
+	STORE_PROXIES_MAX * (3 + STORE_ADDR_MAX) + 3 + STORE_HASH_MAX + 3 + 1)
+
+#define NADDR (1 + STORE_PROXIES_MAX)
+
+/* text fields in tag order U_DISPLAY_NAME..U_PHONE */
+#define TEXT_FIELDS(u) { (u)->display_name, (u)->alias, (u)->given_name, (u)->surname, \
+	(u)->company, (u)->title, (u)->department, (u)->office, (u)->phone }
+
+static int encode_user(const struct user_record *u, unsigned char *buf, size_t cap, size_t *len)
+{
+	struct store_enc e;
+	const char *text[] = TEXT_FIELDS(u);
+	store_enc_init(&e, buf, cap);
+	store_enc_str(&e, U_EMAIL, u->email);
+	for (unsigned i = 0; i < sizeof text / sizeof *text; i++)
+		store_enc_str(&e, U_DISPLAY_NAME + i, text[i]);
+	for (int i = 0; i < u->nproxies; i++)
+		store_enc_str(&e, U_PROXY, u->proxies[i]);
+	store_enc_str(&e, U_PASSWORD_HASH, u->password_hash);
+	if (u->is_admin)
+		store_enc_u8(&e, U_IS_ADMIN, 1);
+	if (e.overflow) {
+		LOGE("store", "user record for %s does not fit its buffer", u->email);
+		return EMU_EINTERNAL;
+	}
+	*len = e.len;
+	return EMU_OK;
+}
+
+static int decode_user(const MDB_val *v, const char *key, struct user_record *u)
+{
+	struct store_dec d;
+	const unsigned char *p;
+	size_t n;
+	unsigned tag, admin;
+	int r;
+	char *text[] = TEXT_FIELDS(u);
+
+	memset(u, 0, sizeof *u);
+	if (store_dec_init(&d, v->mv_data, v->mv_size, "users") != EMU_OK)
+		return store_corrupt("users", key);
+	while ((r = store_dec_next(&d, &tag, &p, &n)) == 1) {
+		switch (tag) {
+		case U_EMAIL:
+			r = store_dec_str(p, n, u->email, STORE_ADDR_MAX);
+			break;
+		case U_DISPLAY_NAME: case U_ALIAS: case U_GIVEN_NAME: case U_SURNAME:
+		case U_COMPANY: case U_TITLE: case U_DEPARTMENT: case U_OFFICE: case U_PHONE:
+			r = store_dec_str(p, n, text[tag - U_DISPLAY_NAME], STORE_TEXT_MAX);
+			break;
+		case U_PROXY:
+			if (u->nproxies >= STORE_PROXIES_MAX)
+				return store_corrupt("users", key);
+			r = store_dec_str(p, n, u->proxies[u->nproxies++], STORE_ADDR_MAX);
+			break;
+		case U_PASSWORD_HASH:
+			r = store_dec_str(p, n, u->password_hash, STORE_HASH_MAX);
+			break;
+		case U_IS_ADMIN:
+			r = store_dec_u8(p, n, &admin);
+			u->is_admin = admin != 0;
+			break;
+		default:
+			r = -1;   /* unknown tag: written by something we do not know */
+		}
+		if (r != 0)
+			return store_corrupt("users", key);
+	}
+	if (r != 0 || u->email[0] == '\0')
+		return store_corrupt("users", key);
+	return EMU_OK;
+}
+
+/* Check the field limits of @p u (see store_user_put). */
+static int check_user(const struct user_record *u)
+{
+	const char *text[] = TEXT_FIELDS(u);
+	size_t n = store_field_len(u->email, STORE_ADDR_MAX);
+	if (n == (size_t)-1)
+		return EMU_ELIMIT;
+	if (n == 0)
+		return EMU_EINVAL;
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		if (store_field_len(text[i], STORE_TEXT_MAX) == (size_t)-1)
+			return EMU_ELIMIT;
+	if (store_field_len(u->password_hash, STORE_HASH_MAX) == (size_t)-1)
+		return EMU_ELIMIT;
+	if (u->nproxies < 0)
+		return EMU_EINVAL;
+	if (u->nproxies > STORE_PROXIES_MAX)
+		return EMU_ELIMIT;
+	for (int i = 0; i < u->nproxies; i++) {
+		n = store_field_len(u->proxies[i], STORE_ADDR_MAX);
+		if (n == (size_t)-1)
+			return EMU_ELIMIT;
+		if (n == 0)
+			return EMU_EINVAL;
+	}
+	return EMU_OK;
+}
+
+/* Lower-cased addresses of @p u: [0] primary, then the proxies. */
+struct addr_set {
+	int n;
+	size_t len[NADDR];
+	char a[NADDR][STORE_ADDR_MAX + 1];
+};
+
+static int addr_set_of(const struct user_record *u, struct addr_set *as)
+{
+	int rc;
+	as->n = 0;
+	rc = store_addr_key(u->email, as->a[0], &as->len[0]);
+	if (rc != EMU_OK)
+		return rc;
+	as->n = 1;
+	for (int i = 0; i < u->nproxies && i < STORE_PROXIES_MAX; i++) {
+		rc = store_addr_key(u->proxies[i], as->a[as->n], &as->len[as->n]);
+		if (rc != EMU_OK)
+			return rc;
+		as->n++;
+	}
+	return EMU_OK;
+}
+
+static int addr_set_has(const struct addr_set *as, int upto, const char *a, size_t len)
+{
+	for (int i = 0; i < upto; i++)
+		if (as->len[i] == len && memcmp(as->a[i], a, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Read and decode the record stored under lower-cased @p primary. */
+static int get_record(store_txn_t *t, const char *primary, size_t plen, struct user_record *out)
+{
+	MDB_val k = { plen, (void *)primary }, v;
+	int rc = mdb_get(t->txn, t->s->users, &k, &v);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "users get");
+	return decode_user(&v, primary, out);
+}
+
+int store_user_put(store_txn_t *t, const struct user_record *u)
+{
+	static const char what[] = "store_user_put";
+	struct user_record old;
+	struct addr_set now, before;
+	unsigned char buf[USER_ENC_MAX];
+	size_t len;
+	MDB_val k, v;
+	int ret, rc, had_old;
+
+	if ((ret = store_need_write(t, what)) != EMU_OK)
+		return ret;
+	if ((ret = check_user(u)) != EMU_OK)
+		return ret;
+	if ((ret = addr_set_of(u, &now)) != EMU_OK)
+		return ret;
+	for (int i = 1; i < now.n; i++)
+		if (addr_set_has(&now, i, now.a[i], now.len[i]))
+			return EMU_EINVAL;
+	if ((ret = encode_user(u, buf, sizeof buf, &len)) != EMU_OK)
+		return ret;
+
+	/* all checks before the first write, so a refusal leaves t usable */
+	for (int i = 0; i < now.n; i++) {
+		k.mv_data = now.a[i];
+		k.mv_size = now.len[i];
+		rc = mdb_get(t->txn, t->s->addr, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != MDB_SUCCESS)
+			return store_mdb_err(rc, "addr get");
+		if (v.mv_size != now.len[0] || memcmp(v.mv_data, now.a[0], now.len[0]) != 0)
+			return EMU_EEXIST;
+	}
+	ret = get_record(t, now.a[0], now.len[0], &old);
+	if (ret != EMU_OK && ret != EMU_ENOTFOUND)
+		return ret;
+	had_old = ret == EMU_OK;
+
+	if (had_old) {
+		if ((ret = addr_set_of(&old, &before)) != EMU_OK)
+			return ret;
+		for (int i = 1; i < before.n; i++) {
+			if (addr_set_has(&now, now.n, before.a[i], before.len[i]))
+				continue;
+			ret = store_del_quiet(t, t->s->addr, before.a[i], before.len[i], "addr del");
+			if (ret != EMU_OK)
+				return ret;
+		}
+	}
+	for (int i = 0; i < now.n; i++) {
+		k.mv_data = now.a[i];
+		k.mv_size = now.len[i];
+		v.mv_data = now.a[0];
+		v.mv_size = now.len[0];
+		if ((rc = mdb_put(t->txn, t->s->addr, &k, &v, 0)) != MDB_SUCCESS)
+			return store_mdb_err(rc, "addr put");
+	}
+	k.mv_data = now.a[0];
+	k.mv_size = now.len[0];
+	v.mv_data = buf;
+	v.mv_size = len;
+	return store_mdb_err(mdb_put(t->txn, t->s->users, &k, &v, 0), "users put");
+}
+
+int store_user_get(store_txn_t *t, const char *address, struct user_record *out)
+{
+	char primary[STORE_ADDR_MAX + 1];
+	size_t plen;
+	int ret = store_resolve(t, address, primary, &plen);
+	if (ret != EMU_OK)
+		return ret;
+	return get_record(t, primary, plen, out);
+}
+
+int store_user_foreach(store_txn_t *t, int (*fn)(const struct user_record *u, void *ctx), void *ctx)
+{
+	struct user_record u;
+	char key[STORE_ADDR_MAX + 1];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int ret = EMU_OK;
+	int rc = mdb_cursor_open(t->txn, t->s->users, &c);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "users cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		size_t kn = k.mv_size < STORE_ADDR_MAX ? k.mv_size : STORE_ADDR_MAX;
+		memcpy(key, k.mv_data, kn);
+		key[kn] = '\0';
+		if ((ret = decode_user(&v, key, &u)) != EMU_OK)
+			goto out;
+		if ((ret = fn(&u, ctx)) != 0)
+			goto out;
+	}
+	ret = rc == MDB_NOTFOUND ? EMU_OK : store_mdb_err(rc, "users walk");
+out:
+	mdb_cursor_close(c);
+	return ret;
+}
+
+int store_user_count(store_txn_t *t, size_t *out)
+{
+	MDB_stat st;
+	int rc = mdb_stat(t->txn, t->s->users, &st);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "users stat");
+	*out = st.ms_entries;
+	return EMU_OK;
+}
+
+int store_user_delete(store_txn_t *t, const char *address)
+{
+	struct user_record u;
+	struct addr_set as;
+	char primary[STORE_ADDR_MAX + 1];
+	size_t plen;
+	int ret;
+
+	if ((ret = store_need_write(t, "store_user_delete")) != EMU_OK)
+		return ret;
+	if ((ret = store_resolve(t, address, primary, &plen)) != EMU_OK)
+		return ret;
+	if ((ret = get_record(t, primary, plen, &u)) != EMU_OK)
+		return ret;
+	if ((ret = addr_set_of(&u, &as)) != EMU_OK)
+		return ret;
+	for (int i = 0; i < as.n; i++)
+		if ((ret = store_del_quiet(t, t->s->addr, as.a[i], as.len[i], "addr del")) != EMU_OK)
+			return ret;
+	/* "primary\0" prefixes every per-user key of the blob and contact DBIs */
+	if ((ret = store_del_quiet(t, t->s->users, primary, plen, "users del")) != EMU_OK ||
+	    (ret = store_del_quiet(t, t->s->photo_meta, primary, plen, "photo_meta del")) != EMU_OK ||
+	    (ret = store_del_prefix(t, t->s->photo_blob, primary, plen + 1, "photo_blob del")) != EMU_OK ||
+	    (ret = store_del_prefix(t, t->s->contacts, primary, plen + 1, "contacts del")) != EMU_OK ||
+	    (ret = store_del_prefix(t, t->s->contact_photo, primary, plen + 1, "contact_photo del")) != EMU_OK)
+		return ret;
+	return EMU_OK;
+}

@@ -1,0 +1,868 @@
+/* test_store.c - store.h round trips: users and the address index, photos
+ * and deletion records, contacts, persistence, transactions, schema check.
+ * Photo sets are built by hand from fake bytes: no libjpeg here. */
+#define _GNU_SOURCE /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/result.h"
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];      /* temp dir, removed at teardown */
+	char db[96];       /* dir/db: the store (created by store_open) */
+	store_t *s;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof f->db, "%s/db", f->dir);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->s);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void make_user(struct user_record *u, const char *email, int nproxies, ...)
+{
+	va_list ap;
+	memset(u, 0, sizeof *u);
+	snprintf(u->email, sizeof u->email, "%s", email);
+	snprintf(u->display_name, sizeof u->display_name, "Name of %s", email);
+	snprintf(u->alias, sizeof u->alias, "alias");
+	snprintf(u->company, sizeof u->company, "Contoso");
+	snprintf(u->phone, sizeof u->phone, "+1 555 0100");
+	va_start(ap, nproxies);
+	for (int i = 0; i < nproxies; i++)
+		snprintf(u->proxies[i], sizeof u->proxies[i], "%s", va_arg(ap, const char *));
+	va_end(ap);
+	u->nproxies = nproxies;
+}
+
+static void put_user(store_t *s, const struct user_record *u)
+{
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_put(t, u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+static int get_user(store_t *s, const char *addr, struct user_record *out)
+{
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	int rc = store_user_get(t, addr, out);
+	store_txn_abort(t);
+	return rc;
+}
+
+/* ---- users --------------------------------------------------------------- */
+
+static int collect_emails(const struct user_record *u, void *ctx)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 256 - n, "%s;", u->email);
+	return 0;
+}
+
+static int stop_at_first(const struct user_record *u, void *ctx)
+{
+	(void)u;
+	(*(int *)ctx)++;
+	return 42;
+}
+
+static void test_user_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	store_txn_t *t;
+	size_t n;
+	char order[256] = "";
+	int calls = 0;
+
+	make_user(&u, "Alice@Example.test", 2, "al@example.test", "A.Example@Example.TEST");
+	snprintf(u.password_hash, sizeof u.password_hash, "pbkdf2-sha256$1$00$00");
+	u.is_admin = 1;
+	put_user(f->s, &u);
+	make_user(&u, "bob@example.test", 0);
+	put_user(f->s, &u);
+
+	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "Alice@Example.test");  /* case kept */
+	assert_string_equal(got.display_name, "Name of Alice@Example.test");
+	assert_string_equal(got.alias, "alias");
+	assert_string_equal(got.company, "Contoso");
+	assert_string_equal(got.phone, "+1 555 0100");
+	assert_string_equal(got.title, "");
+	assert_int_equal(got.nproxies, 2);
+	assert_string_equal(got.proxies[0], "al@example.test");
+	assert_string_equal(got.proxies[1], "A.Example@Example.TEST");
+	assert_string_equal(got.password_hash, "pbkdf2-sha256$1$00$00");
+	assert_int_equal(got.is_admin, 1);
+
+	/* any address, any case */
+	assert_int_equal(get_user(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
+	assert_string_equal(got.email, "Alice@Example.test");
+	assert_int_equal(get_user(f->s, "a.example@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "Alice@Example.test");
+	assert_int_equal(get_user(f->s, "BOB@example.test", &got), EMU_OK);
+	assert_int_equal(got.nproxies, 0);
+	assert_int_equal(got.is_admin, 0);
+	assert_int_equal(get_user(f->s, "carol@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "", &got), EMU_EINVAL);
+
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_user_count(t, &n), EMU_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_user_foreach(t, collect_emails, order), EMU_OK);
+	assert_string_equal(order, "Alice@Example.test;bob@example.test;");
+	assert_int_equal(store_user_foreach(t, stop_at_first, &calls), 42);
+	assert_int_equal(calls, 1);
+	store_txn_abort(t);
+}
+
+static void test_user_replace_proxies(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	store_txn_t *t;
+	size_t n;
+
+	make_user(&u, "alice@example.test", 2, "old1@example.test", "keep@example.test");
+	put_user(f->s, &u);
+	make_user(&u, "ALICE@example.test", 2, "keep@example.test", "new@example.test");
+	snprintf(u.title, sizeof u.title, "Engineer");
+	put_user(f->s, &u);
+
+	assert_int_equal(get_user(f->s, "old1@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "new@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "ALICE@example.test");
+	assert_string_equal(got.title, "Engineer");
+	assert_int_equal(get_user(f->s, "keep@example.test", &got), EMU_OK);
+	assert_int_equal(got.nproxies, 2);
+
+	/* the freed address can now go to someone else */
+	make_user(&u, "bob@example.test", 1, "old1@example.test");
+	put_user(f->s, &u);
+	assert_int_equal(get_user(f->s, "old1@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "bob@example.test");
+
+	struct store_stat st;
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.users, 2);
+	assert_int_equal(st.addresses, 5);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_user_count(t, &n), EMU_OK);
+	assert_int_equal(n, 2);
+	store_txn_abort(t);
+}
+
+static void test_user_clash(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	store_txn_t *t;
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_user(&u, "bob@example.test", 1, "AL@example.test");
+	assert_int_equal(store_user_put(t, &u), EMU_EEXIST);
+	make_user(&u, "al@example.test", 0);          /* primary = alice's proxy */
+	assert_int_equal(store_user_put(t, &u), EMU_EEXIST);
+	make_user(&u, "bob@example.test", 1, "alice@example.test");
+	assert_int_equal(store_user_put(t, &u), EMU_EEXIST);
+	/* a refusal changes nothing and the txn goes on */
+	make_user(&u, "bob@example.test", 1, "bobby@example.test");
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "alice@example.test");
+	assert_int_equal(get_user(f->s, "bobby@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "bob@example.test");
+}
+
+static void test_user_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	store_txn_t *t;
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	/* a field that fills its whole array has no room for the NUL: too long */
+	make_user(&u, "x@example.test", 0);
+	memset(u.email, 'a', sizeof u.email);
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 0);
+	memset(u.display_name, 'a', sizeof u.display_name);
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 0);
+	memset(u.department, 'a', sizeof u.department);
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 0);
+	memset(u.password_hash, 'a', sizeof u.password_hash);
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 1, "p@example.test");
+	memset(u.proxies[0], 'a', sizeof u.proxies[0]);
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 0);
+	u.nproxies = STORE_PROXIES_MAX + 1;
+	assert_int_equal(store_user_put(t, &u), EMU_ELIMIT);
+	make_user(&u, "x@example.test", 0);
+	u.nproxies = -1;
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+	make_user(&u, "", 0);
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+	make_user(&u, "x@example.test", 1, "");
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+	make_user(&u, "x@example.test", 2, "p@example.test", "P@EXAMPLE.test");
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+	make_user(&u, "x@example.test", 1, "X@example.test");
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+
+	/* exactly at the maximum is fine */
+	make_user(&u, "x@example.test", 0);
+	memset(u.display_name, 'd', STORE_TEXT_MAX);
+	u.nproxies = STORE_PROXIES_MAX;
+	for (int i = 0; i < STORE_PROXIES_MAX; i++) {
+		memset(u.proxies[i], 'a' + i, STORE_ADDR_MAX - 12);
+		memcpy(u.proxies[i] + STORE_ADDR_MAX - 12, "@example.tst", 13);
+	}
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(get_user(f->s, u.proxies[15], &got), EMU_OK);
+	assert_int_equal(strlen(got.display_name), STORE_TEXT_MAX);
+	assert_int_equal(got.nproxies, STORE_PROXIES_MAX);
+	assert_string_equal(got.proxies[15], u.proxies[15]);
+
+	/* lookups of over-long addresses */
+	char longaddr[STORE_ADDR_MAX + 2];
+	memset(longaddr, 'a', sizeof longaddr - 1);
+	longaddr[sizeof longaddr - 1] = '\0';
+	assert_int_equal(get_user(f->s, longaddr, &got), EMU_ELIMIT);
+
+	/* writes need a write txn */
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	make_user(&u, "y@example.test", 0);
+	assert_int_equal(store_user_put(t, &u), EMU_EINVAL);
+	store_txn_abort(t);
+}
+
+/* ---- photos -------------------------------------------------------------- */
+
+/* A set with renditions for every bit of @p mask; data "fake <tag> <s>". */
+static void make_set(struct photo_set *set, unsigned mask, char tag)
+{
+	static const int pixels[PHOTO_SIZE_COUNT] = { 48, 64, 96, 120, 240, 360, 432, 504, 648 };
+	memset(set, 0, sizeof *set);
+	set->mask = mask;
+	set->source_width = 800;
+	set->source_height = 600;
+	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+		if (!(mask & (1u << s)))
+			continue;
+		set->r[s].data = malloc(64);
+		assert_non_null(set->r[s].data);
+		set->r[s].len = (size_t)snprintf((char *)set->r[s].data, 64, "fake %c %d", tag, s);
+		set->r[s].width = set->r[s].height = pixels[s];
+		snprintf(set->r[s].etag, sizeof set->r[s].etag, "%c%015d", tag, s);
+	}
+}
+
+static void free_set(struct photo_set *set)
+{
+	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+		free(set->r[s].data);
+}
+
+static void expect_blob(store_txn_t *t, const char *email, enum photo_size s, const char *want)
+{
+	const void *p;
+	size_t n;
+	if (want == NULL) {
+		assert_int_equal(store_photo_blob(t, email, s, &p, &n), EMU_ENOTFOUND);
+		return;
+	}
+	assert_int_equal(store_photo_blob(t, email, s, &p, &n), EMU_OK);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(p, want, n);
+}
+
+static void test_photo(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct photo_record r;
+	struct photo_set set;
+	store_txn_t *t;
+	const void *p;
+	size_t n;
+	time_t before = time(NULL);
+	const unsigned m1 = 1u << PHOTO_HR48 | 1u << PHOTO_HR96 | 1u << PHOTO_HR648;
+	const unsigned m2 = 1u << PHOTO_HR48 | 1u << PHOTO_HR240;
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+	make_user(&u, "bob@example.test", 0);
+	put_user(f->s, &u);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	/* no photo data: all-zero record; unknown user: not found */
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, 0);
+	assert_int_equal(r.deleted, 0);
+	assert_int_equal(r.has_thumbnail, 0);
+	assert_int_equal(store_photo_get(t, "nobody@example.test", &r), EMU_ENOTFOUND);
+	make_set(&set, m1, 'A');
+	assert_int_equal(store_photo_set(t, "nobody@example.test", &set), EMU_ENOTFOUND);
+	assert_int_equal(store_photo_set(t, "AL@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", "abc", 3, 96, 120), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.deleted, 0);
+	assert_int_equal(r.mailbox_mask, m1);
+	assert_int_equal(r.source_width, 800);
+	assert_int_equal(r.source_height, 600);
+	assert_int_equal(r.mailbox[PHOTO_HR96].width, 96);
+	assert_int_equal(r.mailbox[PHOTO_HR96].height, 96);
+	assert_int_equal(r.mailbox[PHOTO_HR96].len, strlen("fake A 2"));
+	assert_string_equal(r.mailbox[PHOTO_HR96].etag, "A000000000000002");
+	assert_string_equal(r.mailbox[PHOTO_HR648].etag, "A000000000000008");
+	assert_int_equal(r.mailbox[PHOTO_HR648].width, 648);
+	assert_int_equal(r.mailbox[PHOTO_HR240].len, 0);
+	assert_true(r.mailbox_changed >= (int64_t)before && r.mailbox_changed <= (int64_t)time(NULL));
+	assert_int_equal(r.has_thumbnail, 1);
+	assert_int_equal(r.thumbnail.len, 3);
+	assert_int_equal(r.thumbnail.width, 96);
+	assert_int_equal(r.thumbnail.height, 120);
+	/* photo_etag("abc"): first 8 bytes of SHA-256, upper-case hex */
+	assert_string_equal(r.thumbnail.etag, "BA7816BF8F01CFEA");
+	assert_true(r.thumbnail_changed >= (int64_t)before);
+	expect_blob(t, "alice@example.test", PHOTO_HR48, "fake A 0");
+	expect_blob(t, "alice@example.test", PHOTO_HR96, "fake A 2");
+	expect_blob(t, "alice@example.test", PHOTO_HR648, "fake A 8");
+	expect_blob(t, "alice@example.test", PHOTO_HR240, NULL);
+	assert_int_equal(store_photo_blob(t, "alice@example.test", PHOTO_SIZE_COUNT, &p, &n), EMU_EINVAL);
+	assert_int_equal(store_thumbnail_blob(t, "al@example.test", &p, &n), EMU_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(p, "abc", 3);
+	/* bob has nothing */
+	assert_int_equal(store_thumbnail_blob(t, "bob@example.test", &p, &n), EMU_ENOTFOUND);
+	expect_blob(t, "bob@example.test", PHOTO_HR48, NULL);
+	store_txn_abort(t);
+
+	/* replace with a different set: stale renditions go */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, m2, 'B');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, m2);
+	assert_string_equal(r.mailbox[PHOTO_HR240].etag, "B000000000000004");
+	assert_string_equal(r.mailbox[PHOTO_HR96].etag, "");
+	expect_blob(t, "alice@example.test", PHOTO_HR48, "fake B 0");
+	expect_blob(t, "alice@example.test", PHOTO_HR240, "fake B 4");
+	expect_blob(t, "alice@example.test", PHOTO_HR96, NULL);
+	expect_blob(t, "alice@example.test", PHOTO_HR648, NULL);
+
+	/* Remove-UserPhoto: mailbox gone, deletion record, thumbnail kept */
+	assert_int_equal(store_photo_remove(t, "alice@example.test"), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.deleted, 1);
+	assert_int_equal(r.mailbox_mask, 0);
+	assert_int_equal(r.source_width, 0);
+	assert_int_equal(r.has_thumbnail, 1);
+	assert_string_equal(r.thumbnail.etag, "BA7816BF8F01CFEA");
+	expect_blob(t, "alice@example.test", PHOTO_HR48, NULL);
+	expect_blob(t, "alice@example.test", PHOTO_HR240, NULL);
+	assert_int_equal(store_thumbnail_blob(t, "alice@example.test", &p, &n), EMU_OK);
+
+	/* -ClearMailboxPhotoRecord: only the flag */
+	assert_int_equal(store_photo_clear_record(t, "alice@example.test"), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.deleted, 0);
+	assert_int_equal(r.mailbox_mask, 0);
+	assert_int_equal(r.has_thumbnail, 1);
+
+	/* a new photo after a removal clears the record */
+	assert_int_equal(store_photo_remove(t, "alice@example.test"), EMU_OK);
+	make_set(&set, m1, 'C');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.deleted, 0);
+	assert_int_equal(r.mailbox_mask, m1);
+
+	/* thumbnail removal */
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", NULL, 0, 0, 0), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.has_thumbnail, 0);
+	assert_int_equal(r.mailbox_mask, m1);
+	assert_int_equal(store_thumbnail_blob(t, "alice@example.test", &p, &n), EMU_ENOTFOUND);
+
+	/* bad input */
+	make_set(&set, 0, 'D');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
+	make_set(&set, 1u << PHOTO_SIZE_COUNT, 'D');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
+	make_set(&set, 1, 'D');
+	set.r[0].etag[0] = '\0';
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
+	free_set(&set);
+	make_set(&set, 1, 'D');
+	set.r[0].width = 0;
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
+	free_set(&set);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", "x", 0, 1, 1), EMU_EINVAL);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", "x", 1, 0, 1), EMU_EINVAL);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", "x",
+	                                     PHOTO_MAX_THUMBNAIL_BYTES + 1, 1, 1), EMU_ELIMIT);
+	assert_int_equal(store_photo_remove(t, "nobody@example.test"), EMU_ENOTFOUND);
+	assert_int_equal(store_photo_clear_record(t, "nobody@example.test"), EMU_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	/* photo writes need a write txn */
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_photo_remove(t, "alice@example.test"), EMU_EINVAL);
+	store_txn_abort(t);
+}
+
+/* ---- contacts ------------------------------------------------------------ */
+
+struct walk {
+	int n;
+	char ids[8][STORE_ID_MAX + 1];
+};
+
+static int collect_contacts(const struct contact_record *c, void *ctx)
+{
+	struct walk *w = ctx;
+	if (w->n < 8)
+		snprintf(w->ids[w->n], sizeof w->ids[0], "%s", c->id);
+	w->n++;
+	return 0;
+}
+
+static void make_contact(struct contact_record *c, const char *name)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->display_name, sizeof c->display_name, "%s", name);
+	snprintf(c->given_name, sizeof c->given_name, "Given %s", name);
+	snprintf(c->surname, sizeof c->surname, "Surname");
+	snprintf(c->file_as, sizeof c->file_as, "Surname, %s", name);
+	snprintf(c->email, sizeof c->email, "%s@builder.test", name);
+	snprintf(c->company, sizeof c->company, "Builders");
+}
+
+static int is_hex_id(const char *id)
+{
+	if (strlen(id) != STORE_CONTACT_ID_LEN)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void test_contacts(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record a, b, c, got;
+	struct walk w;
+	store_txn_t *t;
+	const void *p;
+	size_t n;
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+	make_user(&u, "bob@example.test", 0);
+	put_user(f->s, &u);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_contact(&a, "anna");
+	a.photo.width = 64;
+	a.photo.height = 48;
+	assert_int_equal(store_contact_add(t, "alice@example.test", &a, "abc", 3), EMU_OK);
+	assert_true(is_hex_id(a.id));
+	assert_int_equal(a.change, 1);
+	assert_int_equal(a.has_photo, 1);
+	assert_int_equal(a.photo.len, 3);
+	assert_string_equal(a.photo.etag, "BA7816BF8F01CFEA");
+	make_contact(&b, "bert");
+	assert_int_equal(store_contact_add(t, "AL@example.test", &b, NULL, 0), EMU_OK);
+	assert_true(is_hex_id(b.id));
+	assert_string_not_equal(a.id, b.id);
+	assert_int_equal(b.has_photo, 0);
+	make_contact(&c, "carl");
+	assert_int_equal(store_contact_add(t, "bob@example.test", &c, NULL, 0), EMU_OK);
+	make_contact(&got, "x");
+	assert_int_equal(store_contact_add(t, "nobody@example.test", &got, NULL, 0), EMU_ENOTFOUND);
+	memset(got.company, 'c', sizeof got.company);
+	assert_int_equal(store_contact_add(t, "alice@example.test", &got, NULL, 0), EMU_ELIMIT);
+	make_contact(&got, "x");
+	assert_int_equal(store_contact_add(t, "alice@example.test", &got, "abc", 3), EMU_EINVAL); /* no size */
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_contact_get(t, "alice@example.test", a.id, &got), EMU_OK);
+	assert_string_equal(got.id, a.id);
+	assert_string_equal(got.display_name, "anna");
+	assert_string_equal(got.given_name, "Given anna");
+	assert_string_equal(got.surname, "Surname");
+	assert_string_equal(got.file_as, "Surname, anna");
+	assert_string_equal(got.email, "anna@builder.test");
+	assert_string_equal(got.company, "Builders");
+	assert_int_equal(got.change, 1);
+	assert_int_equal(got.has_photo, 1);
+	assert_int_equal(got.photo.width, 64);
+	assert_int_equal(got.photo.height, 48);
+	assert_int_equal(store_contact_photo(t, "alice@example.test", a.id, &p, &n), EMU_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(p, "abc", 3);
+	assert_int_equal(store_contact_photo(t, "alice@example.test", b.id, &p, &n), EMU_ENOTFOUND);
+	/* contacts belong to their owner */
+	assert_int_equal(store_contact_get(t, "bob@example.test", a.id, &got), EMU_ENOTFOUND);
+	assert_int_equal(store_contact_get(t, "alice@example.test", "nope", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_contact_get(t, "alice@example.test", "", &got), EMU_EINVAL);
+
+	memset(&w, 0, sizeof w);
+	assert_int_equal(store_contact_foreach(t, "alice@example.test", collect_contacts, &w), EMU_OK);
+	assert_int_equal(w.n, 2);
+	assert_true(strcmp(w.ids[0], w.ids[1]) < 0);     /* id order */
+	assert_true(strcmp(w.ids[0], a.id) == 0 || strcmp(w.ids[0], b.id) == 0);
+	memset(&w, 0, sizeof w);
+	assert_int_equal(store_contact_foreach(t, "bob@example.test", collect_contacts, &w), EMU_OK);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.ids[0], c.id);
+	assert_int_equal(store_contact_foreach(t, "nobody@example.test", collect_contacts, &w), EMU_ENOTFOUND);
+	store_txn_abort(t);
+
+	/* changes bump the counter; the id stays */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	snprintf(b.display_name, sizeof b.display_name, "Bert Builder");
+	assert_int_equal(store_contact_update(t, "alice@example.test", &b), EMU_OK);
+	assert_int_equal(b.change, 2);
+	assert_int_equal(store_contact_set_photo(t, "alice@example.test", b.id, "xyz", 3, 10, 10), EMU_OK);
+	assert_int_equal(store_contact_get(t, "alice@example.test", b.id, &got), EMU_OK);
+	assert_string_equal(got.display_name, "Bert Builder");
+	assert_int_equal(got.change, 3);
+	assert_int_equal(got.has_photo, 1);
+	assert_int_equal(got.photo.width, 10);
+	assert_int_equal(store_contact_set_photo(t, "alice@example.test", a.id, NULL, 0, 0, 0), EMU_OK);
+	assert_int_equal(store_contact_get(t, "alice@example.test", a.id, &got), EMU_OK);
+	assert_int_equal(got.change, 2);
+	assert_int_equal(got.has_photo, 0);
+	assert_int_equal(store_contact_photo(t, "alice@example.test", a.id, &p, &n), EMU_ENOTFOUND);
+
+	assert_int_equal(store_contact_remove(t, "alice@example.test", b.id), EMU_OK);
+	assert_int_equal(store_contact_remove(t, "alice@example.test", b.id), EMU_ENOTFOUND);
+	assert_int_equal(store_contact_get(t, "alice@example.test", b.id, &got), EMU_ENOTFOUND);
+	assert_int_equal(store_contact_photo(t, "alice@example.test", b.id, &p, &n), EMU_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	struct store_stat st;
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.contacts, 2);
+	assert_int_equal(st.contact_photos, 0);
+}
+
+static void test_contacts_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record c;
+	store_txn_t *t;
+
+	make_user(&u, "alice@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	for (int i = 0; i < STORE_CONTACTS_MAX; i++) {
+		make_contact(&c, "c");
+		assert_int_equal(store_contact_add(t, "alice@example.test", &c, NULL, 0), EMU_OK);
+	}
+	make_contact(&c, "one too many");
+	assert_int_equal(store_contact_add(t, "alice@example.test", &c, NULL, 0), EMU_ELIMIT);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+/* ---- user deletion ------------------------------------------------------- */
+
+static void test_user_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	struct contact_record c;
+	struct photo_set set;
+	struct store_stat st;
+	store_txn_t *t;
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+	make_user(&u, "alice2@example.test", 0);   /* a key that shares a prefix */
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 3, 'A');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	assert_int_equal(store_photo_set(t, "alice2@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", "abc", 3, 1, 1), EMU_OK);
+	make_contact(&c, "c");
+	assert_int_equal(store_contact_add(t, "alice@example.test", &c, NULL, 0), EMU_OK);
+	c.photo.width = c.photo.height = 1;
+	assert_int_equal(store_contact_add(t, "alice@example.test", &c, "p", 1), EMU_OK);
+	assert_int_equal(store_contact_add(t, "alice2@example.test", &c, "p", 1), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_delete(t, "AL@example.test"), EMU_OK);
+	assert_int_equal(store_user_delete(t, "al@example.test"), EMU_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "alice2@example.test", &got), EMU_OK);
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.users, 1);
+	assert_int_equal(st.addresses, 1);
+	assert_int_equal(st.photo_records, 1);
+	assert_int_equal(st.photo_blobs, 2);
+	assert_int_equal(st.contacts, 1);
+	assert_int_equal(st.contact_photos, 1);
+
+	/* the last keys of every DBI */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_delete(t, "alice2@example.test"), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.users + st.addresses + st.photo_records + st.photo_blobs +
+	                 st.contacts + st.contact_photos, 0);
+}
+
+/* ---- environment and transactions ---------------------------------------- */
+
+static void test_persistence(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	struct contact_record c, cgot;
+	struct photo_record r;
+	struct photo_set set;
+	store_txn_t *t;
+	char dom[64];
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 1u << PHOTO_HR64, 'P');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	make_contact(&c, "anna");
+	assert_int_equal(store_contact_add(t, "alice@example.test", &c, NULL, 0), EMU_OK);
+	assert_int_equal(store_domain_set(t, "example.test"), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+
+	assert_int_equal(get_user(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
+	assert_string_equal(got.email, "alice@example.test");
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, 1u << PHOTO_HR64);
+	assert_string_equal(r.mailbox[PHOTO_HR64].etag, "P000000000000001");
+	expect_blob(t, "alice@example.test", PHOTO_HR64, "fake P 1");
+	assert_int_equal(store_contact_get(t, "alice@example.test", c.id, &cgot), EMU_OK);
+	assert_string_equal(cgot.display_name, "anna");
+	assert_int_equal(store_domain_get(t, dom, sizeof dom), EMU_OK);
+	assert_string_equal(dom, "example.test");
+	assert_int_equal(store_domain_get(t, dom, 4), EMU_ELIMIT);
+	store_txn_abort(t);
+}
+
+static void test_abort_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	struct photo_record r;
+	struct photo_set set;
+	struct store_stat before, after;
+	store_txn_t *t;
+
+	make_user(&u, "alice@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_stat(f->s, &before), EMU_OK);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	make_user(&u, "bob@example.test", 0);
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	make_set(&set, 1, 'X');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	/* visible inside the txn ... */
+	assert_int_equal(store_user_get(t, "al@example.test", &got), EMU_OK);
+	store_txn_abort(t);
+
+	/* ... and gone after the abort */
+	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "bob@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_OK);
+	assert_int_equal(got.nproxies, 0);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, 0);
+	store_txn_abort(t);
+	assert_int_equal(store_stat(f->s, &after), EMU_OK);
+	assert_true(after.last_txnid == before.last_txnid);
+	assert_int_equal(after.users, before.users);
+	assert_int_equal(after.addresses, before.addresses);
+	assert_int_equal(after.photo_blobs, 0);
+}
+
+static void test_value_copied_inside_txn(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct photo_set set;
+	store_txn_t *t;
+	const void *p;
+	size_t n;
+	char copy[64];
+
+	make_user(&u, "alice@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 1u << PHOTO_HR120, 'V');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	/* the pattern every caller follows: copy the blob before the txn ends */
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_photo_blob(t, "alice@example.test", PHOTO_HR120, &p, &n), EMU_OK);
+	assert_true(n < sizeof copy);
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	/* reset + renew gives a new snapshot on the same handle */
+	store_txn_reset(t);
+	assert_int_equal(store_txn_renew(t), EMU_OK);
+	assert_int_equal(store_photo_blob(t, "alice@example.test", PHOTO_HR120, &p, &n), EMU_OK);
+	store_txn_abort(t);
+
+	/* overwrite the value in a later txn; the copy keeps the old bytes */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 1u << PHOTO_HR120, 'W');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_string_equal(copy, "fake V 3");
+}
+
+static void test_open_rules(void **state)
+{
+	struct fixture *f = *state;
+	store_t *again = NULL;
+	char other[128], backup[160];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 14, "schema_version" }, v;
+	unsigned char ver[4] = { 0, 0, 0, 99 };
+	struct user_record u, got;
+
+	/* the same file twice in one process is refused */
+	assert_int_equal(store_open(f->db, 0, &again), EMU_EEXIST);
+	assert_null(again);
+
+	/* hot backup, then open the copy as a store of its own */
+	make_user(&u, "alice@example.test", 0);
+	put_user(f->s, &u);
+	snprintf(other, sizeof other, "%s/copy", f->dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	snprintf(backup, sizeof backup, "%s/ewsemu.mdb", other);
+	assert_int_equal(store_backup(f->s, backup), EMU_OK);
+	assert_int_equal(store_backup(f->s, backup), EMU_ESTORE);    /* exists */
+	assert_int_equal(store_open(other, 0, &again), EMU_OK);
+	assert_int_equal(get_user(again, "alice@example.test", &got), EMU_OK);
+	store_close(again);
+
+	/* an unknown schema version is refused, and left alone */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, backup, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	v.mv_data = ver;
+	v.mv_size = sizeof ver;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(other, 0, &again), EMU_EFORMAT);
+	assert_null(again);
+
+	/* a store dir that is a file */
+	snprintf(other, sizeof other, "%s/file", f->dir);
+	FILE *fp = fopen(other, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(store_open(other, 0, &again), EMU_EIO);
+	assert_int_equal(store_open("", 0, &again), EMU_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_user_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_replace_proxies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_clash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_photo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_value_copied_inside_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_rules, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
