@@ -110,6 +110,20 @@ static int build_demo(store_t *s, const char *domain)
 	return rc;
 }
 
+/* The first demo user with a large mailbox photo, at @p domain. */
+static int demo_example_login(const char *domain, char *out, size_t outsz)
+{
+	size_t n;
+	const struct demo_user_info *u = demo_users(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!u[i].is_admin && !strcmp(u[i].photo_state, "large")) {
+			int len = snprintf(out, outsz, "%.*s@%s", (int)strcspn(u[i].email, "@"), u[i].email, domain);
+			return len > 0 && (size_t)len < outsz ? EMU_OK : EMU_ELIMIT;
+		}
+	}
+	return EMU_ENOTFOUND;
+}
+
 static const char SERVE_HELP[] =
 	"usage: ewsemu serve [OPTIONS]\n"
 	"\n"
@@ -175,6 +189,11 @@ static int cmd_serve(int argc, char **argv)
 	if (demo && store_is_empty(s) && build_demo(s, domain) != EMU_OK) {
 		store_close(s);
 		return 1;
+	}
+	char example[STORE_ADDR_MAX + 1];
+	if (demo && demo_example_login(domain, example, sizeof example) == EMU_OK) {
+		cfg.example_user = example;
+		cfg.example_password = DEMO_PASSWORD;
 	}
 	if (cfg.https_listen && !cfg.cert_file) {
 		snprintf(cert, sizeof cert, "%s/server.pem", g_store_dir);

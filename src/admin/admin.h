@@ -56,9 +56,11 @@ int admin_import_tenant(store_t *s, const char *path, char *err, size_t errsz);
 
 /* ---- photo commands (commands.c) ------------------------------------------- */
 
-/** Read a whole file of at most @p max bytes into malloc'd memory (caller
- * frees *out).  EMU_EIO, EMU_ELIMIT (file larger than @p max), EMU_ENOMEM. */
-int admin_read_file(const char *path, size_t max, unsigned char **out, size_t *outlen);
+/** Read the regular file @p path, at most @p max bytes, into malloc'd memory
+ * (caller frees *out).  EMU_EIO, EMU_ELIMIT (larger than @p max), EMU_ENOMEM;
+ * on failure @p why (size @p whysz) says what went wrong. */
+int admin_read_file(const char *path, size_t max, unsigned char **out, size_t *outlen,
+                    char *why, size_t whysz);
 
 /** Set-UserPhoto: replace @p email's mailbox photo with the JPEG at @p path. */
 int admin_set_user_photo(store_t *s, const char *email, const char *path, char *err, size_t errsz);

@@ -13,37 +13,6 @@
 #include "core/result.h"
 #include "ews/ops/ops.h"
 
-int admin_read_file(const char *path, size_t max, unsigned char **out, size_t *outlen)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	size_t n = 0;
-	int rc = EMU_OK;
-	if (!f)
-		return EMU_EIO;
-	buf = malloc(max + 1);
-	if (!buf) {
-		rc = EMU_ENOMEM;
-		goto out;
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f)) {
-		rc = EMU_EIO;
-		goto out;
-	}
-	if (n > max) {
-		rc = EMU_ELIMIT;
-		goto out;
-	}
-	*out = buf;
-	*outlen = n;
-	buf = NULL;
-out:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
 static void admin_ctx(store_t *s, struct heap_arena *h, struct ews_ctx *ctx, struct ews_config *cfg)
 {
 	heap_arena_init(h);
@@ -72,9 +41,10 @@ int admin_set_user_photo(store_t *s, const char *email, const char *path, char *
 	struct ews_ctx ctx;
 	struct ews_config cfg;
 	struct ews_status st;
-	int rc = admin_read_file(path, PHOTO_MAX_UPLOAD_BYTES, &data, &len);
+	char why[128];
+	int rc = admin_read_file(path, PHOTO_MAX_UPLOAD_BYTES, &data, &len, why, sizeof why);
 	if (rc) {
-		snprintf(err, errsz, "%s: %s", path, rc == EMU_ELIMIT ? "larger than the 8 MiB photo limit" : emu_strerror(rc));
+		snprintf(err, errsz, "%s: %s", path, why);
 		return rc;
 	}
 	admin_ctx(s, &h, &ctx, &cfg);
@@ -131,11 +101,15 @@ int admin_set_thumbnail(store_t *s, const char *email, const char *path, char *e
 	int w = 0, h = 0, rc;
 	store_txn_t *t = NULL;
 	struct user_record u;
+	char why[128];
 
 	if (path) {
-		rc = admin_read_file(path, PHOTO_MAX_THUMBNAIL_BYTES, &data, &len);
-		if (rc == EMU_OK)
-			rc = photo_inspect(data, len, PHOTO_MAX_THUMBNAIL_BYTES, &w, &h);
+		rc = admin_read_file(path, PHOTO_MAX_THUMBNAIL_BYTES, &data, &len, why, sizeof why);
+		if (rc) {
+			snprintf(err, errsz, "%s: %s", path, why);
+			goto out;
+		}
+		rc = photo_inspect(data, len, PHOTO_MAX_THUMBNAIL_BYTES, &w, &h);
 		if (rc) {
 			snprintf(err, errsz, "%s: %s", path,
 			         rc == EMU_ELIMIT ? "larger than the 100 KB directory thumbnail limit" : emu_strerror(rc));

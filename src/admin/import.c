@@ -219,9 +219,7 @@ static int get_array(struct imp *im, json_t *obj, const char *key, const char *f
 
 /* ---- files ------------------------------------------------------------------ */
 
-/* Read all of @p path, at most @p max bytes, into malloc'd *out.  On failure
- * @p why says what went wrong. */
-static int read_bounded(const char *path, size_t max, unsigned char **out, size_t *len,
+int admin_read_file(const char *path, size_t max, unsigned char **out, size_t *len,
                         char *why, size_t whysz)
 {
 	unsigned char *buf = NULL;
@@ -298,7 +296,7 @@ static int load_file(struct imp *im, json_t *obj, const char *key, const char *f
 	n = snprintf(path, sizeof path, "%s%s", rel[0] == '/' ? "" : im->base, rel);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return fail(im, EMU_ELIMIT, field, "%s: path too long", rel);
-	ret = read_bounded(path, max, data, len, why, sizeof why);
+	ret = admin_read_file(path, max, data, len, why, sizeof why);
 	if (ret != EMU_OK)
 		return fail(im, ret, field, "%s: %s", rel, why);
 	return EMU_OK;
@@ -640,7 +638,7 @@ int admin_import_tenant(store_t *s, const char *path, char *err, size_t errsz)
 		memcpy(im.base, path, blen);
 		im.base[blen] = '\0';
 	}
-	ret = read_bounded(path, ADMIN_IMPORT_MAX_FILE, &buf, &len, why, sizeof why);
+	ret = admin_read_file(path, ADMIN_IMPORT_MAX_FILE, &buf, &len, why, sizeof why);
 	if (ret != EMU_OK)
 		return fail(&im, ret, "", "%s: %s", path, why);
 	/* duplicate keys would make one of the values vanish silently */

@@ -650,6 +650,11 @@ int server_run(store_t *store, const struct server_config *cfg)
 		printf("ewsemu: EWS endpoint %s/EWS/Exchange.asmx\n", ls[i].url);
 		printf("ewsemu: photo URL    %s/ews/Exchange.asmx/s/GetUserPhoto?email=ADDRESS&size=HR96x96\n", ls[i].url);
 	}
+	if (cfg->example_user && cfg->example_password) {
+		printf("ewsemu: login        %s / %s\n", cfg->example_user, cfg->example_password);
+		printf("ewsemu: try          curl -k -u '%s:%s' -o photo.jpg '%s/ews/Exchange.asmx/s/GetUserPhoto?email=%s&size=HR240x240'\n",
+		       cfg->example_user, cfg->example_password, ls[0].url, cfg->example_user);
+	}
 	fflush(stdout);
 	LOGI("http", "serving (%s)", cfg->allow_anonymous ? "anonymous access allowed" : "Basic auth required");
 	int started = 0;

@@ -19,6 +19,8 @@ struct server_config {
 	size_t max_body;            /* request body bytes (413 above) */
 	int idle_timeout;           /* seconds a keep-alive connection may idle */
 	struct ews_config ews;
+	const char *example_user;   /* printed with a ready-to-run curl line; may be NULL */
+	const char *example_password;
 };
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,

@@ -1,4 +1,4 @@
-"""Helpers for the ewsemu integration tests (fixtures live in conftest.py).
+"""Helpers and fixtures for the ewsemu integration tests (conftest.py exports the fixtures).
 
 Everything goes over the wire against a real `ewsemu serve` process:
 
@@ -6,8 +6,11 @@ Everything goes over the wire against a real `ewsemu serve` process:
   tests run against the ASan build, so every timeout is generous.
 * Each test module gets a fresh store (tempfile.mkdtemp) populated with
   `ewsemu import` from a tenant file generated here (JPEGs drawn with PIL).
-* Every SOAP response body any test receives goes through soap_call(), which
-  saves it and runs <repo>/../shared/schemas/validate.sh --set interop on it.
+* Every SOAP response body any test receives goes through SoapResponse
+  (Client.soap), which saves it and runs
+  <repo>/../shared/schemas/validate.sh --set interop on it.
+* Server ERROR log lines and sanitizer reports fail the test during which
+  they appeared (_server_log_check) and, at the latest, the module (stop()).
 
 Only the standard library and python3-pil are used.
 """
@@ -250,6 +253,7 @@ class Server:
         self.http = None    # (host, port)
         self.https = None
         self.clients = []
+        self.log_checked = 0      # stderr offset up to which ERROR lines were already reported
         self._probe_user = None
         self.stdout_lines = []
         self._stderr_file = None
@@ -327,8 +331,8 @@ class Server:
         self.proc = None
         assert rc == 0, f"server exit code {rc} after SIGTERM; stderr:\n{err[-4000:]}"
         assert_no_sanitizer(err, "ewsemu serve")
-        errors = [line for line in err.splitlines() if "ERROR" in line]
-        assert not errors, "server logged errors:\n" + "\n".join(errors[:20])
+        errors = _log_problems(err[self.log_checked:])
+        assert not errors, "server logged errors (outside any single test):\n" + "\n".join(errors[:20])
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -688,7 +692,9 @@ def _server_log_check(request):
     for e, pos in marks:
         if e.server.proc is None:
             continue
-        bad = _log_problems(e.server.stderr()[pos:])
+        text = e.server.stderr()
+        e.server.log_checked = max(e.server.log_checked, len(text))
+        bad = _log_problems(text[pos:])
         assert not bad, "server logged during this test:\n" + "\n".join(bad[:20])
 
 

@@ -185,7 +185,7 @@ def test_bad_requests_in_a_row_on_one_connection(env, rc):
     for _ in range(3):
         r = rc.request("GET", REST_PATH + "?size=HR96x96")
         assert r.status == 400
-        s = rc.soap(None, raw=MALFORMED["garbage"])
+        s = rc.soap(None, raw=MALFORMED["truncated"])
         assert s.status == 500
         s = rc.get_user_photo("nobody@example.test", "HR96x96")
         assert s.status == 500

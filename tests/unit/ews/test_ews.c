@@ -1,0 +1,263 @@
+/* test_ews.c - the EWS operations through ops.h, on a real store:
+ * GetUserPhoto outcomes and ETag rules, SetUserPhoto access and
+ * validation, Remove-UserPhoto, ConvertId and the id codec. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "core/arena.h"
+#include "core/result.h"
+#include "ews/ids.h"
+#include "ews/ops/ops.h"
+
+struct fx {
+	char dir[64];
+	store_t *store;
+	struct heap_arena heap;
+	struct ews_config cfg;
+	struct ews_ctx ctx;
+};
+
+static unsigned char *make_jpeg(int w, int h, unsigned char shade, size_t *len)
+{
+	unsigned char *rgb = malloc((size_t)w * h * 3), *out = NULL;
+	unsigned long n = 0;
+	tjhandle tj = tjInitCompress();
+	for (int i = 0; i < w * h * 3; i++)
+		rgb[i] = (unsigned char)(shade + i % 7);
+	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &n, TJSAMP_444, 90, 0), 0);
+	tjDestroy(tj);
+	free(rgb);
+	unsigned char *copy = malloc(n);
+	memcpy(copy, out, n);
+	tjFree(out);
+	*len = n;
+	return copy;
+}
+
+static void add_user(store_t *s, const char *email, int admin)
+{
+	struct user_record u;
+	store_txn_t *t;
+	memset(&u, 0, sizeof u);
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.display_name, sizeof u.display_name, "%s", email);
+	u.is_admin = admin;
+	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-test-ews-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, 64u << 20, &f->store), EMU_OK);
+	heap_arena_init(&f->heap);
+	f->cfg.hr48_prefers_thumbnail = 1;
+	f->ctx.store = f->store;
+	f->ctx.arena = &f->heap.arena;
+	f->ctx.config = &f->cfg;
+	f->ctx.caller = "alice@example.test";
+	add_user(f->store, "alice@example.test", 0);
+	add_user(f->store, "bob@example.test", 0);
+	add_user(f->store, "root@example.test", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+	heap_arena_free(&f->heap);
+	store_close(f->store);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void set_photo(struct fx *f, const char *as, int admin, const char *email, int size,
+                      const char *want_code)
+{
+	struct ews_status st;
+	size_t len;
+	unsigned char *jpg = make_jpeg(size, size, 40, &len);
+	struct ews_ctx ctx = f->ctx;
+	ctx.caller = as;
+	ctx.caller_is_admin = admin;
+	assert_int_equal(op_set_user_photo(&ctx, email, jpg, len, &st, NULL), EMU_OK);
+	assert_string_equal(st.code, want_code);
+	free(jpg);
+}
+
+static void test_get_photo_outcomes(void **state)
+{
+	struct fx *f = *state;
+	struct op_photo_result r;
+
+	/* unknown address: ErrorNonExistentMailbox */
+	assert_int_equal(op_get_user_photo(&f->ctx, "nobody@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_NO_MAILBOX);
+	assert_string_equal(r.status.code, EWS_ERROR_NON_EXISTENT_MAILBOX);
+	/* mailbox without photo: NONE, still Success */
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_NONE);
+	assert_string_equal(r.status.code, EWS_NO_ERROR);
+
+	set_photo(f, "bob@example.test", 0, "bob@example.test", 240, EWS_NO_ERROR);
+	assert_int_equal(op_get_user_photo(&f->ctx, "BOB@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_RETURNED);
+	assert_int_equal(r.width, 96);
+	assert_non_null(r.data);
+	assert_int_equal(r.data[0], 0xFF);
+	assert_string_equal(r.content_type, "image/jpeg");
+	char etag[PHOTO_ETAG_LEN + 1];
+	memcpy(etag, r.etag, sizeof etag);
+	/* largest available for a size above the upload */
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR648, NULL, &r), EMU_OK);
+	assert_int_equal(r.width, 240);
+	/* If-None-Match: unchanged, without a copy of the bytes */
+	char inm[PHOTO_ETAG_LEN + 3];
+	snprintf(inm, sizeof inm, "\"%s\"", etag);
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, inm, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_UNCHANGED);
+	assert_null(r.data);
+	assert_string_equal(r.etag, etag);
+	/* a new photo changes the ETag: the old one no longer matches */
+	set_photo(f, "bob@example.test", 0, "bob@example.test", 120, EWS_NO_ERROR);
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, inm, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_RETURNED);
+	assert_string_not_equal(r.etag, etag);
+}
+
+static void test_set_photo_rules(void **state)
+{
+	struct fx *f = *state;
+	struct ews_status st;
+	struct op_photo_result r;
+	int why;
+
+	/* another user's photo: denied; an admin may */
+	set_photo(f, "alice@example.test", 0, "bob@example.test", 96, EWS_ERROR_ACCESS_DENIED);
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_NONE);
+	set_photo(f, "root@example.test", 1, "bob@example.test", 96, EWS_NO_ERROR);
+	set_photo(f, "alice@example.test", 0, "ghost@example.test", 96, EWS_ERROR_NON_EXISTENT_MAILBOX);
+
+	/* a bad upload keeps the old photo */
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	char etag[PHOTO_ETAG_LEN + 1];
+	memcpy(etag, r.etag, sizeof etag);
+	struct ews_ctx ctx = f->ctx;
+	ctx.caller = "bob@example.test";
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+	assert_int_equal(op_set_user_photo(&ctx, "bob@example.test", png, sizeof png, &st, &why), EMU_OK);
+	assert_string_equal(st.code, EWS_ERROR_INVALID_ARGUMENT);
+	assert_int_equal(why, EMU_EFORMAT);
+	assert_int_equal(op_set_user_photo(&ctx, "bob@example.test", "", 0, &st, &why), EMU_OK);
+	assert_int_equal(st.cls, EWS_ERROR);
+	assert_int_equal(op_get_user_photo(&f->ctx, "bob@example.test", PHOTO_HR96, NULL, &r), EMU_OK);
+	assert_string_equal(r.etag, etag);
+}
+
+static void test_remove_photo(void **state)
+{
+	struct fx *f = *state;
+	struct ews_status st;
+	struct op_photo_result r;
+	size_t len;
+	unsigned char *thumb = make_jpeg(96, 72, 90, &len);
+	store_txn_t *t;
+
+	set_photo(f, "alice@example.test", 0, "alice@example.test", 648, EWS_NO_ERROR);
+	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_thumbnail_set(t, "alice@example.test", thumb, len, 96, 72), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	free(thumb);
+	/* spec §6.2 step 3: HR48x48 prefers the thumbnail, unless turned off */
+	assert_int_equal(op_get_user_photo(&f->ctx, "alice@example.test", PHOTO_HR48, NULL, &r), EMU_OK);
+	assert_int_equal(r.pick.source, PHOTO_SRC_THUMBNAIL);
+	assert_int_equal(r.width, 96);
+	assert_int_equal(r.height, 72);
+	f->cfg.hr48_prefers_thumbnail = 0;
+	assert_int_equal(op_get_user_photo(&f->ctx, "alice@example.test", PHOTO_HR48, NULL, &r), EMU_OK);
+	assert_int_equal(r.pick.source, PHOTO_SRC_MAILBOX);
+	assert_int_equal(r.width, 48);
+	f->cfg.hr48_prefers_thumbnail = 1;
+
+	/* Remove-UserPhoto: no fallback to the thumbnail for any size */
+	struct ews_ctx other = f->ctx;
+	other.caller = "bob@example.test";
+	assert_int_equal(op_remove_user_photo(&other, "alice@example.test", &st), EMU_OK);
+	assert_string_equal(st.code, EWS_ERROR_ACCESS_DENIED);
+	assert_int_equal(op_remove_user_photo(&f->ctx, "alice@example.test", &st), EMU_OK);
+	assert_string_equal(st.code, EWS_NO_ERROR);
+	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+		assert_int_equal(op_get_user_photo(&f->ctx, "alice@example.test", (enum photo_size)s, NULL, &r), EMU_OK);
+		assert_int_equal(r.outcome, OP_PHOTO_NONE);
+	}
+	/* clearing the record brings the thumbnail back */
+	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_photo_clear_record(t, "alice@example.test"), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(op_get_user_photo(&f->ctx, "alice@example.test", PHOTO_HR240, NULL, &r), EMU_OK);
+	assert_int_equal(r.outcome, OP_PHOTO_RETURNED);
+	assert_int_equal(r.pick.source, PHOTO_SRC_THUMBNAIL);
+}
+
+static void test_ids_and_convert(void **state)
+{
+	struct fx *f = *state;
+	struct ews_id id = { .kind = EWS_ID_ITEM }, back;
+	snprintf(id.mailbox, sizeof id.mailbox, "alice@example.test");
+	snprintf(id.local, sizeof id.local, "0123456789abcdef");
+	for (int fmt = 0; fmt < EWS_FMT_COUNT; fmt++) {
+		char *text = ews_id_encode(f->ctx.arena, &id, (enum ews_id_format)fmt);
+		assert_non_null(text);
+		assert_int_equal(ews_id_decode(text, (enum ews_id_format)fmt, &back), EMU_OK);
+		assert_string_equal(back.mailbox, id.mailbox);
+		assert_string_equal(back.local, id.local);
+		assert_int_equal(back.kind, id.kind);
+	}
+	assert_int_equal(ews_id_decode("DUMMY", EWS_FMT_EWS_ID, &back), EMU_EINVAL);
+	assert_int_equal(ews_id_decode("", EWS_FMT_EWS_ID, &back), EMU_EINVAL);
+	assert_int_equal(ews_id_decode("ZZ", EWS_FMT_HEX_ENTRY_ID, &back), EMU_EINVAL);
+
+	struct op_alt_id in[4] = {
+		{ "EwsId", ews_id_encode(f->ctx.arena, &id, EWS_FMT_EWS_ID), NULL },
+		{ "EwsId", "DUMMY", "DUMMY" },
+		{ "EwsId", "", NULL },
+		{ "EwsId", ews_id_encode(f->ctx.arena, &id, EWS_FMT_EWS_ID), "bob@example.test" },
+	};
+	struct op_convert_result out[4];
+	assert_int_equal(op_convert_id(&f->ctx, "HexEntryId", in, 4, out), EMU_OK);
+	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
+	assert_string_equal(out[0].id.format, "HexEntryId");
+	assert_string_equal(out[0].id.mailbox, "alice@example.test");
+	assert_int_equal(ews_id_decode(out[0].id.id, EWS_FMT_HEX_ENTRY_ID, &back), EMU_OK);
+	assert_string_equal(back.local, id.local);
+	assert_string_equal(out[1].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
+	assert_string_equal(out[2].status.code, EWS_ERROR_INVALID_ID_EMPTY);
+	assert_string_equal(out[3].status.code, EWS_ERROR_NON_EXISTENT_MAILBOX);
+	assert_int_equal(op_convert_id(&f->ctx, "Nonsense", in, 1, out), EMU_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_get_photo_outcomes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_photo_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_photo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_and_convert, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
