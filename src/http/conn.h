@@ -44,6 +44,7 @@ struct http_conn {
 	int headers_done;            /* this request's headers were read */
 	int refused;                 /* this request was answered during parsing */
 	int early_error;             /* HTTP status to refuse with once headers are read */
+	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
 	char caller[STORE_ADDR_MAX + 1];
 	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */

@@ -136,8 +136,12 @@ static int reply(struct soap *soap, enum http_outcome o, const char *type, const
 	int status = http_status_for(o);
 	soap->http_content = type ? type : "text/plain; charset=utf-8";
 	soap->http_extra_header = c->extra[0] ? soap_strdup(soap, c->extra) : NULL;
-	if (status == 401)
-		soap->authrealm = c->srv->cfg->realm;
+	if (status == 401) {
+		char challenge[160];
+		snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", c->srv->cfg->realm);
+		add_header(c, "WWW-Authenticate", challenge);
+		soap->http_extra_header = soap_strdup(soap, c->extra);
+	}
 	/* a known length: send Content-Length, not the chunking SOAP uses */
 	soap_mode omode = soap->omode;
 	soap->omode = (omode & ~SOAP_IO) | SOAP_IO_STORE;
@@ -159,6 +163,11 @@ static int hook_response(struct soap *soap, int status, ULONG64 count)
 			return SOAP_EOM;
 		return soap_send_raw(soap, head, (size_t)n);
 	}
+	/* gSOAP closes the connection after every fault; EWS clients (e.g.
+	 * exchangelib's retry policy) read "500 + Connection: close" as an
+	 * outage, so keep it open when the request was read completely */
+	if (c->fault_keep_alive)
+		soap->keep_alive = c->fault_keep_alive;
 	if (c->status_override && (status == SOAP_OK || status == SOAP_FILE + 200 || status == 200)) {
 		int o = c->status_override;
 		c->status_override = 0;
@@ -173,8 +182,7 @@ static int hook_response(struct soap *soap, int status, ULONG64 count)
 static void send_early_error(struct soap *soap, int err);
 
 /* Answer a request that fails before its body is read (auth, size, path)
- * ourselves, and stop: gSOAP would send its own generic fault, and the
- * unread body makes the connection unusable for keep-alive. */
+ * ourselves, and stop: gSOAP would send its own generic fault. */
 static int refuse(struct soap *soap, int status)
 {
 	struct http_conn *c = soap->user;
@@ -182,7 +190,6 @@ static int refuse(struct soap *soap, int status)
 		return SOAP_STOP;
 	c->refused = 1;
 	send_early_error(soap, status);
-	soap->keep_alive = 0;
 	return SOAP_STOP;
 }
 
@@ -291,6 +298,11 @@ static int hook_get(struct soap *soap)
 	size_t plen = q ? (size_t)(q - soap->path) : strlen(soap->path);
 	struct rest_response r;
 
+	if (is_ews_path(soap->path)) {
+		static const char msg[] = "The EWS endpoint takes SOAP requests by POST.\n";
+		add_header(c, "Allow", "POST");
+		return reply(soap, HTTP_OUT_METHOD, NULL, msg, sizeof msg - 1);
+	}
 	if (!rest_is_photo_path(soap->path, plen)) {
 		static const char msg[] = "No such resource.\n";
 		return reply(soap, HTTP_OUT_NOT_FOUND, NULL, msg, sizeof msg - 1);
@@ -358,9 +370,15 @@ static void send_early_error(struct soap *soap, int err)
 		msg = "Internal server error.";
 		break;
 	}
-	soap->keep_alive = 0;   /* the body was not read: the stream position is unknown */
+	/* an unread body leaves the stream position unknown: close then */
+	int bodiless = c->content_length == 0 ||
+	               (c->content_length < 0 && (soap->status == SOAP_GET || soap->status == SOAP_DEL));
+	if (!bodiless || err == 413 || err == 400 || err >= 500)
+		soap->keep_alive = 0;
 	if (o != HTTP_OUT_METHOD)
 		c->extra[0] = '\0';
+	LOGI("http", "%s %s -> %d: %s", method_name(soap->status), soap->path[0] ? soap->path : "?",
+	     http_status_for(o), msg);
 	if ((soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) && o != HTTP_OUT_NOT_FOUND) {
 		soap->authrealm = c->srv->cfg->realm;
 		soap_adapter_send_fault(soap, http_status_for(o), o == HTTP_OUT_UNAUTHORIZED ? "ErrorAccessDenied" : ews_code, msg);
@@ -369,8 +387,6 @@ static void send_early_error(struct soap *soap, int err)
 		int n = snprintf(body, sizeof body, "%s\n", msg);
 		reply(soap, o, NULL, body, (size_t)n);
 	}
-	LOGI("http", "%s %s -> %d: %s", method_name(soap->status),
-	     soap->path[0] ? soap->path : "?", http_status_for(o), msg);
 }
 
 static void serve_connection(struct soap *soap)
@@ -405,6 +421,12 @@ static void serve_connection(struct soap *soap)
 			/* else: the peer closed or idled out - nothing to answer */
 			break;
 		}
+		if (((struct http_conn *)soap->user)->refused) {
+			/* answered while parsing the headers */
+			soap_destroy(soap);
+			soap_end(soap);
+			continue;
+		}
 		if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
 			/* headers were fine, the body is not a SOAP envelope (spec §1.5) */
 			soap->keep_alive = 0;
@@ -412,8 +434,15 @@ static void serve_connection(struct soap *soap)
 			break;
 		}
 		if (soap_adapter_dispatch(soap)) {
-			soap->keep_alive = 0;
-			soap_adapter_send_error(soap, 500);
+			/* a fault from an operation comes after the whole request was
+			 * read: the connection stays usable; a parse failure may not */
+			struct http_conn *c = soap->user;
+			if (soap->error != SOAP_FAULT)
+				soap->keep_alive = 0;
+			c->fault_keep_alive = soap->keep_alive;
+			soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
+			soap->keep_alive = c->fault_keep_alive;
+			c->fault_keep_alive = 0;
 		}
 		soap_destroy(soap);
 		soap_end(soap);
@@ -560,6 +589,8 @@ static void *accept_thread(void *arg)
 		if (!soap_valid_socket(soap_accept(l->soap))) {
 			if (l->soap->errnum && !g_stop)
 				LOGW("http", "accept failed (errno %d)", l->soap->errnum);
+			soap_destroy(l->soap);   /* the timeout's fault record */
+			soap_end(l->soap);
 			if (time(NULL) - last_check >= 60) {
 				store_reader_check(srv->store);
 				last_check = time(NULL);
@@ -669,8 +700,11 @@ int server_run(store_t *store, const struct server_config *cfg)
 	wake_connections(&srv);
 	while (atomic_load(&srv.nconns) > 0)
 		usleep(10000);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		soap_destroy(ls[i].soap);
+		soap_end(ls[i].soap);
 		soap_free(ls[i].soap);
+	}
 	free(srv.socks);
 	pthread_mutex_destroy(&srv.lock);
 	LOGI("http", "stopped");

@@ -18,8 +18,11 @@
 
 #define NS_ERRORS "http://schemas.microsoft.com/exchange/services/2006/errors"
 
-/* The version we report (spec §1.2: a stable 15.1 build). */
-static int g_major = 15, g_minor = 1, g_build = 2507, g_rev = 6;
+/* The version we report: Exchange 2019 (15.2), the build the 15.2 schema in
+ * the spec's sources describes.  A 15.2 build keeps clients consistent when
+ * they send Exchange2019 (exchangelib's first guess), since any
+ * RequestServerVersion is accepted; "V2017_07_11" is the spec §1.2 value. */
+static int g_major = 15, g_minor = 2, g_build = 2562, g_rev = 17;
 static char g_version[] = "V2017_07_11";
 
 static struct http_conn *conn_of(struct soap *soap)
