@@ -11,7 +11,6 @@ import urllib3
 from exchangelib import BASIC, Configuration, Credentials, Version
 from exchangelib import FaultTolerance
 from exchangelib.errors import (
-    ErrorInvalidServerVersion,
     ErrorNonExistentMailbox,
     ErrorSchemaValidation,
     MalformedResponseError,
@@ -84,9 +83,9 @@ def test_version_negotiation(make_protocol, server, scheme, guess):
         assert version.build.major_version == 15
         assert version.api_version in KNOWN_API_VERSIONS
         # The negotiated (build, API version) pair must be one exchangelib knows; str(version)
-        # and version.fullname raise ValueError otherwise. Against a 15.1 server exchangelib's
-        # first guess "Exchange2019" must be refused (ErrorInvalidServerVersion, spec 1.5) so
-        # that it moves on to "Exchange2016".
+        # and version.fullname raise ValueError otherwise. The server accepts any
+        # RequestServerVersion, so exchangelib keeps its first guess ("Exchange2019"); the
+        # 15.2 build the server reports is the one exchangelib pairs with it.
         try:
             version.fullname
         except ValueError as e:
@@ -207,21 +206,25 @@ def test_unknown_address_with_fault_tolerant_policy(make_protocol, server, monke
         pytest.fail("no ErrorNonExistentMailbox")
 
 
-def test_invalid_request_server_version_is_a_fault(make_protocol, server, scheme):
-    """Spec 1.5: a RequestServerVersion the server does not know -> HTTP 500, ErrorInvalidServerVersion.
-    Sent through exchangelib's own envelope builder and parsed by its fault parser."""
+@pytest.mark.parametrize("api_version", ["Exchange1999", "Exchange2007_SP1", "V2017_07_11"])
+def test_any_request_server_version_is_accepted(make_protocol, server, scheme, api_version):
+    """The issue: any RequestServerVersion is accepted, and the answer names the server's
+    own version (15.x) in t:ServerVersionInfo. Sent through exchangelib's own envelope
+    builder and parsed by its response parser."""
     proto = make_protocol(scheme)
     svc = GetUserPhoto(protocol=proto)
-    envelope = svc.wrap(content=svc.get_payload(email=server.photo_user, size="HR96x96"), api_version="Exchange1999")
+    envelope = svc.wrap(content=svc.get_payload(email=server.photo_user, size="HR96x96"), api_version=api_version)
     session = proto.get_session()
     try:
         r = session.post(server.ews(scheme), data=envelope, timeout=30)
     finally:
         proto.release_session(session)
-    _, body = svc._get_soap_parts(response=r)
-    with pytest.raises(ErrorInvalidServerVersion):
-        svc._get_soap_messages(body=body)
-    assert r.status_code == 500
+    assert r.status_code == 200
+    header, body = svc._get_soap_parts(response=r)
+    info = header.find("{http://schemas.microsoft.com/exchange/services/2006/types}ServerVersionInfo")
+    assert info is not None
+    assert info.get("MajorVersion") == "15"
+    assert body.find("{http://schemas.microsoft.com/exchange/services/2006/messages}GetUserPhotoResponse") is not None
 
 
 @pytest.mark.parametrize("size", ["HR1x1", "HR96X96", ""])
