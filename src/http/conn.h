@@ -5,6 +5,7 @@
 #define EMU_HTTP_CONN_H
 
 #include "ews/ews.h"
+#include "http/xmlcheck.h"
 #include "store/store.h"
 
 #define HTTP_INM_MAX 1024        /* If-None-Match header bytes kept */
@@ -44,6 +45,8 @@ struct http_conn {
 	int headers_done;            /* this request's headers were read */
 	int refused;                 /* this request was answered during parsing */
 	int early_error;             /* HTTP status to refuse with once headers are read */
+	int xml_active;              /* body bytes still go through the checker */
+	struct xmlcheck xml;         /* well-formedness of this request's body */
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
 	char caller[STORE_ADDR_MAX + 1];

@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "http/auth.h"
 #include "http/conn.h"
+#include "http/xmlcheck.h"
 #include "rest/rest.h"
 #include "soap/soap_adapter.h"
 
@@ -159,6 +160,8 @@ static int hook_response(struct soap *soap, int status, ULONG64 count)
 		char head[HTTP_EXTRA_MAX + 128];
 		int n = snprintf(head, sizeof head, "HTTP/1.1 304 Not Modified\r\n%s%sConnection: %s\r\n\r\n",
 		                 c->extra, c->extra[0] ? "\r\n" : "", soap->keep_alive ? "keep-alive" : "close");
+		/* gSOAP clears this after responses it writes; this one is ours */
+		soap->http_extra_header = NULL;
 		if (n < 0 || (size_t)n >= sizeof head)
 			return SOAP_EOM;
 		return soap_send_raw(soap, head, (size_t)n);
@@ -206,7 +209,52 @@ static size_t hook_recv(struct soap *soap, char *buf, size_t len)
 		len = (size_t)c->body_remaining;
 	size_t n = g_orig_recv(soap, buf, len);
 	c->body_remaining -= (long long)n;
+	if (c->xml_active) {
+		/* a body that is not well-formed ends here for gSOAP (EOF); the
+		 * request loop then answers with the checker's message */
+		if (xmlcheck_feed(&c->xml, buf, n) || (c->body_remaining == 0 && xmlcheck_finish(&c->xml))) {
+			c->xml_active = 0;
+			return 0;
+		}
+		if (c->body_remaining == 0)
+			c->xml_active = 0;
+	}
 	return n;
+}
+
+/* Answer "not well-formed" with the checker's finding (spec §1.5). */
+static int send_xml_fault(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	char msg[300];
+	snprintf(msg, sizeof msg, "The request failed schema validation: the body is not well-formed XML: %s.",
+	         c->xml.error);
+	soap->keep_alive = 0;
+	LOGI("http", "POST %s -> 500: %s", soap->path, msg);
+	return soap_adapter_send_fault(soap, http_status_for(HTTP_OUT_SOAP_FAULT), "ErrorSchemaValidation", msg);
+}
+
+/* Start the well-formedness check of a SOAP body with the bytes gSOAP has
+ * already buffered; a body that is wholly buffered is decided here, before
+ * gSOAP parses it. */
+static int check_body(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	if (c->content_length <= 0 || !(soap->status == SOAP_POST || soap->status == SOAP_POST_FILE))
+		return SOAP_OK;   /* empty (answered later) or chunked (gSOAP's own checks only) */
+	xmlcheck_init(&c->xml);
+	size_t buffered = soap->buflen - soap->bufidx;
+	if ((long long)buffered > c->content_length)
+		buffered = (size_t)c->content_length;
+	int bad = xmlcheck_feed(&c->xml, soap->buf + soap->bufidx, buffered) ||
+	          (c->body_remaining == 0 && xmlcheck_finish(&c->xml));
+	if (bad) {
+		c->refused = 1;
+		send_xml_fault(soap);
+		return SOAP_STOP;
+	}
+	c->xml_active = c->body_remaining > 0;
+	return SOAP_OK;
 }
 
 static int hook_parsehdr(struct soap *soap, const char *key, const char *val)
@@ -251,6 +299,7 @@ static int hook_parse(struct soap *soap)
 	struct http_conn *c = soap->user;
 	if (c->refused)
 		return SOAP_STOP;   /* gSOAP may call again after a refusal: the answer is sent */
+	soap->http_extra_header = NULL;   /* never a previous response's headers */
 	c->has_inm = 0;
 	c->inm[0] = '\0';
 	c->content_length = -1;
@@ -260,6 +309,8 @@ static int hook_parse(struct soap *soap)
 	c->ews.caller = NULL;
 	c->ews.caller_is_admin = 0;
 	c->early_error = 0;
+	c->xml_active = 0;
+	c->xml.error[0] = '\0';
 
 	int rc = g_orig_parse(soap);
 	c->headers_done = rc == SOAP_OK;
@@ -281,12 +332,12 @@ static int hook_parse(struct soap *soap)
 			memcpy(c->caller, who.email, sizeof c->caller);
 			c->ews.caller = c->caller;
 			c->ews.caller_is_admin = who.is_admin;
-			return SOAP_OK;
+			return check_body(soap);
 		}
 		return refuse(soap, rc == EMU_EAUTH ? 401 : 500);
 	}
 	if (c->srv->cfg->allow_anonymous)
-		return SOAP_OK;
+		return check_body(soap);
 	return refuse(soap, 401);
 }
 
@@ -409,7 +460,9 @@ static void serve_connection(struct soap *soap)
 				continue;
 			}
 			struct http_conn *c = soap->user;
-			if (c->headers_done && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE)) {
+			if (c->xml.error[0]) {
+				send_xml_fault(soap);
+			} else if (c->headers_done && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE)) {
 				soap->keep_alive = 0;   /* e.g. an empty body */
 				soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
 			} else if (err >= 100 && err < 600)
@@ -430,13 +483,20 @@ static void serve_connection(struct soap *soap)
 		if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
 			/* headers were fine, the body is not a SOAP envelope (spec §1.5) */
 			soap->keep_alive = 0;
-			soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
+			if (((struct http_conn *)soap->user)->xml.error[0])
+				send_xml_fault(soap);
+			else
+				soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
 			break;
 		}
 		if (soap_adapter_dispatch(soap)) {
 			/* a fault from an operation comes after the whole request was
 			 * read: the connection stays usable; a parse failure may not */
 			struct http_conn *c = soap->user;
+			if (c->xml.error[0]) {
+				send_xml_fault(soap);
+				break;
+			}
 			if (soap->error != SOAP_FAULT)
 				soap->keep_alive = 0;
 			c->fault_keep_alive = soap->keep_alive;

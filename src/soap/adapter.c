@@ -196,12 +196,15 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 	struct http_conn *c = conn_of(soap);
 	const struct ews_ctx *ctx = ctx_of(soap);
 	struct op_photo_result r;
-	const char *code = soap_t__UserPhotoSizeType2s(soap, req->SizeRequested);
 	enum photo_size size;
 
 	set_version_header(soap);
 	if (!req->Email || !*req->Email)
 		return ews_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: Email is required.");
+	if (!req->SizeRequested)
+		return ews_fault(soap, "ErrorSchemaValidation",
+		                 "The request failed schema validation: SizeRequested is required.");
+	const char *code = soap_t__UserPhotoSizeType2s(soap, *req->SizeRequested);
 	if (!code || photo_size_parse(code, 0, &size) != EMU_OK)
 		return ews_fault(soap, "ErrorInvalidPhotoSize", "The requested photo size is not supported.");
 	int rc = op_get_user_photo(ctx, req->Email, size, c->has_inm ? c->inm : NULL, &r);

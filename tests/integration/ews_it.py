@@ -330,9 +330,18 @@ class Server:
         self._stderr_file.close()
         self.proc = None
         assert rc == 0, f"server exit code {rc} after SIGTERM; stderr:\n{err[-4000:]}"
-        assert_no_sanitizer(err, "ewsemu serve")
         errors = _log_problems(err[self.log_checked:])
-        assert not errors, "server logged errors (outside any single test):\n" + "\n".join(errors[:20])
+        assert not errors, "server logged errors (outside any single test):\n" + _excerpt(err[self.log_checked:], errors)
+
+    def restart_after_crash(self):
+        """Start a fresh process on the same store after this one died; clients
+        follow it to the new ports (see Client.request)."""
+        self.kill()
+        if self._stderr_file:
+            self._stderr_file.close()
+        self.http = self.https = None
+        self.log_checked = 0
+        self.start()
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -374,15 +383,18 @@ _UNSET = object()
 class Client:
     """One keep-alive connection (http.client), Basic auth by default."""
 
+    def _connect(self):
+        self.addr = self.server.https if self.tls else self.server.http
+        if self.tls:
+            self.conn = http.client.HTTPSConnection(*self.addr, timeout=HTTP_TIMEOUT, context=_tls_context())
+        else:
+            self.conn = http.client.HTTPConnection(*self.addr, timeout=HTTP_TIMEOUT)
+
     def __init__(self, server, tls=False, auth=None):
         self.server = server
         self.tls = tls
         self.auth = auth
-        host, port = server.https if tls else server.http
-        if tls:
-            self.conn = http.client.HTTPSConnection(host, port, timeout=HTTP_TIMEOUT, context=_tls_context())
-        else:
-            self.conn = http.client.HTTPConnection(host, port, timeout=HTTP_TIMEOUT)
+        self._connect()
         self.connects = 0
         self.last_used = 0.0
 
@@ -396,6 +408,9 @@ class Client:
             h["Authorization"] = basic(auth)
         if headers:
             h.update(headers)
+        if self.addr != (self.server.https if self.tls else self.server.http):
+            self.conn.close()    # the server was restarted after a crash
+            self._connect()
         if self.conn.sock is not None and time.monotonic() - self.last_used > IDLE_RECONNECT:
             self.conn.close()    # the server may have closed it (keep-alive idle timeout)
         if self.conn.sock is None:
@@ -404,6 +419,8 @@ class Client:
         r = self.conn.getresponse()
         data = r.read()
         self.last_used = time.monotonic()
+        assert not r.msg.defects, (f"{method} {path}: malformed response header block "
+                                   f"({r.msg.defects}); parsed so far: {r.msg.items()}")
         return Response(r, data)
 
     # REST-style GET (spec §3)
@@ -682,6 +699,13 @@ def _log_problems(text):
     return bad
 
 
+def _excerpt(text, bad, lines=60):
+    """The log from the first problem line on (a whole sanitizer report fits)."""
+    all_lines = text.splitlines()
+    first = all_lines.index(bad[0])
+    return "\n".join(all_lines[first:first + lines])
+
+
 @pytest.fixture(autouse=True)
 def _server_log_check(request):
     """Attribute server ERROR lines and sanitizer reports to the test that caused them."""
@@ -693,9 +717,17 @@ def _server_log_check(request):
         if e.server.proc is None:
             continue
         text = e.server.stderr()
+        if e.server.proc.poll() is not None:
+            # it died during this test: report it here, restart so later tests still run
+            rc = e.server.proc.returncode
+            for c in e.server.clients:
+                c.close()
+            e.server.restart_after_crash()
+            pytest.fail(f"server died (exit {rc}) during this test; stderr:\n" + "\n".join(text[pos:].splitlines()[:60]))
         e.server.log_checked = max(e.server.log_checked, len(text))
-        bad = _log_problems(text[pos:])
-        assert not bad, "server logged during this test:\n" + "\n".join(bad[:20])
+        new = text[pos:]
+        bad = _log_problems(new)
+        assert not bad, "server logged during this test:\n" + _excerpt(new, bad)
 
 
 def assert_still_serving(server, client=None, prev=None):

@@ -201,3 +201,47 @@ def test_etag_stable_across_connections(env):
         tags.add(etag_of(c.get_user_photo(user.email, "HR504x504")))
         c.close()
     assert len(tags) == 1
+
+
+# ---- per-request state must not leak into the next response on a keep-alive connection --------------
+
+FIRST = ["rest-200", "rest-304", "rest-404", "rest-400", "soap-200", "soap-unchanged", "soap-404", "soap-fault"]
+THEN = ["soap-404", "soap-fault", "soap-200", "rest-404", "rest-200"]
+
+
+def _do(c, env, kind):
+    large, none = env.u("large").email, env.u("nophoto").email
+    tag = etag_of(env.client("plain1").rest_photo(large, "HR120x120"))
+    if kind == "rest-200":
+        return c.rest_photo(large, "HR120x120"), 200
+    if kind == "rest-304":
+        return c.rest_photo(large, "HR120x120", inm=tag), 304
+    if kind == "rest-404":
+        return c.rest_photo(none, "HR120x120"), 404
+    if kind == "rest-400":
+        return c.rest_photo(large, "HR1x1"), 400
+    if kind == "soap-200":
+        return c.get_user_photo(large, "HR120x120").http, 200
+    if kind == "soap-unchanged":
+        return c.get_user_photo(large, "HR120x120", inm=tag).http, 200
+    if kind == "soap-404":
+        return c.get_user_photo(none, "HR120x120").http, 404
+    return c.get_user_photo("ghost@example.test", "HR120x120").http, 500
+
+
+@pytest.mark.parametrize("then", THEN)
+@pytest.mark.parametrize("first", FIRST)
+def test_no_header_leak_between_requests(env, first, then):
+    """Headers of one response (ETag, Expires, ...) must not reappear on the
+    next; Client.request also rejects a malformed header block."""
+    c = env.client("plain0")
+    r1, want1 = _do(c, env, first)
+    assert r1.status == want1, f"{first}: HTTP {r1.status}"
+    r2, want2 = _do(c, env, then)
+    assert r2.status == want2, f"{first} then {then}: HTTP {r2.status}"
+    if want2 in (404, 500, 400):
+        assert r2.header("ETag") is None, f"{first} then {then}: stray ETag {r2.header('ETag')}"
+    else:
+        assert r2.header("ETag") == etag_of(env.client("plain1").rest_photo(env.u("large").email, "HR120x120"))
+    assert c.connects == 1, "keep-alive connection was dropped"
+    c.close()
