@@ -164,8 +164,7 @@ static int put_photo(store_txn_t *t, const char *key, size_t klen, struct contac
 	c->has_photo = 0;
 	if (photo == NULL)
 		return store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del");
-	if ((ret = store_content_etag(photo, len, c->photo.etag)) != EMU_OK)
-		return ret;
+	photo_etag(photo, len, c->photo.etag);   /* the one ETag rule */
 	ret = store_mdb_err(mdb_put(t->txn, t->s->contact_photo, &k, &v, 0), "contact_photo put");
 	if (ret != EMU_OK)
 		return ret;

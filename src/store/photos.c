@@ -328,8 +328,8 @@ int store_thumbnail_set(store_txn_t *t, const char *email, const void *data, siz
 			return ret;
 		r.has_thumbnail = 0;
 	} else {
-		if ((ret = store_content_etag(data, len, r.thumbnail.etag)) != EMU_OK ||
-		    (ret = put_blob(t, primary, plen, STORE_KIND_THUMBNAIL, data, len)) != EMU_OK)
+		photo_etag(data, len, r.thumbnail.etag);   /* the one ETag rule */
+		if ((ret = put_blob(t, primary, plen, STORE_KIND_THUMBNAIL, data, len)) != EMU_OK)
 			return ret;
 		r.thumbnail.len = (uint32_t)len;
 		r.thumbnail.width = (uint16_t)width;

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,24 +105,6 @@ size_t store_compose_key(char *key, const char *primary, size_t plen,
 	if (slen > 0)
 		memcpy(key + plen + 1, suffix, slen);
 	return plen + 1 + slen;
-}
-
-int store_content_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1])
-{
-	static const char hexd[] = "0123456789ABCDEF";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen < PHOTO_ETAG_LEN / 2) {
-		LOGE("store", "SHA-256 failed");
-		return EMU_EINTERNAL;
-	}
-	for (int i = 0; i < PHOTO_ETAG_LEN / 2; i++) {
-		out[2 * i] = hexd[md[i] >> 4];
-		out[2 * i + 1] = hexd[md[i] & 15];
-	}
-	out[PHOTO_ETAG_LEN] = '\0';
-	return EMU_OK;
 }
 
 size_t store_field_len(const char *s, size_t max)

@@ -70,11 +70,6 @@ int store_resolve(store_txn_t *t, const char *addr, char *primary, size_t *plen)
 size_t store_compose_key(char *key, const char *primary, size_t plen,
                          const void *suffix, size_t slen);
 
-/** Content ETag of @p data exactly as photo_etag() defines it (spec §6.3:
- * first 8 bytes of SHA-256, upper-case hex); duplicated here so the store
- * needs no photo library.  Returns EMU_OK or EMU_EINTERNAL. */
-int store_content_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1]);
-
 /** Length of @p s when it is NUL-terminated within @p max + 1 bytes,
  * else (size_t)-1 (a field that fills its whole array is over-long). */
 size_t store_field_len(const char *s, size_t max);
