@@ -15,7 +15,7 @@ enum {
 static int fail(struct xmlcheck *x, const char *what)
 {
 	if (!x->error[0])
-		snprintf(x->error, sizeof x->error, "%s (line %u)", what, x->line);
+		snprintf(x->error, sizeof x->error, "%.160s (line %u)", what, x->line);
 	return -1;
 }
 
