@@ -56,3 +56,30 @@ def test_diag_and_users(example):
     assert r.returncode == 0
     assert "uploaded size        504x504" in r.stdout
     assert "HR648x648  (not stored)" in r.stdout
+
+
+@pytest.fixture(scope="module")
+def anonymous(tmp_path_factory):
+    root = tmp_path_factory.mktemp("anon")
+    shutil.copytree(TENANT, root / "tenant")
+    store = root / "store"
+    assert run_cli("import", str(root / "tenant" / "tenant.json"), store=store).returncode == 0
+    srv = Server(store, extra_args=["--anonymous"]).start()
+    yield srv
+    srv.stop()
+
+
+def test_anonymous_flag_reads_without_credentials(anonymous, example):
+    c = anonymous.client(auth=None)
+    r = c.rest_photo("alice@example.test", "HR96x96")
+    assert r.status == 200 and r.header("WWW-Authenticate") is None
+    assert decode_image(soap_picture(c.get_user_photo("alice@example.test", "HR64x64")))[1] == (64, 64)
+    # nobody to act as: changing a photo is refused, and the photo stays
+    before = c.rest_photo("alice@example.test", "HR96x96").header("ETag")
+    resp = c.set_user_photo("alice@example.test", "AAAA")
+    msg = resp.body_elem
+    assert msg.tag == "{http://schemas.microsoft.com/exchange/services/2006/messages}SetUserPhotoResponse"
+    assert msg.get("ResponseClass") == "Error"
+    assert c.rest_photo("alice@example.test", "HR96x96").header("ETag") == before
+    # off by default: the same request to a normal server is a 401
+    assert example.client(auth=None).rest_photo("alice@example.test", "HR96x96").status == 401
