@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "soapH.h"
+#include "soap/adapter_int.h"
 
 #include "core/base64.h"
 #include "core/log.h"
@@ -25,20 +25,20 @@
 static int g_major = 15, g_minor = 2, g_build = 2562, g_rev = 17;
 static char g_version[] = "V2017_07_11";
 
-static struct http_conn *conn_of(struct soap *soap)
+struct http_conn *adapter_conn(struct soap *soap)
 {
 	return soap->user;
 }
 
 /* The op context: caller, store and this request's gSOAP memory. */
-static const struct ews_ctx *ctx_of(struct soap *soap)
+const struct ews_ctx *adapter_ctx(struct soap *soap)
 {
-	return &conn_of(soap)->ews;
+	return &adapter_conn(soap)->ews;
 }
 
 /* Every response carries exactly one t:ServerVersionInfo header (spec §1.2);
  * a fresh header, so RequestServerVersion is not echoed back. */
-static void set_version_header(struct soap *soap)
+void adapter_version_header(struct soap *soap)
 {
 	struct SOAP_ENV__Header *h = soap_new_SOAP_ENV__Header(soap, 1);
 	struct _t__ServerVersionInfo *v = soap_malloc(soap, sizeof *v);
@@ -64,7 +64,7 @@ void soap_adapter_init_context(struct soap *soap)
 }
 
 /* XML-escape @p s into soap memory. */
-static const char *xml_escape(struct soap *soap, const char *s)
+const char *adapter_xml_escape(struct soap *soap, const char *s)
 {
 	size_t n = 0;
 	for (const char *p = s; *p; p++)
@@ -86,9 +86,9 @@ static const char *xml_escape(struct soap *soap, const char *s)
 }
 
 /* Fill soap->fault in the EWS shape (spec §1.5) and return SOAP_FAULT. */
-static int ews_fault(struct soap *soap, const char *code, const char *message)
+int adapter_fault(struct soap *soap, const char *code, const char *message)
 {
-	const char *msg = xml_escape(soap, message);
+	const char *msg = adapter_xml_escape(soap, message);
 	size_t n = 2 * strlen(NS_ERRORS) + strlen(code) + strlen(msg) + 160;
 	char *detail = soap_malloc(soap, n);
 	char *faultcode = soap_malloc(soap, strlen(code) + 3);
@@ -113,8 +113,8 @@ static int ews_fault(struct soap *soap, const char *code, const char *message)
 
 int soap_adapter_send_fault(struct soap *soap, int status, const char *ews_code, const char *message)
 {
-	ews_fault(soap, ews_code, message);
-	set_version_header(soap);
+	adapter_fault(soap, ews_code, message);
+	adapter_version_header(soap);
 	soap->error = status;   /* the HTTP status gSOAP puts on the fault */
 	soap->keep_alive = status < 400 || status == 500 ? soap->keep_alive : 0;
 	return soap_send_fault(soap);
@@ -128,7 +128,8 @@ int soap_adapter_send_error(struct soap *soap, int status)
 		char text[512];
 		if (soap->error == SOAP_NO_METHOD) {
 			snprintf(text, sizeof text,
-			         "ewsemu does not implement the operation '%.200s'. It serves GetUserPhoto, SetUserPhoto and ConvertId.",
+			         "ewsemu does not implement the operation '%.200s'. It serves GetUserPhoto, SetUserPhoto, "
+			         "ResolveNames, GetFolder, GetItem, GetAttachment and ConvertId.",
 			         soap->tag[0] ? soap->tag : "(empty body)");
 			LOGI("soap", "%s", text);
 			return soap_adapter_send_fault(soap, status, "ErrorInvalidOperation", text);
@@ -152,7 +153,7 @@ int soap_adapter_send_error(struct soap *soap, int status)
 		LOGI("soap", "%s", text);
 		return soap_adapter_send_fault(soap, status, "ErrorSchemaValidation", text);
 	}
-	set_version_header(soap);
+	adapter_version_header(soap);
 	soap->error = status;
 	return soap_send_fault(soap);
 }
@@ -166,13 +167,13 @@ int soap_adapter_dispatch(struct soap *soap)
 }
 
 /* Map an emu failure inside an op to a fault (request-level). */
-static int internal_fault(struct soap *soap, const char *op, int rc)
+int adapter_internal_fault(struct soap *soap, const char *op, int rc)
 {
 	LOGE("soap", "%s failed: %s", op, emu_strerror(rc));
-	return ews_fault(soap, "ErrorInternalServerError", "The server could not complete the request.");
+	return adapter_fault(soap, "ErrorInternalServerError", "The server could not complete the request.");
 }
 
-static enum m__ResponseCodeType *response_code(struct soap *soap, const char *code)
+enum m__ResponseCodeType *adapter_response_code(struct soap *soap, const char *code)
 {
 	enum m__ResponseCodeType *v = soap_malloc(soap, sizeof *v);
 	if (v && soap_s2m__ResponseCodeType(soap, code, v) != SOAP_OK) {
@@ -183,42 +184,64 @@ static enum m__ResponseCodeType *response_code(struct soap *soap, const char *co
 	return v;
 }
 
-static enum t__ResponseClassType response_class(enum ews_class c)
+enum t__ResponseClassType adapter_response_class(enum ews_class c)
 {
 	return c == EWS_SUCCESS ? t__ResponseClassType__Success
 	     : c == EWS_WARNING ? t__ResponseClassType__Warning : t__ResponseClassType__Error;
+}
+
+int adapter_zero = 0;
+
+void *adapter_calloc(struct soap *soap, size_t n, size_t size)
+{
+	if (n != 0 && size > (size_t)-1 / n)
+		return NULL;
+	size_t total = n * size;
+	void *p = soap_malloc(soap, total ? total : 1);
+	if (p)
+		memset(p, 0, total);
+	return p;
+}
+
+int adapter_not_yet(struct soap *soap, const char *op)
+{
+	char text[200];
+	adapter_version_header(soap);
+	snprintf(text, sizeof text, "ewsemu does not implement the operation '%s' yet.", op);
+	LOGI("soap", "%s", text);
+	return adapter_fault(soap, "ErrorInvalidOperation", text);
 }
 
 /* ---- GetUserPhoto (spec §2) ---------------------------------------------- */
 
 int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct __m__GetUserPhotoResponse *resp)
 {
-	struct http_conn *c = conn_of(soap);
-	const struct ews_ctx *ctx = ctx_of(soap);
+	struct http_conn *c = adapter_conn(soap);
+	const struct ews_ctx *ctx = adapter_ctx(soap);
 	struct op_photo_result r;
 	enum photo_size size;
 
-	set_version_header(soap);
+	adapter_version_header(soap);
 	if (!req->Email || !*req->Email)
-		return ews_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: Email is required.");
+		return adapter_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: Email is required.");
 	if (!req->SizeRequested)
-		return ews_fault(soap, "ErrorSchemaValidation",
+		return adapter_fault(soap, "ErrorSchemaValidation",
 		                 "The request failed schema validation: SizeRequested is required.");
 	const char *code = soap_t__UserPhotoSizeType2s(soap, *req->SizeRequested);
 	if (!code || photo_size_parse(code, 0, &size) != EMU_OK)
-		return ews_fault(soap, "ErrorInvalidPhotoSize", "The requested photo size is not supported.");
+		return adapter_fault(soap, "ErrorInvalidPhotoSize", "The requested photo size is not supported.");
 	int rc = op_get_user_photo(ctx, req->Email, size, c->has_inm ? c->inm : NULL, &r);
 	if (rc)
-		return internal_fault(soap, "GetUserPhoto", rc);
+		return adapter_internal_fault(soap, "GetUserPhoto", rc);
 	if (r.outcome == OP_PHOTO_NO_MAILBOX)   /* spec §2.3: HTTP 500 */
-		return ews_fault(soap, r.status.code, r.status.text);
+		return adapter_fault(soap, r.status.code, r.status.text);
 
 	struct m__GetUserPhotoResponseMessageType *m = soap_new_m__GetUserPhotoResponseMessageType(soap, 1);
 	if (!m)
 		return soap->error = SOAP_EOM;
 	soap_default_m__GetUserPhotoResponseMessageType(soap, m);
-	m->ResponseClass = response_class(r.status.cls);
-	m->ResponseCode = response_code(soap, r.status.code);
+	m->ResponseClass = adapter_response_class(r.status.cls);
+	m->ResponseCode = adapter_response_code(soap, r.status.code);
 	/* EMA reads the PictureData start tag unconditionally: always send it */
 	m->PictureData = soap_new_xsd__base64Binary(soap, 1);
 	if (!m->PictureData)
@@ -249,14 +272,14 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 
 int __m__SetUserPhoto(struct soap *soap, struct m__SetUserPhotoType *req, struct __m__SetUserPhotoResponse *resp)
 {
-	const struct ews_ctx *ctx = ctx_of(soap);
+	const struct ews_ctx *ctx = adapter_ctx(soap);
 	struct ews_status st;
 	size_t len = 0;
 	unsigned char *img = NULL;
 
-	set_version_header(soap);
+	adapter_version_header(soap);
 	if (!req->Email || !*req->Email || !req->Content)
-		return ews_fault(soap, "ErrorSchemaValidation",
+		return adapter_fault(soap, "ErrorSchemaValidation",
 		                 "The request failed schema validation: Email and Content are required.");
 	size_t clen = strlen(req->Content);
 	/* base64 never decodes to more than 3/4 of its length: bound it first */
@@ -269,14 +292,14 @@ int __m__SetUserPhoto(struct soap *soap, struct m__SetUserPhotoType *req, struct
 	} else {
 		int rc = op_set_user_photo(ctx, req->Email, img, len, &st, NULL);
 		if (rc)
-			return internal_fault(soap, "SetUserPhoto", rc);
+			return adapter_internal_fault(soap, "SetUserPhoto", rc);
 	}
 	struct m__SetUserPhotoResponseMessageType *m = soap_new_m__SetUserPhotoResponseMessageType(soap, 1);
 	if (!m)
 		return soap->error = SOAP_EOM;
 	soap_default_m__SetUserPhotoResponseMessageType(soap, m);
-	m->ResponseClass = response_class(st.cls);
-	m->ResponseCode = response_code(soap, st.code);
+	m->ResponseClass = adapter_response_class(st.cls);
+	m->ResponseCode = adapter_response_code(soap, st.code);
 	if (st.cls != EWS_SUCCESS) {
 		static int zero = 0;
 		m->MessageText = (char *)st.text;
@@ -286,56 +309,21 @@ int __m__SetUserPhoto(struct soap *soap, struct m__SetUserPhotoType *req, struct
 	return SOAP_OK;
 }
 
-/* ---- operations of later issues: a clear fault until they exist ---------- */
-
-static int not_yet(struct soap *soap, const char *op)
-{
-	char text[200];
-	set_version_header(soap);
-	snprintf(text, sizeof text, "ewsemu does not implement the operation '%s' yet.", op);
-	LOGI("soap", "%s", text);
-	return ews_fault(soap, "ErrorInvalidOperation", text);
-}
-
-int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
-{
-	(void)req; (void)resp;
-	return not_yet(soap, "GetItem");
-}
-
-int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__GetFolderResponse *resp)
-{
-	(void)req; (void)resp;
-	return not_yet(soap, "GetFolder");
-}
-
-int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, struct __m__GetAttachmentResponse *resp)
-{
-	(void)req; (void)resp;
-	return not_yet(soap, "GetAttachment");
-}
-
-int __m__ResolveNames(struct soap *soap, struct m__ResolveNamesType *req, struct __m__ResolveNamesResponse *resp)
-{
-	(void)req; (void)resp;
-	return not_yet(soap, "ResolveNames");
-}
-
 /* ---- ConvertId (also exchangelib's version probe) ------------------------ */
 
 #define CONVERT_MAX_IDS 1000   /* ids per request */
 
 int __m__ConvertId(struct soap *soap, struct m__ConvertIdType *req, struct __m__ConvertIdResponse *resp)
 {
-	const struct ews_ctx *ctx = ctx_of(soap);
+	const struct ews_ctx *ctx = adapter_ctx(soap);
 	struct t__NonEmptyArrayOfAlternateIdsType *src = req->SourceIds;
 	int n = src ? src->__size_NonEmptyArrayOfAlternateIdsType : 0;
 
-	set_version_header(soap);
+	adapter_version_header(soap);
 	if (n <= 0)
-		return ews_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: SourceIds is empty.");
+		return adapter_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: SourceIds is empty.");
 	if (n > CONVERT_MAX_IDS)
-		return ews_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: too many SourceIds.");
+		return adapter_fault(soap, "ErrorSchemaValidation", "The request failed schema validation: too many SourceIds.");
 	struct op_alt_id *in = soap_malloc(soap, (size_t)n * sizeof *in);
 	struct op_convert_result *out = soap_malloc(soap, (size_t)n * sizeof *out);
 	if (!in || !out)
@@ -349,7 +337,7 @@ int __m__ConvertId(struct soap *soap, struct m__ConvertIdType *req, struct __m__
 	}
 	int rc = op_convert_id(ctx, soap_t__IdFormatType2s(soap, req->DestinationFormat), in, (size_t)n, out);
 	if (rc)
-		return internal_fault(soap, "ConvertId", rc);
+		return adapter_internal_fault(soap, "ConvertId", rc);
 
 	struct m__ConvertIdResponseType *r = soap_malloc(soap, sizeof *r);
 	struct m__ArrayOfResponseMessagesType *msgs = soap_malloc(soap, sizeof *msgs);
@@ -363,8 +351,8 @@ int __m__ConvertId(struct soap *soap, struct m__ConvertIdType *req, struct __m__
 		if (!m)
 			return soap->error = SOAP_EOM;
 		soap_default_m__ConvertIdResponseMessageType(soap, m);
-		m->ResponseClass = response_class(out[i].status.cls);
-		m->ResponseCode = response_code(soap, out[i].status.code);
+		m->ResponseClass = adapter_response_class(out[i].status.cls);
+		m->ResponseCode = adapter_response_code(soap, out[i].status.code);
 		if (out[i].status.cls != EWS_SUCCESS) {
 			static int zero = 0;
 			m->MessageText = (char *)out[i].status.text;

@@ -12,31 +12,70 @@
 
 #include <openssl/rand.h>
 #include <string.h>
+#include <time.h>
 
-/* contacts record tags (README.md "contacts") */
+/* contacts record tags (README.md "contacts"); tags 10.. came with schema 2 */
 enum {
 	C_ID = 1, C_CHANGE, C_DISPLAY_NAME, C_GIVEN_NAME, C_SURNAME, C_FILE_AS,
-	C_EMAIL, C_COMPANY, C_PHOTO
+	C_EMAIL, C_COMPANY, C_PHOTO,
+	C_CREATED = 10, C_MODIFIED, C_NOTES, C_BIRTHDAY,
+	C_TEXT_FIRST = 20   /* then the text fields of text_fields() in order */
 };
 
-#define CONTACT_ENC_MAX (1 + 3 + STORE_ID_MAX + 7 + 5 * (3 + STORE_TEXT_MAX) + \
-	3 + STORE_ADDR_MAX + 3 + 8 + PHOTO_ETAG_LEN)
+#define N_TEXT 18   /* entries of text_fields() */
 
-#define TEXT_FIELDS(c) { (c)->display_name, (c)->given_name, (c)->surname, (c)->file_as }
+/* Every short text field with its maximum, in a fixed order: the first
+ * four keep their schema-1 tags, the rest are C_TEXT_FIRST + index. */
+struct text_field { char *p; size_t max; };
+
+static void text_fields(struct contact_record *c, struct text_field f[N_TEXT])
+{
+	struct text_field all[N_TEXT] = {
+		{ c->display_name, STORE_TEXT_MAX }, { c->given_name, STORE_TEXT_MAX },
+		{ c->surname, STORE_TEXT_MAX }, { c->file_as, STORE_TEXT_MAX },
+		{ c->middle_name, STORE_TEXT_MAX }, { c->nickname, STORE_TEXT_MAX },
+		{ c->email2, STORE_ADDR_MAX }, { c->email3, STORE_ADDR_MAX },
+		{ c->job_title, STORE_TEXT_MAX }, { c->department, STORE_TEXT_MAX },
+		{ c->office, STORE_TEXT_MAX }, { c->business_phone, STORE_TEXT_MAX },
+		{ c->mobile_phone, STORE_TEXT_MAX }, { c->home_phone, STORE_TEXT_MAX },
+		{ c->street, STORE_TEXT_MAX }, { c->city, STORE_TEXT_MAX },
+		{ c->state, STORE_TEXT_MAX }, { c->postal_code, STORE_TEXT_MAX },
+	};
+	memcpy(f, all, sizeof all);
+}
+
+static unsigned text_tag(int i)
+{
+	return i < 4 ? (unsigned)(C_DISPLAY_NAME + i) : (unsigned)(C_TEXT_FIRST + i - 4);
+}
+
+/* country comes last among the texts (tag C_TEXT_FIRST + N_TEXT - 4) */
+#define C_COUNTRY (C_TEXT_FIRST + N_TEXT - 4)
+
+#define CONTACT_ENC_MAX (1 + 3 + STORE_ID_MAX + 7 + 2 * 11 + \
+	(N_TEXT + 2) * (3 + STORE_ADDR_MAX) + 3 + STORE_NOTES_MAX + 3 + STORE_DATE_MAX + \
+	3 + 8 + PHOTO_ETAG_LEN)
 
 static int encode_contact(const struct contact_record *c, unsigned char *buf, size_t cap,
                           size_t *len)
 {
 	struct store_enc e;
+	struct text_field f[N_TEXT];
+	text_fields((struct contact_record *)c, f);
 	store_enc_init(&e, buf, cap);
 	store_enc_str(&e, C_ID, c->id);
 	store_enc_u32(&e, C_CHANGE, c->change);
-	store_enc_str(&e, C_DISPLAY_NAME, c->display_name);
-	store_enc_str(&e, C_GIVEN_NAME, c->given_name);
-	store_enc_str(&e, C_SURNAME, c->surname);
-	store_enc_str(&e, C_FILE_AS, c->file_as);
+	for (int i = 0; i < N_TEXT; i++)
+		store_enc_str(&e, text_tag(i), f[i].p);
+	store_enc_str(&e, C_COUNTRY, c->country);
 	store_enc_str(&e, C_EMAIL, c->email);
 	store_enc_str(&e, C_COMPANY, c->company);
+	if (c->created)
+		store_enc_i64(&e, C_CREATED, c->created);
+	if (c->modified)
+		store_enc_i64(&e, C_MODIFIED, c->modified);
+	store_enc_str(&e, C_NOTES, c->notes);
+	store_enc_str(&e, C_BIRTHDAY, c->birthday);
 	if (c->has_photo)
 		store_enc_info(&e, C_PHOTO, -1, &c->photo);
 	if (e.overflow) {
@@ -50,13 +89,14 @@ static int encode_contact(const struct contact_record *c, unsigned char *buf, si
 static int decode_contact(const MDB_val *v, const char *key, struct contact_record *c)
 {
 	struct store_dec d;
+	struct text_field f[N_TEXT];
 	const unsigned char *p;
 	size_t n;
 	unsigned tag;
 	int r;
-	char *text[] = TEXT_FIELDS(c);
 
 	memset(c, 0, sizeof *c);
+	text_fields(c, f);
 	if (store_dec_init(&d, v->mv_data, v->mv_size, "contacts") != EMU_OK)
 		return store_corrupt("contacts", key);
 	while ((r = store_dec_next(&d, &tag, &p, &n)) == 1) {
@@ -68,7 +108,7 @@ static int decode_contact(const MDB_val *v, const char *key, struct contact_reco
 			r = store_dec_u32(p, n, &c->change);
 			break;
 		case C_DISPLAY_NAME: case C_GIVEN_NAME: case C_SURNAME: case C_FILE_AS:
-			r = store_dec_str(p, n, text[tag - C_DISPLAY_NAME], STORE_TEXT_MAX);
+			r = store_dec_str(p, n, f[tag - C_DISPLAY_NAME].p, STORE_TEXT_MAX);
 			break;
 		case C_EMAIL:
 			r = store_dec_str(p, n, c->email, STORE_ADDR_MAX);
@@ -80,8 +120,28 @@ static int decode_contact(const MDB_val *v, const char *key, struct contact_reco
 			r = store_dec_info(p, n, NULL, &c->photo);
 			c->has_photo = 1;
 			break;
+		case C_CREATED:
+			r = store_dec_i64(p, n, &c->created);
+			break;
+		case C_MODIFIED:
+			r = store_dec_i64(p, n, &c->modified);
+			break;
+		case C_NOTES:
+			r = store_dec_str(p, n, c->notes, STORE_NOTES_MAX);
+			break;
+		case C_BIRTHDAY:
+			r = store_dec_str(p, n, c->birthday, STORE_DATE_MAX);
+			break;
+		case C_COUNTRY:
+			r = store_dec_str(p, n, c->country, STORE_TEXT_MAX);
+			break;
 		default:
-			r = -1;
+			if (tag >= C_TEXT_FIRST && tag < C_COUNTRY) {
+				struct text_field *t = &f[tag - C_TEXT_FIRST + 4];
+				r = store_dec_str(p, n, t->p, t->max);
+			} else {
+				r = -1;
+			}
 		}
 		if (r != 0)
 			return store_corrupt("contacts", key);
@@ -93,12 +153,16 @@ static int decode_contact(const MDB_val *v, const char *key, struct contact_reco
 
 static int check_fields(const struct contact_record *c)
 {
-	const char *text[] = TEXT_FIELDS(c);
-	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
-		if (store_field_len(text[i], STORE_TEXT_MAX) == (size_t)-1)
+	struct text_field f[N_TEXT];
+	text_fields((struct contact_record *)c, f);
+	for (int i = 0; i < N_TEXT; i++)
+		if (store_field_len(f[i].p, f[i].max) == (size_t)-1)
 			return EMU_ELIMIT;
 	if (store_field_len(c->company, STORE_TEXT_MAX) == (size_t)-1 ||
-	    store_field_len(c->email, STORE_ADDR_MAX) == (size_t)-1)
+	    store_field_len(c->country, STORE_TEXT_MAX) == (size_t)-1 ||
+	    store_field_len(c->email, STORE_ADDR_MAX) == (size_t)-1 ||
+	    store_field_len(c->notes, STORE_NOTES_MAX) == (size_t)-1 ||
+	    store_field_len(c->birthday, STORE_DATE_MAX) == (size_t)-1)
 		return EMU_ELIMIT;
 	return EMU_OK;
 }
@@ -247,6 +311,7 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 		}
 	}
 	n.change = 1;
+	n.created = n.modified = (int64_t)time(NULL);
 	if ((ret = put_photo(t, key, klen, &n, photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
 	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK)
 		return ret;
@@ -269,6 +334,8 @@ int store_contact_update(store_txn_t *t, const char *owner, struct contact_recor
 	n = *c;
 	memcpy(n.id, old.id, sizeof n.id);
 	n.change = old.change + 1;
+	n.created = old.created;
+	n.modified = (int64_t)time(NULL);
 	n.has_photo = old.has_photo;
 	n.photo = old.photo;
 	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK)
@@ -292,6 +359,7 @@ int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
 	    (ret = put_photo(t, key, klen, &c, photo, photo_len, width, height)) != EMU_OK)
 		return ret;
 	c.change++;
+	c.modified = (int64_t)time(NULL);
 	return save(t, key, klen, &c, 0);
 }
 

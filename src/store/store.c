@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #define DATA_FILE "ewsemu.mdb"
-/* seven DBIs today; headroom so a later schema can add some without every
+/* eight DBIs today; headroom so a later schema can add some without every
  * old environment needing a reopen with a bigger table */
 #define MAXDBS 16
 
@@ -196,7 +196,7 @@ static int open_dbi(MDB_txn *txn, const char *name, MDB_dbi *out)
  * empty, else it was not written by us.) */
 static int has_data(store_t *s, MDB_txn *txn, int *out)
 {
-	const MDB_dbi dbis[] = { s->users, s->addr, s->photo_meta, s->photo_blob,
+	const MDB_dbi dbis[] = { s->users, s->addr, s->names, s->photo_meta, s->photo_blob,
 	                         s->contacts, s->contact_photo };
 	*out = 0;
 	for (size_t i = 0; i < sizeof dbis / sizeof *dbis; i++) {
@@ -210,18 +210,29 @@ static int has_data(store_t *s, MDB_txn *txn, int *out)
 	return EMU_OK;
 }
 
+static int write_version(store_t *s, MDB_txn *txn)
+{
+	unsigned char ver[4];
+	MDB_val k = { sizeof K_SCHEMA - 1, (void *)K_SCHEMA }, v = { sizeof ver, ver };
+	ver[0] = (unsigned char)(STORE_SCHEMA_VERSION >> 24);
+	ver[1] = (unsigned char)(STORE_SCHEMA_VERSION >> 16);
+	ver[2] = (unsigned char)(STORE_SCHEMA_VERSION >> 8);
+	ver[3] = (unsigned char)STORE_SCHEMA_VERSION;
+	return store_mdb_err(mdb_put(txn, s->meta, &k, &v, 0), "write schema version");
+}
+
 /* Open every DBI and check or write the schema version, in one write txn. */
 static int open_schema(store_t *s, const char *file)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
-	unsigned char ver[4];
 	int ret, rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "begin schema txn");
 	if ((ret = open_dbi(txn, "meta", &s->meta)) != EMU_OK ||
 	    (ret = open_dbi(txn, "users", &s->users)) != EMU_OK ||
 	    (ret = open_dbi(txn, "addr", &s->addr)) != EMU_OK ||
+	    (ret = open_dbi(txn, "names", &s->names)) != EMU_OK ||
 	    (ret = open_dbi(txn, "photo_meta", &s->photo_meta)) != EMU_OK ||
 	    (ret = open_dbi(txn, "photo_blob", &s->photo_blob)) != EMU_OK ||
 	    (ret = open_dbi(txn, "contacts", &s->contacts)) != EMU_OK ||
@@ -240,12 +251,23 @@ static int open_schema(store_t *s, const char *file)
 		}
 		const unsigned char *p = v.mv_data;
 		have = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-		if (have != STORE_SCHEMA_VERSION) {
+		if (have < STORE_SCHEMA_OLDEST || have > STORE_SCHEMA_VERSION) {
 			LOGE("store", "%s: schema version %u is not supported (this build reads "
-			     "version %u); refusing to open", file, (unsigned)have,
-			     (unsigned)STORE_SCHEMA_VERSION);
+			     "versions %u to %u); refusing to open", file, (unsigned)have,
+			     (unsigned)STORE_SCHEMA_OLDEST, (unsigned)STORE_SCHEMA_VERSION);
 			ret = EMU_EFORMAT;
 			goto out;
+		}
+		if (have < STORE_SCHEMA_VERSION) {
+			/* 1 -> 2: build the name index; contact records only gained
+			 * optional fields */
+			struct store_txn up = { s, txn, 1 };
+			LOGI("store", "%s: upgrading schema %u to %u", file, (unsigned)have,
+			     (unsigned)STORE_SCHEMA_VERSION);
+			if ((ret = store_names_rebuild(&up)) != EMU_OK)
+				goto out;
+			if ((ret = write_version(s, txn)) != EMU_OK)
+				goto out;
 		}
 	} else if (rc == MDB_NOTFOUND) {
 		int data;
@@ -256,17 +278,8 @@ static int open_schema(store_t *s, const char *file)
 			ret = EMU_EFORMAT;
 			goto out;
 		}
-		ver[0] = (unsigned char)(STORE_SCHEMA_VERSION >> 24);
-		ver[1] = (unsigned char)(STORE_SCHEMA_VERSION >> 16);
-		ver[2] = (unsigned char)(STORE_SCHEMA_VERSION >> 8);
-		ver[3] = (unsigned char)STORE_SCHEMA_VERSION;
-		v.mv_data = ver;
-		v.mv_size = sizeof ver;
-		rc = mdb_put(txn, s->meta, &k, &v, 0);
-		if (rc != MDB_SUCCESS) {
-			ret = store_mdb_err(rc, "write schema version");
+		if ((ret = write_version(s, txn)) != EMU_OK)
 			goto out;
-		}
 	} else {
 		ret = store_mdb_err(rc, "read schema version");
 		goto out;
@@ -476,7 +489,7 @@ int store_stat(store_t *s, struct store_stat *out)
 	MDB_stat est;
 	MDB_txn *txn = NULL;
 	struct { MDB_dbi dbi; size_t *dst; } dbis[] = {
-		{ s->users, &out->users }, { s->addr, &out->addresses },
+		{ s->users, &out->users }, { s->addr, &out->addresses }, { s->names, &out->names },
 		{ s->photo_meta, &out->photo_records }, { s->photo_blob, &out->photo_blobs },
 		{ s->contacts, &out->contacts }, { s->contact_photo, &out->contact_photos },
 	};

@@ -43,6 +43,8 @@ typedef struct store_txn store_txn_t;
 #define STORE_HASH_MAX 160      /* password hash string */
 #define STORE_ID_MAX 64         /* contact id text */
 #define STORE_CONTACTS_MAX 5000 /* contacts per mailbox */
+#define STORE_NOTES_MAX 2048    /* contact notes, bytes */
+#define STORE_DATE_MAX 10       /* "YYYY-MM-DD" */
 
 /** Default map size: an address-space reservation, not disk use. */
 #define STORE_MAPSIZE_DEFAULT ((size_t)8 << 30)
@@ -156,6 +158,28 @@ int store_user_foreach(store_txn_t *t, int (*fn)(const struct user_record *u, vo
  * @return EMU_OK and *out; EMU_ESTORE (logged). */
 int store_user_count(store_txn_t *t, size_t *out);
 
+/* ---- directory search (ResolveNames, spec §4.2) --------------------------- */
+
+enum store_search_kind {
+	STORE_SEARCH_NAMES,      /* the name index: core/names.h tokens of display
+	                          * name, given name, surname, alias, primary
+	                          * address and office */
+	STORE_SEARCH_ADDRESSES   /* every address, primary and proxies */
+};
+
+/** Find directory users by prefix.  @p prefix is normalised with
+ * names_normalize() (NAMES_TOKEN_MAX bytes of it are compared).  Index keys
+ * are walked in byte order of the matching token (or address), each user is
+ * reported once, and the walk stops after @p max users; *more tells whether
+ * at least one further user matches.
+ * @param[out] primaries @p max slots of STORE_ADDR_MAX + 1 bytes: the
+ *	lower-cased primary addresses found, in walk order
+ * @param[out] n how many were found
+ * @param[out] more 1 when the walk stopped with matches left
+ * @return EMU_OK (also for no match or an empty prefix); EMU_ESTORE. */
+int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *prefix,
+                      char (*primaries)[STORE_ADDR_MAX + 1], size_t max, size_t *n, int *more);
+
 /** Delete a user (found by any address) with everything hanging off them:
  * addresses, photo record, mailbox renditions, thumbnail, contacts and
  * contact pictures.
@@ -239,18 +263,38 @@ int store_thumbnail_set(store_txn_t *t, const char *email, const void *data, siz
 struct contact_record {
 	char id[STORE_ID_MAX + 1];               /* opaque, stable; set by the store */
 	uint32_t change;                          /* bumped on every change */
+	int64_t created, modified;                /* unix seconds, set by the store (0: unknown) */
 	char display_name[STORE_TEXT_MAX + 1];
 	char given_name[STORE_TEXT_MAX + 1];
+	char middle_name[STORE_TEXT_MAX + 1];
 	char surname[STORE_TEXT_MAX + 1];
+	char nickname[STORE_TEXT_MAX + 1];
 	char file_as[STORE_TEXT_MAX + 1];
-	char email[STORE_ADDR_MAX + 1];
+	char email[STORE_ADDR_MAX + 1];           /* EmailAddress1 */
+	char email2[STORE_ADDR_MAX + 1];
+	char email3[STORE_ADDR_MAX + 1];
 	char company[STORE_TEXT_MAX + 1];
+	char job_title[STORE_TEXT_MAX + 1];
+	char department[STORE_TEXT_MAX + 1];
+	char office[STORE_TEXT_MAX + 1];
+	char business_phone[STORE_TEXT_MAX + 1];
+	char mobile_phone[STORE_TEXT_MAX + 1];
+	char home_phone[STORE_TEXT_MAX + 1];
+	/* business address */
+	char street[STORE_TEXT_MAX + 1];
+	char city[STORE_TEXT_MAX + 1];
+	char state[STORE_TEXT_MAX + 1];
+	char postal_code[STORE_TEXT_MAX + 1];
+	char country[STORE_TEXT_MAX + 1];
+	char birthday[STORE_DATE_MAX + 1];         /* "YYYY-MM-DD" or empty */
+	char notes[STORE_NOTES_MAX + 1];
 	int has_photo;
 	struct store_image_info photo;
 };
 
 /** Add a contact to @p owner's Contacts folder.  The store fills in c->id
- * (STORE_CONTACT_ID_LEN random hex characters), c->change = 1, c->has_photo
+ * (STORE_CONTACT_ID_LEN random hex characters), c->change = 1, c->created =
+ * c->modified = time(NULL), c->has_photo
  * and c->photo (len and etag computed here; width/height taken from
  * c->photo.width/height as the caller got them from photo_inspect()).
  * @param[in] owner any address of the owning user
@@ -263,15 +307,16 @@ struct contact_record {
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len);
 
-/** Replace the text fields of contact c->id (the picture is kept) and bump
- * its change counter; c->change, c->has_photo and c->photo are updated to the
- * stored values.
+/** Replace the text fields of contact c->id (the picture and the creation
+ * time are kept), bump its change counter and set modified = time(NULL);
+ * c->change, c->created, c->modified, c->has_photo and c->photo are updated
+ * to the stored values.
  * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL;
  *	EMU_ELIMIT; EMU_ESTORE (logged). */
 int store_contact_update(store_txn_t *t, const char *owner, struct contact_record *c);
 
-/** Set (or, with @p photo NULL, remove) a contact's picture and bump its
- * change counter.
+/** Set (or, with @p photo NULL, remove) a contact's picture, bump its
+ * change counter and set modified = time(NULL).
  * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL empty
  *	photo, bad dimensions; EMU_ELIMIT; EMU_ESTORE (logged). */
 int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
@@ -322,7 +367,7 @@ struct store_stat {
 	size_t mapsize;          /* map size in bytes */
 	size_t used_bytes;       /* pages in use * page size (file high-water mark) */
 	unsigned maxreaders, numreaders;
-	size_t users, addresses, photo_records, photo_blobs, contacts, contact_photos;
+	size_t users, addresses, names, photo_records, photo_blobs, contacts, contact_photos;
 };
 
 /** Environment and per-DBI counts for diagnostics (counts from a fresh read

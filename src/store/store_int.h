@@ -16,7 +16,10 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 1u
+#define STORE_SCHEMA_VERSION 2u
+/** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
+ * in place (1 -> 2: the names DBI is built from the users). */
+#define STORE_SCHEMA_OLDEST 1u
 /** First byte of every encoded record (users, photo_meta, contacts). */
 #define STORE_RECORD_FORMAT 1u
 
@@ -32,6 +35,7 @@ struct store {
 	MDB_dbi meta;          /* "schema_version", "domain" */
 	MDB_dbi users;         /* primary -> user record */
 	MDB_dbi addr;          /* any address -> primary */
+	MDB_dbi names;         /* name token \0 primary -> empty (schema 2) */
 	MDB_dbi photo_meta;    /* primary -> photo record */
 	MDB_dbi photo_blob;    /* primary \0 kind -> JPEG */
 	MDB_dbi contacts;      /* primary \0 id -> contact record */
@@ -73,6 +77,9 @@ size_t store_compose_key(char *key, const char *primary, size_t plen,
 /** Length of @p s when it is NUL-terminated within @p max + 1 bytes,
  * else (size_t)-1 (a field that fills its whole array is over-long). */
 size_t store_field_len(const char *s, size_t max);
+
+/** Rebuild the names DBI from every user record (write txn). */
+int store_names_rebuild(store_txn_t *t);
 
 /** Delete @p key from @p dbi, treating "not there" as success. */
 int store_del_quiet(store_txn_t *t, MDB_dbi dbi, const void *key, size_t klen, const char *what);

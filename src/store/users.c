@@ -7,6 +7,7 @@
 #include "store/store_int.h"
 
 #include "core/log.h"
+#include "core/names.h"
 #include "core/result.h"
 
 #include <string.h>
@@ -152,6 +153,46 @@ static int addr_set_has(const struct addr_set *as, int upto, const char *a, size
 	return 0;
 }
 
+/* ---- the name index (names DBI: token \0 primary -> empty) -------------- */
+
+static void user_tokens(const struct user_record *u, struct names_tokens *t)
+{
+	struct names_fields f = { u->display_name, u->given_name, u->surname,
+	                          { u->alias, u->email, u->office, NULL, NULL, NULL } };
+	names_tokenize(&f, t);
+}
+
+static size_t name_key(char *key, const char *tok, const char *primary, size_t plen)
+{
+	size_t tl = strlen(tok);
+	memcpy(key, tok, tl);
+	key[tl] = '\0';
+	memcpy(key + tl + 1, primary, plen);
+	return tl + 1 + plen;
+}
+
+/* Add (@p add) or remove the index entries of @p u, stored under @p primary. */
+static int index_user(store_txn_t *t, const struct user_record *u, const char *primary,
+                      size_t plen, int add)
+{
+	struct names_tokens toks;
+	char key[NAMES_TOKEN_MAX + 1 + STORE_ADDR_MAX];
+	user_tokens(u, &toks);
+	for (int i = 0; i < toks.n; i++) {
+		size_t kl = name_key(key, toks.tok[i], primary, plen);
+		int ret;
+		if (add) {
+			MDB_val k = { kl, key }, v = { 0, (void *)"" };
+			ret = store_mdb_err(mdb_put(t->txn, t->s->names, &k, &v, 0), "names put");
+		} else {
+			ret = store_del_quiet(t, t->s->names, key, kl, "names del");
+		}
+		if (ret != EMU_OK)
+			return ret;
+	}
+	return EMU_OK;
+}
+
 /* Read and decode the record stored under lower-cased @p primary. */
 static int get_record(store_txn_t *t, const char *primary, size_t plen, struct user_record *out)
 {
@@ -202,6 +243,8 @@ int store_user_put(store_txn_t *t, const struct user_record *u)
 	had_old = ret == EMU_OK;
 
 	if (had_old) {
+		if ((ret = index_user(t, &old, now.a[0], now.len[0], 0)) != EMU_OK)
+			return ret;
 		if ((ret = addr_set_of(&old, &before)) != EMU_OK)
 			return ret;
 		for (int i = 1; i < before.n; i++) {
@@ -220,6 +263,8 @@ int store_user_put(store_txn_t *t, const struct user_record *u)
 		if ((rc = mdb_put(t->txn, t->s->addr, &k, &v, 0)) != MDB_SUCCESS)
 			return store_mdb_err(rc, "addr put");
 	}
+	if ((ret = index_user(t, u, now.a[0], now.len[0], 1)) != EMU_OK)
+		return ret;
 	k.mv_data = now.a[0];
 	k.mv_size = now.len[0];
 	v.mv_data = buf;
@@ -292,6 +337,8 @@ int store_user_delete(store_txn_t *t, const char *address)
 	for (int i = 0; i < as.n; i++)
 		if ((ret = store_del_quiet(t, t->s->addr, as.a[i], as.len[i], "addr del")) != EMU_OK)
 			return ret;
+	if ((ret = index_user(t, &u, primary, plen, 0)) != EMU_OK)
+		return ret;
 	/* "primary\0" prefixes every per-user key of the blob and contact DBIs */
 	if ((ret = store_del_quiet(t, t->s->users, primary, plen, "users del")) != EMU_OK ||
 	    (ret = store_del_quiet(t, t->s->photo_meta, primary, plen, "photo_meta del")) != EMU_OK ||
@@ -300,4 +347,89 @@ int store_user_delete(store_txn_t *t, const char *address)
 	    (ret = store_del_prefix(t, t->s->contact_photo, primary, plen + 1, "contact_photo del")) != EMU_OK)
 		return ret;
 	return EMU_OK;
+}
+
+/* ---- search ----------------------------------------------------------------- */
+
+static int seen(char (*primaries)[STORE_ADDR_MAX + 1], size_t n, const void *p, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(primaries[i]) == len && memcmp(primaries[i], p, len) == 0)
+			return 1;
+	return 0;
+}
+
+int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *prefix,
+                      char (*primaries)[STORE_ADDR_MAX + 1], size_t max, size_t *n, int *more)
+{
+	char norm[NAMES_TOKEN_MAX + 1];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t nl = names_normalize(prefix, norm, sizeof norm);
+	int rc;
+
+	*n = 0;
+	*more = 0;
+	if (nl == 0)
+		return EMU_OK;
+	rc = mdb_cursor_open(t->txn, kind == STORE_SEARCH_NAMES ? t->s->names : t->s->addr, &cur);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "search cursor");
+	k.mv_data = norm;
+	k.mv_size = nl;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == MDB_SUCCESS && k.mv_size >= nl && memcmp(k.mv_data, norm, nl) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *p;
+		size_t len;
+		if (kind == STORE_SEARCH_NAMES) {   /* token \0 primary */
+			const char *sep = memchr(k.mv_data, '\0', k.mv_size);
+			if (sep == NULL)
+				continue;
+			p = sep + 1;
+			len = k.mv_size - (size_t)(p - (const char *)k.mv_data);
+		} else {                            /* address -> primary */
+			p = v.mv_data;
+			len = v.mv_size;
+		}
+		if (len == 0 || len > STORE_ADDR_MAX || seen(primaries, *n, p, len))
+			continue;
+		if (*n == max) {
+			*more = 1;
+			break;
+		}
+		memcpy(primaries[*n], p, len);
+		primaries[*n][len] = '\0';
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && !*more)
+		return store_mdb_err(rc, "search walk");
+	return EMU_OK;
+}
+
+int store_names_rebuild(store_txn_t *t)
+{
+	struct user_record u;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int ret = EMU_OK, rc = mdb_drop(t->txn, t->s->names, 0);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "names drop");
+	if ((rc = mdb_cursor_open(t->txn, t->s->users, &c)) != MDB_SUCCESS)
+		return store_mdb_err(rc, "users cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		char key[STORE_ADDR_MAX + 1];
+		size_t kn = k.mv_size < STORE_ADDR_MAX ? k.mv_size : STORE_ADDR_MAX;
+		memcpy(key, k.mv_data, kn);
+		key[kn] = '\0';
+		if ((ret = decode_user(&v, key, &u)) != EMU_OK ||
+		    (ret = index_user(t, &u, key, kn, 1)) != EMU_OK)
+			goto out;
+	}
+	ret = rc == MDB_NOTFOUND ? EMU_OK : store_mdb_err(rc, "users walk");
+out:
+	mdb_cursor_close(c);
+	return ret;
 }

@@ -1,0 +1,53 @@
+/* adapter_int.h - private to src/soap/: helpers shared by the per-operation
+ * adapter files (adapter.c: photos, ConvertId, faults; adapter_resolve.c:
+ * ResolveNames; adapter_items.c: GetFolder, GetItem, GetAttachment;
+ * adapter_contact.c: op_contact -> t:Contact).  Only src/soap/ includes
+ * gSOAP's generated headers. */
+#ifndef EMU_SOAP_ADAPTER_INT_H
+#define EMU_SOAP_ADAPTER_INT_H
+
+#include "soapH.h"
+
+#include "ews/ews.h"
+#include "http/conn.h"
+
+/** The connection behind @p soap (soap->user). */
+struct http_conn *adapter_conn(struct soap *soap);
+/** The op context of this request: caller, store, config, arena. */
+const struct ews_ctx *adapter_ctx(struct soap *soap);
+/** Put the one t:ServerVersionInfo header on the response (spec §1.2). */
+void adapter_version_header(struct soap *soap);
+/** XML-escape @p s into soap memory ("" on no memory). */
+const char *adapter_xml_escape(struct soap *soap, const char *s);
+/** Fill soap->fault in the EWS shape (spec §1.5); returns SOAP_FAULT. */
+int adapter_fault(struct soap *soap, const char *code, const char *message);
+/** An op could not produce an outcome (store failure, no memory): log and
+ * fault with ErrorInternalServerError. */
+int adapter_internal_fault(struct soap *soap, const char *op, int rc);
+/** ResponseCodeType value for an EWS_* spelling (soap memory). */
+enum m__ResponseCodeType *adapter_response_code(struct soap *soap, const char *code);
+enum t__ResponseClassType adapter_response_class(enum ews_class c);
+
+/** DescriptiveLinkKey of Error/Warning messages (always 0, spec §1.3). */
+extern int adapter_zero;
+
+/* Set ResponseClass, ResponseCode and, unless Success, MessageText and
+ * DescriptiveLinkKey on any generated ResponseMessage struct @p m from the
+ * struct ews_status @p st. */
+#define ADAPTER_SET_STATUS(soap, m, st) do { \
+	(m)->ResponseClass = adapter_response_class((st)->cls); \
+	(m)->ResponseCode = adapter_response_code((soap), (st)->code); \
+	if ((st)->cls != EWS_SUCCESS) { \
+		(m)->MessageText = (char *)(st)->text; \
+		(m)->DescriptiveLinkKey = &adapter_zero; \
+	} \
+} while (0)
+
+/** Allocate @p n zeroed objects of @p size in soap memory (NULL on no memory). */
+void *adapter_calloc(struct soap *soap, size_t n, size_t size);
+
+/** Temporary: fault ErrorInvalidOperation for an operation whose handler
+ * is not written yet. */
+int adapter_not_yet(struct soap *soap, const char *op);
+
+#endif
