@@ -1,10 +1,12 @@
-/* main.c - the ewsemu command line: serve, demo, import, the photo admin
- * commands and diag.  Parsing only; the work is done by the modules. */
+/* main.c - the ewsemu command line: serve, demo, import (tenant files and
+ * vCards), the photo admin commands, diag and the contact commands.
+ * Parsing only; the work is done by the modules. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "admin/admin.h"
 #include "core/log.h"
@@ -27,6 +29,8 @@ static const char USAGE[] =
 	"  serve                 run the server (HTTP and HTTPS)\n"
 	"  demo                  create the built-in demo organisation in the store\n"
 	"  import FILE.json      import a tenant file (all or nothing)\n"
+	"  import FILE.vcf --user ADDRESS\n"
+	"                        add the contacts of a vCard file to a mailbox\n"
 	"  set-userphoto EMAIL FILE.jpg\n"
 	"                        replace a user's mailbox photo (Set-UserPhoto)\n"
 	"  remove-userphoto EMAIL [--clear-mailbox-photo-record]\n"
@@ -36,6 +40,14 @@ static const char USAGE[] =
 	"                        set or remove the directory (AD) thumbnail\n"
 	"  diag EMAIL            show a user's photo data and what each size returns\n"
 	"  users                 list the directory\n"
+	"  contacts --user ADDRESS\n"
+	"                        list a mailbox's contacts\n"
+	"  add-contact --user ADDRESS --display-name NAME [FIELDS] [--photo FILE.jpg]\n"
+	"                        add a contact and print its id\n"
+	"  remove-contact --user ADDRESS ID\n"
+	"                        delete a contact\n"
+	"  set-contact-photo --user ADDRESS ID (FILE.jpg | --remove)\n"
+	"                        set or remove a contact's picture\n"
 	"\n"
 	"common options:\n"
 	"  --store DIR           the store folder (default ./" DEFAULT_STORE ")\n"
@@ -43,7 +55,8 @@ static const char USAGE[] =
 	"  -h, --help            help for a command: ewsemu COMMAND --help\n";
 
 enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY,
-       OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE };
+       OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE, OPT_USER,
+       OPT_PHOTO, OPT_FIELD = 2000 };
 
 /* Options every command accepts; returns 1 when handled. */
 static int common_option(int c)
@@ -214,15 +227,15 @@ static const struct option g_simple_opts[] = {
 	{ "store", required_argument, 0, OPT_STORE }, { "log-level", required_argument, 0, OPT_LOG },
 	{ "domain", required_argument, 0, OPT_DOMAIN },
 	{ "clear-mailbox-photo-record", no_argument, 0, OPT_CLEAR }, { "remove", no_argument, 0, OPT_REMOVE },
-	{ "no-hr48-thumbnail", no_argument, 0, OPT_NO_HR48 },
+	{ "no-hr48-thumbnail", no_argument, 0, OPT_NO_HR48 }, { "user", required_argument, 0, OPT_USER },
 	{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 
 struct simple_args {
-	const char *domain;
+	const char *domain, *user;
 	int clear, remove, no_hr48;
 };
 
-/* Parse options allowed by @p allowed (a string of option letters: d c r n). */
+/* Parse options allowed by @p allowed (a string of option letters: d c r n u). */
 static int parse_simple(int argc, char **argv, const char *help, const char *allowed, struct simple_args *a)
 {
 	int c;
@@ -239,6 +252,7 @@ static int parse_simple(int argc, char **argv, const char *help, const char *all
 		else if (c == OPT_CLEAR && strchr(allowed, 'c')) a->clear = 1;
 		else if (c == OPT_REMOVE && strchr(allowed, 'r')) a->remove = 1;
 		else if (c == OPT_NO_HR48 && strchr(allowed, 'n')) a->no_hr48 = 1;
+		else if (c == OPT_USER && strchr(allowed, 'u')) a->user = optarg;
 		else {
 			fputs(help, stderr);
 			exit(2);
@@ -277,22 +291,60 @@ static int cmd_demo(int argc, char **argv)
 
 static const char IMPORT_HELP[] =
 	"usage: ewsemu import [--store DIR] FILE.json\n"
+	"       ewsemu import [--store DIR] FILE.vcf --user ADDRESS\n"
 	"\n"
 	"Import a tenant file (users, photos, thumbnails, contacts); see README.md for\n"
 	"the format. All or nothing: a bad file changes nothing and says which entry\n"
-	"is wrong and why.\n";
+	"is wrong and why.\n"
+	"\n"
+	"With --user: add the contacts of a vCard file (vCard 2.1, 3.0 or 4.0, one or\n"
+	"many cards, as exported by Apple Contacts, Google Contacts, Thunderbird or\n"
+	"Outlook) to the Contacts folder of ADDRESS. Names, nickname, company and\n"
+	"department, job title, up to three e-mail addresses, business, mobile and\n"
+	"home phones, the business address, birthday, notes and an embedded JPEG\n"
+	"picture are kept; other properties are ignored, and a picture that is only a\n"
+	"link is not fetched. All or nothing too: a bad card changes nothing and the\n"
+	"message names the card (number and name), the line and the reason.\n"
+	"Importing a file twice adds its contacts twice.\n";
+
+/* FILE.vcf / FILE.vcard without --user: the mailbox is missing. */
+static int is_vcard_name(const char *path)
+{
+	size_t n = strlen(path);
+	return (n > 4 && !strcasecmp(path + n - 4, ".vcf")) || (n > 6 && !strcasecmp(path + n - 6, ".vcard"));
+}
 
 static int cmd_import(int argc, char **argv)
 {
 	struct simple_args a;
 	store_t *s;
-	char err[512] = "";
-	int i = parse_simple(argc, argv, IMPORT_HELP, "", &a);
+	char err[1024] = "";
+	int rc, i = parse_simple(argc, argv, IMPORT_HELP, "u", &a);
 	if (argc - i != 1)
 		return fail_usage(IMPORT_HELP);
+	if (!a.user && is_vcard_name(argv[i])) {
+		fprintf(stderr, "ewsemu: %s is a vCard file: say whose contacts they are with --user ADDRESS\n",
+		        argv[i]);
+		return 2;
+	}
 	if (open_store(&s))
 		return 1;
-	int rc = admin_import_tenant(s, argv[i], err, sizeof err);
+	if (a.user) {
+		struct vcard_import_result r;
+		rc = admin_import_vcard(s, a.user, argv[i], &r, err, sizeof err);
+		if (rc == EMU_OK) {
+			printf("ewsemu: imported %zu contact%s (%zu with a picture) from %s into %s\n",
+			       r.contacts, r.contacts == 1 ? "" : "s", r.photos, argv[i], a.user);
+			if (r.photo_links)
+				printf("ewsemu: %zu picture%s given as a link (URL) %s not fetched\n",
+				       r.photo_links, r.photo_links == 1 ? "" : "s", r.photo_links == 1 ? "was" : "were");
+			if (r.groups)
+				printf("ewsemu: %zu group card%s skipped (groups are not contacts)\n",
+				       r.groups, r.groups == 1 ? "" : "s");
+		}
+		return finish(s, rc, err);
+	}
+	rc = admin_import_tenant(s, argv[i], err, sizeof err);
 	if (rc == EMU_OK)
 		printf("ewsemu: imported %s\n", argv[i]);
 	return finish(s, rc, err);
@@ -405,6 +457,160 @@ static int cmd_users(int argc, char **argv)
 	return finish(s, rc, "");
 }
 
+/* ---- contacts ---------------------------------------------------------------- */
+
+/* --user is required by the contact commands. */
+static int need_user(const struct simple_args *a, const char *help)
+{
+	if (a->user)
+		return 0;
+	fprintf(stderr, "ewsemu: --user ADDRESS is required\n\n");
+	fail_usage(help);
+	return 2;
+}
+
+static const char CONTACTS_HELP[] =
+	"usage: ewsemu contacts [--store DIR] --user ADDRESS\n"
+	"\n"
+	"List the contacts in ADDRESS's Contacts folder, one a line: id, display name,\n"
+	"first e-mail address (- when none) and the picture (size, bytes and ETag, or\n"
+	"\"no photo\").\n";
+
+static int cmd_contacts(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, CONTACTS_HELP, "u", &a);
+	if (i != argc)
+		return fail_usage(CONTACTS_HELP);
+	if (need_user(&a, CONTACTS_HELP))
+		return 2;
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_list_contacts(s, a.user, stdout, NULL, err, sizeof err), err);
+}
+
+static void add_contact_help(FILE *out)
+{
+	fputs("usage: ewsemu add-contact [--store DIR] --user ADDRESS --display-name NAME\n"
+	      "                          [--FIELD VALUE ...] [--photo FILE.jpg]\n"
+	      "\n"
+	      "Add a contact to ADDRESS's Contacts folder and print its id. Values are\n"
+	      "stored as given (UTF-8; longer than a field allows is an error, not cut).\n"
+	      "\n"
+	      "  --user ADDRESS         the mailbox (any of its addresses)\n", out);
+	for (size_t i = 0; admin_contact_field(i) != NULL; i++) {
+		const struct admin_contact_field *f = admin_contact_field(i);
+		fprintf(out, "  --%-20s %s\n", f->option, f->help);
+	}
+	fputs("  --photo FILE.jpg       the contact's picture (JPEG, at most 8 MiB and 8192x8192)\n"
+	      "  --store DIR            store folder (default ./" DEFAULT_STORE ")\n", out);
+}
+
+static int cmd_add_contact(int argc, char **argv)
+{
+	struct option opts[64];
+	struct contact_record c;
+	const char *user = NULL, *photo = NULL;
+	char err[512] = "";
+	size_t n = 0;
+	store_t *s;
+	int ch, rc;
+
+	static const struct option fixed[] = {
+		{ "store", required_argument, 0, OPT_STORE }, { "log-level", required_argument, 0, OPT_LOG },
+		{ "user", required_argument, 0, OPT_USER }, { "photo", required_argument, 0, OPT_PHOTO },
+		{ "help", no_argument, 0, 'h' } };
+	for (; n < sizeof fixed / sizeof *fixed; n++)
+		opts[n] = fixed[n];
+	for (size_t i = 0; admin_contact_field(i) != NULL && n + 1 < sizeof opts / sizeof *opts; i++, n++) {
+		opts[n].name = admin_contact_field(i)->option;
+		opts[n].has_arg = required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = OPT_FIELD + (int)i;
+	}
+	memset(&opts[n], 0, sizeof opts[n]);
+	memset(&c, 0, sizeof c);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (common_option(ch))
+			continue;
+		if (ch == 'h') {
+			add_contact_help(stdout);
+			return 0;
+		} else if (ch == OPT_USER) {
+			user = optarg;
+		} else if (ch == OPT_PHOTO) {
+			photo = optarg;
+		} else if (ch >= OPT_FIELD && admin_contact_field((size_t)(ch - OPT_FIELD)) != NULL) {
+			rc = admin_contact_field_set(&c, admin_contact_field((size_t)(ch - OPT_FIELD))->option,
+			                             optarg, err, sizeof err);
+			if (rc) {
+				fprintf(stderr, "ewsemu: %s\n", err);
+				return 2;
+			}
+		} else {
+			add_contact_help(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !user || !c.display_name[0]) {
+		if (!user || !c.display_name[0])
+			fprintf(stderr, "ewsemu: --user and --display-name are required\n\n");
+		add_contact_help(stderr);
+		return 2;
+	}
+	if (open_store(&s))
+		return 1;
+	rc = admin_add_contact(s, user, &c, photo, err, sizeof err);
+	if (rc == EMU_OK)
+		printf("%s\n", c.id);
+	return finish(s, rc, err);
+}
+
+static const char REMOVE_CONTACT_HELP[] =
+	"usage: ewsemu remove-contact [--store DIR] --user ADDRESS ID\n"
+	"\n"
+	"Delete contact ID (as listed by ewsemu contacts) and its picture from\n"
+	"ADDRESS's Contacts folder.\n";
+
+static int cmd_remove_contact(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, REMOVE_CONTACT_HELP, "u", &a);
+	if (argc - i != 1)
+		return fail_usage(REMOVE_CONTACT_HELP);
+	if (need_user(&a, REMOVE_CONTACT_HELP))
+		return 2;
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_remove_contact(s, a.user, argv[i], err, sizeof err), err);
+}
+
+static const char CONTACT_PHOTO_HELP[] =
+	"usage: ewsemu set-contact-photo [--store DIR] --user ADDRESS ID (FILE.jpg | --remove)\n"
+	"\n"
+	"Set the picture of contact ID in ADDRESS's Contacts folder to a JPEG (at most\n"
+	"8 MiB and 8192x8192, stored as given), or delete it with --remove.\n";
+
+static int cmd_set_contact_photo(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, CONTACT_PHOTO_HELP, "ur", &a);
+	if (argc - i != (a.remove ? 1 : 2))
+		return fail_usage(CONTACT_PHOTO_HELP);
+	if (need_user(&a, CONTACT_PHOTO_HELP))
+		return 2;
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_set_contact_photo(s, a.user, argv[i], a.remove ? NULL : argv[i + 1],
+	                                         err, sizeof err), err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -414,6 +620,8 @@ int main(int argc, char **argv)
 		{ "serve", cmd_serve }, { "demo", cmd_demo }, { "import", cmd_import },
 		{ "set-userphoto", cmd_set_photo }, { "remove-userphoto", cmd_remove_photo },
 		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "users", cmd_users },
+		{ "contacts", cmd_contacts }, { "add-contact", cmd_add_contact },
+		{ "remove-contact", cmd_remove_contact }, { "set-contact-photo", cmd_set_contact_photo },
 	};
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(USAGE, argc < 2 ? stderr : stdout);

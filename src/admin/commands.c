@@ -1,8 +1,11 @@
 /* commands.c - admin commands that mirror the Exchange cmdlets:
  * Set-UserPhoto, Remove-UserPhoto [-ClearMailboxPhotoRecord], the directory
  * thumbnail, and a diag like Get-UserPhotoDataOnPremises.  They run the same
- * operations as the network paths, as an administrator. */
+ * operations as the network paths, as an administrator.  Also what people do
+ * to a mailbox's contacts: add one, remove one, set or remove its picture,
+ * list them. */
 #include "admin/admin.h"
+#include "admin/admin_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,5 +210,179 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 	heap_arena_free(&h);
 	if (rc)
 		snprintf(err, errsz, "%s", emu_strerror(rc));
+	return rc;
+}
+
+/* ---- contacts ------------------------------------------------------------------ */
+
+/* Read and check a contact picture: a JPEG of at most PHOTO_MAX_UPLOAD_BYTES. */
+static int load_contact_photo(const char *path, unsigned char **data, size_t *len, int *w, int *h,
+                              char *err, size_t errsz)
+{
+	char why[128];
+	int rc = admin_read_file(path, PHOTO_MAX_UPLOAD_BYTES, data, len, why, sizeof why);
+	if (rc) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		return rc;
+	}
+	rc = photo_inspect(*data, *len, PHOTO_MAX_UPLOAD_BYTES, w, h);
+	if (rc) {
+		const char *what = rc == EMU_EFORMAT ? "not a JPEG image (only JPEG is accepted)" :
+		                   rc == EMU_EIMAGE ? "not a valid JPEG image" :
+		                   rc == EMU_ELIMIT ? "image too large (bytes or pixels above the limits)" :
+		                   emu_strerror(rc);
+		snprintf(err, errsz, "%s: %s", path, what);
+		free(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
+/* Begin a txn and resolve @p owner to the user's primary address in @p u. */
+static int begin_owner(store_t *s, int write, const char *owner, store_txn_t **t,
+                       struct user_record *u, char *err, size_t errsz)
+{
+	int rc = store_txn_begin(s, write, t);
+	if (rc) {
+		snprintf(err, errsz, "%s", emu_strerror(rc));
+		return rc;
+	}
+	rc = store_user_get(*t, owner, u);
+	if (rc) {
+		snprintf(err, errsz, "%s: %s", owner, rc == EMU_ENOTFOUND ? "no such user" : emu_strerror(rc));
+		store_txn_abort(*t);
+		*t = NULL;
+	}
+	return rc;
+}
+
+static void contact_fail(int rc, const char *owner, const char *id, char *err, size_t errsz)
+{
+	if (rc == EMU_ENOTFOUND || rc == EMU_EINVAL || (rc == EMU_ELIMIT && strlen(id) > STORE_ID_MAX))
+		snprintf(err, errsz, "%s: no contact with id \"%s\"", owner, id);
+	else
+		snprintf(err, errsz, "%s: %s", owner, emu_strerror(rc));
+}
+
+int admin_add_contact(store_t *s, const char *owner, struct contact_record *c,
+                      const char *photo_path, char *err, size_t errsz)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int w = 0, h = 0, rc;
+	store_txn_t *t = NULL;
+	struct user_record u;
+	char why[256];
+
+	if (c->display_name[0] == '\0') {
+		snprintf(err, errsz, "a contact needs a display name (--display-name)");
+		return EMU_EINVAL;
+	}
+	if ((rc = admin_contact_check(c, why, sizeof why)) != EMU_OK ||
+	    (rc = admin_contact_finish(c, why, sizeof why)) != EMU_OK) {
+		snprintf(err, errsz, "%s", why);
+		return rc;
+	}
+	if (photo_path && (rc = load_contact_photo(photo_path, &data, &len, &w, &h, err, errsz)) != EMU_OK)
+		return rc;
+	c->photo.width = (uint16_t)w;
+	c->photo.height = (uint16_t)h;
+	if ((rc = begin_owner(s, 1, owner, &t, &u, err, errsz)) != EMU_OK)
+		goto out;
+	rc = store_contact_add(t, u.email, c, data, len);
+	if (rc == EMU_OK) {
+		rc = store_txn_commit(t);
+		t = NULL;
+	}
+	if (rc == EMU_ELIMIT)
+		snprintf(err, errsz, "%s: the Contacts folder is full (at most %d contacts)", owner,
+		         STORE_CONTACTS_MAX);
+	else if (rc)
+		snprintf(err, errsz, "%s: %s", owner, emu_strerror(rc));
+out:
+	store_txn_abort(t);
+	free(data);
+	return rc;
+}
+
+int admin_remove_contact(store_t *s, const char *owner, const char *id, char *err, size_t errsz)
+{
+	store_txn_t *t = NULL;
+	struct user_record u;
+	int rc = begin_owner(s, 1, owner, &t, &u, err, errsz);
+	if (rc)
+		return rc;
+	rc = store_contact_remove(t, u.email, id);
+	if (rc == EMU_OK) {
+		rc = store_txn_commit(t);
+		t = NULL;
+	}
+	if (rc)
+		contact_fail(rc, owner, id, err, errsz);
+	store_txn_abort(t);
+	return rc;
+}
+
+int admin_set_contact_photo(store_t *s, const char *owner, const char *id, const char *path,
+                            char *err, size_t errsz)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int w = 0, h = 0, rc;
+	store_txn_t *t = NULL;
+	struct user_record u;
+
+	if (path && (rc = load_contact_photo(path, &data, &len, &w, &h, err, errsz)) != EMU_OK)
+		return rc;
+	if ((rc = begin_owner(s, 1, owner, &t, &u, err, errsz)) != EMU_OK)
+		goto out;
+	rc = store_contact_set_photo(t, u.email, id, data, len, w, h);
+	if (rc == EMU_OK) {
+		rc = store_txn_commit(t);
+		t = NULL;
+	}
+	if (rc)
+		contact_fail(rc, owner, id, err, errsz);
+out:
+	store_txn_abort(t);
+	free(data);
+	return rc;
+}
+
+struct list_ctx {
+	FILE *out;
+	size_t n;
+};
+
+static int print_contact(const struct contact_record *c, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	fprintf(l->out, "%-32s  %-28s  %-32s  ", c->id, c->display_name, c->email[0] ? c->email : "-");
+	if (c->has_photo)
+		fprintf(l->out, "photo %ux%u, %u bytes, ETag \"%s\"\n", c->photo.width, c->photo.height,
+		        c->photo.len, c->photo.etag);
+	else
+		fprintf(l->out, "no photo\n");
+	l->n++;
+	return 0;
+}
+
+int admin_list_contacts(store_t *s, const char *owner, FILE *out, size_t *count,
+                        char *err, size_t errsz)
+{
+	struct list_ctx l = { out, 0 };
+	store_txn_t *t = NULL;
+	struct user_record u;
+	int rc = begin_owner(s, 0, owner, &t, &u, err, errsz);
+	if (count)
+		*count = 0;
+	if (rc)
+		return rc;
+	rc = store_contact_foreach(t, u.email, print_contact, &l);
+	store_txn_abort(t);
+	if (rc)
+		snprintf(err, errsz, "%s: %s", owner, emu_strerror(rc));
+	else if (count)
+		*count = l.n;
 	return rc;
 }

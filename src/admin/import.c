@@ -24,6 +24,7 @@
  * paths are relative to the tenant file's directory.
  */
 #include "admin/admin.h"
+#include "admin/admin_int.h"
 
 #include "core/log.h"
 #include "core/password.h"
@@ -43,9 +44,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define LOCAL_PART_MAX 64
-#define DOMAIN_MAX 253
 
 struct imp {
 	char *err;
@@ -88,67 +86,6 @@ static int fail(struct imp *im, int rc, const char *field, const char *fmt, ...)
 	else
 		snprintf(im->err, im->errsz, "users[%ld]%s: %s", im->idx, field, msg);
 	return rc;
-}
-
-/* ---- syntax checks --------------------------------------------------------- */
-
-static int is_domain(const char *d)
-{
-	size_t n = strlen(d), label = 0;
-	if (n == 0 || n > DOMAIN_MAX)
-		return 0;
-	for (size_t i = 0; i <= n; i++) {
-		unsigned char c = (unsigned char)d[i];
-		if (c == '.' || c == '\0') {
-			/* labels: 1..63 characters, no leading or trailing hyphen */
-			if (label == 0 || label > 63 || d[i - 1] == '-' || d[i - label] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c >= 0x80))
-			return 0;
-		label++;
-	}
-	return 1;
-}
-
-/* local@domain with a dot-atom local part (RFC 5322 §3.4.1, UTF-8 allowed
- * as in RFC 6531); quoted local parts are not accepted. */
-static int is_address(const char *a)
-{
-	static const char specials[] = "!#$%&'*+-/=?^_`{|}~";
-	const char *at = strchr(a, '@');
-	size_t local;
-	if (at == NULL || strchr(at + 1, '@') != NULL)
-		return 0;
-	local = (size_t)(at - a);
-	if (local == 0 || local > LOCAL_PART_MAX || a[0] == '.' || at[-1] == '.')
-		return 0;
-	for (size_t i = 0; i < local; i++) {
-		unsigned char c = (unsigned char)a[i];
-		if (c == '.') {
-			if (a[i + 1] == '.')
-				return 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c >= 0x80 || (c != '\0' && strchr(specials, c) != NULL)))
-			return 0;
-	}
-	return is_domain(at + 1);
-}
-
-static int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int x = (unsigned char)*a, y = (unsigned char)*b;
-		if (x >= 'A' && x <= 'Z') x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z') y += 'a' - 'A';
-		if (x != y || x == 0)
-			return x - y;
-	}
 }
 
 /* ---- JSON field access ----------------------------------------------------- */
@@ -336,7 +273,7 @@ static int check_addresses(struct imp *im, store_txn_t *t, const struct user_rec
 		const char *a = i == 0 ? u->email : u->proxies[i - 1];
 		for (int j = 0; j < i; j++) {
 			const char *b = j == 0 ? u->email : u->proxies[j - 1];
-			if (ascii_casecmp(a, b) == 0) {
+			if (admin_ascii_casecmp(a, b) == 0) {
 				ret = fail(im, EMU_EINVAL, "", "address %s is listed twice", a);
 				break;
 			}
@@ -344,7 +281,7 @@ static int check_addresses(struct imp *im, store_txn_t *t, const struct user_rec
 		if (ret != EMU_OK)
 			break;
 		int rc = store_user_get(t, a, other);
-		if (rc == EMU_OK && ascii_casecmp(other->email, u->email) != 0)
+		if (rc == EMU_OK && admin_ascii_casecmp(other->email, u->email) != 0)
 			ret = fail(im, EMU_EEXIST, "", "duplicate address %s (already used by %s)",
 			           a, other->email);
 		else if (rc != EMU_OK && rc != EMU_ENOTFOUND)
@@ -374,7 +311,7 @@ static int parse_user(struct imp *im, json_t *ju, struct user_record *u)
 	memset(u, 0, sizeof *u);
 	if ((ret = get_str(im, ju, "email", "", u->email, STORE_ADDR_MAX, 1)) != EMU_OK)
 		return ret;
-	if (!is_address(u->email))
+	if (!admin_is_address(u->email))
 		return fail(im, EMU_EINVAL, "", "\"email\" is not an e-mail address (local@domain)");
 	if ((ret = check_keys(im, ju, USER_KEYS, "")) != EMU_OK)
 		return ret;
@@ -397,7 +334,7 @@ static int parse_user(struct imp *im, json_t *ju, struct user_record *u)
 			a += 5;
 		if (strlen(a) > STORE_ADDR_MAX)
 			return fail(im, EMU_ELIMIT, field, "longer than %d bytes", STORE_ADDR_MAX);
-		if (!is_address(a))
+		if (!admin_is_address(a))
 			return fail(im, EMU_EINVAL, field, "\"%s\" is not an e-mail address", a);
 		memcpy(u->proxies[u->nproxies++], a, strlen(a) + 1);
 	}
@@ -488,7 +425,7 @@ static int import_contact(struct imp *im, store_txn_t *t, json_t *jc, const char
 		if ((ret = get_str(im, jc, text[i].key, field, (char *)&c + text[i].off,
 		                   text[i].max, 0)) != EMU_OK)
 			return ret;
-	if (c.email[0] != '\0' && !is_address(c.email))
+	if (c.email[0] != '\0' && !admin_is_address(c.email))
 		return fail(im, EMU_EINVAL, field, "\"email\" is not an e-mail address");
 	snprintf(pfield, sizeof pfield, "%s.photo", field);
 	if ((ret = load_file(im, jc, "photo", pfield, PHOTO_MAX_UPLOAD_BYTES, &data, &len)) != EMU_OK)
@@ -573,7 +510,7 @@ struct email_ref {
 static int cmp_ref(const void *a, const void *b)
 {
 	const struct email_ref *x = a, *y = b;
-	int c = ascii_casecmp(x->email, y->email);
+	int c = admin_ascii_casecmp(x->email, y->email);
 	if (c != 0)
 		return c;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
@@ -600,7 +537,7 @@ static int find_duplicates(json_t *users, long *dup_of)
 	qsort(refs, m, sizeof *refs, cmp_ref);
 	for (size_t i = 0; i < m;) {
 		size_t j = i + 1;
-		for (; j < m && ascii_casecmp(refs[j].email, refs[i].email) == 0; j++)
+		for (; j < m && admin_ascii_casecmp(refs[j].email, refs[i].email) == 0; j++)
 			dup_of[refs[j].idx] = refs[i].idx;
 		i = j;
 	}
@@ -654,7 +591,7 @@ int admin_import_tenant(store_t *s, const char *path, char *err, size_t errsz)
 	if ((ret = check_keys(&im, root, TOP_KEYS, "")) != EMU_OK ||
 	    (ret = get_str(&im, root, "domain", "", domain, STORE_ADDR_MAX, 1)) != EMU_OK)
 		goto out;
-	if (!is_domain(domain)) {
+	if (!admin_is_domain(domain)) {
 		ret = fail(&im, EMU_EINVAL, "", "\"domain\" is not a domain name: %s", domain);
 		goto out;
 	}

@@ -13,21 +13,32 @@ static int is_break(unsigned char c)
 	return is_space(c) || strchr(",;()\"<>[]", c) != NULL;
 }
 
-/* Length of @p n bytes of @p s cut back so no UTF-8 sequence is split. */
+/* Cut @p n bytes of @p s back so no UTF-8 sequence is split, @p next being
+ * the byte that would follow them (a continuation byte means the last
+ * sequence is incomplete). */
+static size_t utf8_cut_before(const char *s, size_t n, unsigned char next)
+{
+	if ((next & 0xC0) != 0x80)
+		return n;
+	while (n > 0 && ((unsigned char)s[n - 1] & 0xC0) == 0x80)
+		n--;
+	return n > 0 ? n - 1 : 0;    /* drop the lead byte too */
+}
+
+/* @p n bytes of the string @p s (at least n long), cut at a boundary. */
 static size_t utf8_cut(const char *s, size_t n)
 {
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
+	return utf8_cut_before(s, n, (unsigned char)s[n]);
 }
 
 size_t names_normalize(const char *in, char *out, size_t outsz)
 {
 	size_t o = 0;
 	int pending_space = 0;
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
 	if (outsz == 0)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p; p++) {
+	for (; *p; p++) {
 		unsigned char c = *p;
 		if (is_space(c)) {
 			pending_space = o > 0;
@@ -39,11 +50,7 @@ size_t names_normalize(const char *in, char *out, size_t outsz)
 			out[o++] = ' ';
 			pending_space = 0;
 		}
-		if (o + 1 >= outsz)
-			break;
-		if (c >= 'A' && c <= 'Z') {
-			c = (unsigned char)(c + 32);
-		} else if (c == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97) {
+		if (c == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97) {
 			/* Latin-1 capitals À..Þ (not ×): second byte + 0x20 */
 			if (o + 2 >= outsz)
 				break;
@@ -52,9 +59,14 @@ size_t names_normalize(const char *in, char *out, size_t outsz)
 			p++;
 			continue;
 		}
-		out[o++] = (char)c;
+		if (o + 1 >= outsz)
+			break;
+		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	o = utf8_cut(out, o);
+	if (*p)   /* stopped for want of room: do not end inside a sequence */
+		o = utf8_cut_before(out, o, *p);
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
 	out[o] = '\0';
 	return o;
 }

@@ -36,11 +36,11 @@ static const struct demo_user_info g_users[] = {
 	U("taylor.brown@contoso.test", "tbrown", "Taylor", "Brown", "Recruiter", "Human Resources",
 	  "Building 1/1306", "+1 425 555 0106", "none", 0, 0),
 	U("morgan.garcia@contoso.test", "mgarcia", "Morgan", "Garcia", "Marketing Director",
-	  "Marketing", "Building 4/4107", "+1 425 555 0107", "large", 2, 2),
+	  "Marketing", "Building 4/4107", "+1 425 555 0107", "large", 3, 2),
 	U("casey.miller@contoso.test", "cmiller", "Casey", "Miller", "Product Manager", "Engineering",
-	  "Building 3/3108", "+1 425 555 0108", "small", 0, 0),
+	  "Building 3/3108", "+1 425 555 0108", "small", 1, 1),
 	U("riley.davis@contoso.test", "rdavis", "Riley", "Davis", "Legal Counsel", "Legal",
-	  "Building 1/1409", "+1 425 555 0109", "thumbnail-nonsquare", 0, 0),
+	  "Building 1/1409", "+1 425 555 0109", "thumbnail-nonsquare", 2, 1),
 	U("jamie.wilson@contoso.test", "jwilson", "Jamie", "Wilson", "Operations Lead", "Operations",
 	  "Building 2/2110", "+1 425 555 0110", "both", 0, 0),
 	U("avery.martinez@contoso.test", "amartinez", "Avery", "Martinez", "Designer", "Marketing",
@@ -78,26 +78,62 @@ static const struct demo_user_info g_users[] = {
 
 /* External people in the users' Contacts folders, handed out in order. */
 static const struct demo_contact {
-	const char *given, *surname, *company, *email;
+	const char *given, *surname, *company, *email, *title, *phone, *city, *country;
 } g_contacts[] = {
-	{ "Lena", "Fischer", "Fabrikam", "lena.fischer@fabrikam.test" },
-	{ "Omar", "Haddad", "Fabrikam", "omar.haddad@fabrikam.test" },
-	{ "Mei", "Chen", "Northwind Traders", "mei.chen@northwind.test" },
-	{ "Lucas", "Silva", "Northwind Traders", "lucas.silva@northwind.test" },
-	{ "Priya", "Nair", "Tailspin Toys", "priya.nair@tailspin.test" },
-	{ "Tom", "Okafor", "Tailspin Toys", "tom.okafor@tailspin.test" },
-	{ "Sofia", "Rossi", "Wide World Importers", "sofia.rossi@wideworld.test" },
-	{ "Jonas", "Berg", "Wide World Importers", "jonas.berg@wideworld.test" },
-	{ "Ana", "Costa", "Adventure Works", "ana.costa@adventure-works.test" },
-	{ "Ben", "Carter", "Adventure Works", "ben.carter@adventure-works.test" },
-	{ "Nora", "Lind", "Litware", "nora.lind@litware.test" },
-	{ "Ivan", "Petrov", "Litware", "ivan.petrov@litware.test" },
-	{ "Kim", "Park", "Proseware", "kim.park@proseware.test" },
-	{ "Eva", "Novak", "Proseware", "eva.novak@proseware.test" },
-	{ "Leo", "Dubois", "Fourth Coffee", "leo.dubois@fourthcoffee.test" },
-	{ "Ines", "Moreau", "Fourth Coffee", "ines.moreau@fourthcoffee.test" },
+	{ "Lena", "Fischer", "Fabrikam", "lena.fischer@fabrikam.test", "Purchasing Manager",
+	  "+49 30 5550 1101", "Berlin", "Germany" },
+	{ "Omar", "Haddad", "Fabrikam", "omar.haddad@fabrikam.test", "Logistics Lead",
+	  "+49 30 5550 1102", "Berlin", "Germany" },
+	{ "Mei", "Chen", "Northwind Traders", "mei.chen@northwind.test", "Account Manager",
+	  "+1 206 555 0131", "Seattle", "United States" },
+	{ "Lucas", "Silva", "Northwind Traders", "lucas.silva@northwind.test", "Buyer",
+	  "+1 206 555 0132", "Seattle", "United States" },
+	{ "Priya", "Nair", "Tailspin Toys", "priya.nair@tailspin.test", "Product Owner",
+	  "+44 20 7946 0141", "London", "United Kingdom" },
+	{ "Tom", "Okafor", "Tailspin Toys", "tom.okafor@tailspin.test", "Designer",
+	  "+44 20 7946 0142", "London", "United Kingdom" },
+	{ "Sofia", "Rossi", "Wide World Importers", "sofia.rossi@wideworld.test", "Import Specialist",
+	  "+39 02 5550 1151", "Milan", "Italy" },
+	{ "Jonas", "Berg", "Wide World Importers", "jonas.berg@wideworld.test", "Controller",
+	  "+46 8 5550 1152", "Stockholm", "Sweden" },
+	{ "Ana", "Costa", "Adventure Works", "ana.costa@adventure-works.test", "Guide",
+	  "+351 21 555 0161", "Lisbon", "Portugal" },
+	{ "Ben", "Carter", "Adventure Works", "ben.carter@adventure-works.test", "Outfitter",
+	  "+1 303 555 0162", "Denver", "United States" },
+	{ "Nora", "Lind", "Litware", "nora.lind@litware.test", "Editor",
+	  "+47 22 55 01 71", "Oslo", "Norway" },
+	{ "Ivan", "Petrov", "Litware", "ivan.petrov@litware.test", "Translator",
+	  "+359 2 555 0172", "Sofia", "Bulgaria" },
+	{ "Kim", "Park", "Proseware", "kim.park@proseware.test", "Developer",
+	  "+82 2 555 0181", "Seoul", "South Korea" },
+	{ "Eva", "Novak", "Proseware", "eva.novak@proseware.test", "Tester",
+	  "+420 2 5550 0182", "Prague", "Czechia" },
+	{ "Leo", "Dubois", "Fourth Coffee", "leo.dubois@fourthcoffee.test", "Roaster",
+	  "+33 1 55 50 01 91", "Paris", "France" },
+	{ "Ines", "Moreau", "Fourth Coffee", "ines.moreau@fourthcoffee.test", "Barista Trainer",
+	  "+33 1 55 50 01 92", "Lyon", "France" },
+	/* personal contacts that meet the directory in ResolveNames (spec §4.2):
+	 * a namesake of a directory user at another address, and a colleague
+	 * saved as a contact under their directory address */
+	{ "Alex", "Smith", "Fabrikam", "alex.smith@fabrikam.test", "Consultant",
+	  "+49 30 5550 1199", "Hamburg", "Germany" },
+	{ "Morgan", "Garcia", "Contoso", "morgan.garcia@contoso.test", "Marketing Director",
+	  "+1 425 555 0107", "Redmond", "United States" },
 };
 #define NCONTACTS (sizeof g_contacts / sizeof *g_contacts)
+
+/* A generated team whose given names all begin with "Ma": with the named
+ * users that makes well over 100 matches for "ma", so ResolveNames shows its
+ * cap (100 resolutions, IncludesLastItemInRange="false").  Every fourth has a
+ * directory thumbnail. */
+static const char *const g_staff_given[] = {
+	"Mabel", "Madeline", "Madison", "Maeve", "Maggie", "Malcolm", "Malik", "Manuel", "Marco",
+	"Marcus", "Margaret", "Maria", "Mariana", "Mario", "Mark", "Marta", "Martin", "Marvin",
+	"Mason", "Mateo", "Matilda", "Matthew", "Maurice", "Max", "Maya",
+};
+static const char *const g_staff_surname[] = { "Adams", "Baker", "Collins", "Diaz", "Evans" };
+#define NSTAFF_GIVEN (sizeof g_staff_given / sizeof *g_staff_given)
+#define NSTAFF_SURNAME (sizeof g_staff_surname / sizeof *g_staff_surname)
 
 const struct demo_user_info *demo_users(size_t *n)
 {
@@ -280,8 +316,17 @@ static int put_contacts(store_txn_t *t, const char *owner, const struct demo_use
 			rc = copy_text(c.email, sizeof c.email, dc->email);
 		if (rc == EMU_OK)
 			rc = copy_text(c.company, sizeof c.company, dc->company);
+		if (rc == EMU_OK)
+			rc = copy_text(c.job_title, sizeof c.job_title, dc->title);
+		if (rc == EMU_OK)
+			rc = copy_text(c.business_phone, sizeof c.business_phone, dc->phone);
+		if (rc == EMU_OK)
+			rc = copy_text(c.city, sizeof c.city, dc->city);
+		if (rc == EMU_OK)
+			rc = copy_text(c.country, sizeof c.country, dc->country);
 		if (rc != EMU_OK)
 			return rc;
+		snprintf(c.notes, sizeof c.notes, "Met at the %s partner day.", dc->company);
 		if (i < u->ncontact_photos) {
 			memset(&as_user, 0, sizeof as_user);
 			as_user.email = dc->email;
@@ -345,6 +390,61 @@ out:
 	return rc;
 }
 
+/* The generated "Ma..." team (see g_staff_given): one password hash for all,
+ * since they share the demo password and hashing dominates the build. */
+static int put_staff(store_txn_t *t, const char *domain)
+{
+	struct user_record *r = calloc(1, sizeof *r);
+	char hash[STORE_HASH_MAX + 1], local[80], alias[40], display[80];
+	int rc, n = 0;
+
+	if (r == NULL)
+		return EMU_ENOMEM;
+	rc = password_hash(DEMO_PASSWORD, hash, sizeof hash);
+	for (size_t si = 0; rc == EMU_OK && si < NSTAFF_SURNAME; si++) {
+		for (size_t gi = 0; rc == EMU_OK && gi < NSTAFF_GIVEN; gi++, n++) {
+			const char *g = g_staff_given[gi], *sn = g_staff_surname[si];
+			struct demo_user_info info;
+			memset(r, 0, sizeof *r);
+			snprintf(local, sizeof local, "%s.%s", g, sn);
+			for (char *p = local; *p; p++)
+				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			snprintf(alias, sizeof alias, "%s%c", g, sn[0]);
+			for (char *p = alias; *p; p++)
+				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			snprintf(display, sizeof display, "%s %s", g, sn);
+			if ((rc = address_at(r->email, sizeof r->email, local, domain)) != EMU_OK ||
+			    (rc = address_at(r->proxies[0], sizeof r->proxies[0], alias, domain)) != EMU_OK)
+				break;
+			r->nproxies = 1;
+			snprintf(r->display_name, sizeof r->display_name, "%s", display);
+			snprintf(r->alias, sizeof r->alias, "%s", alias);
+			snprintf(r->given_name, sizeof r->given_name, "%s", g);
+			snprintf(r->surname, sizeof r->surname, "%s", sn);
+			snprintf(r->company, sizeof r->company, COMPANY);
+			snprintf(r->title, sizeof r->title, "Field Technician");
+			snprintf(r->department, sizeof r->department, "Field Services");
+			snprintf(r->office, sizeof r->office, "Depot %zu", si + 1);
+			snprintf(r->phone, sizeof r->phone, "+1 425 555 %04d", 2000 + n);
+			memcpy(r->password_hash, hash, sizeof hash);
+			if ((rc = store_user_put(t, r)) != EMU_OK)
+				break;
+			if (n % 4 == 0) {
+				memset(&info, 0, sizeof info);
+				info.email = r->email;
+				info.given_name = g;
+				info.surname = sn;
+				info.display_name = display;
+				rc = put_thumbnail(t, r->email, &info, 96, 96);
+			}
+		}
+	}
+	if (rc != EMU_OK)
+		LOGE("demo", "demo staff: %s", emu_strerror(rc));
+	free(r);
+	return rc;
+}
+
 int demo_build(store_t *s, const char *domain)
 {
 	store_txn_t *t = NULL;
@@ -378,11 +478,18 @@ int demo_build(store_t *s, const char *domain)
 		if (rc != EMU_OK)
 			goto out;
 	}
+	if ((rc = put_staff(t, domain)) != EMU_OK)
+		goto out;
 	rc = store_txn_commit(t);
 	t = NULL;
 	if (rc == EMU_OK)
-		LOGI("demo", "demo organisation created: %zu users at %s", NUSERS, domain);
+		LOGI("demo", "demo organisation created: %zu users at %s", DEMO_USER_COUNT, domain);
 out:
 	store_txn_abort(t);
 	return rc;
+}
+
+size_t demo_named_count(void)
+{
+	return NUSERS;
 }

@@ -1,8 +1,10 @@
 /* demo.h - the built-in demo organisation ("Contoso"): users covering every
  * photo state of spec §6 (mailbox photo large and small, directory thumbnail
  * square and not, both, deleted record with a thumbnail left, none), shared
- * surnames and given names for name resolution, an administrator, and a few
- * contacts with and without pictures.
+ * surnames and given names for name resolution, an administrator, contacts
+ * with and without pictures in several mailboxes (among them a namesake of a
+ * directory user and a colleague saved under a directory address), and a
+ * generated team of 125 users sharing the name prefix "Ma".
  *
  * Everything is generated in-process (pictures by demo/avatar.h) from fixed
  * seeds: no downloads, no files at run time, the same pictures every time.
@@ -49,7 +51,16 @@ struct demo_user_info {
 	int ncontact_photos;       /* how many of those have a picture */
 };
 
-/** The demo users in the order demo_build() creates them.
+/** Users demo_build() creates: the named ones of demo_users() plus a
+ * generated team of 125 "Field Services" users whose given names all begin
+ * with "Ma" (Mabel Adams ... Maya Evans, address given.surname@domain, every
+ * fourth with a 96x96 directory thumbnail), so a common prefix has more than
+ * 100 matches. */
+#define DEMO_STAFF_COUNT 125
+#define DEMO_USER_COUNT (demo_named_count() + DEMO_STAFF_COUNT)
+size_t demo_named_count(void);
+
+/** The named demo users in the order demo_build() creates them.
  * @param[out] n number of entries (may be NULL)
  * @return a static table (never freed, never NULL). */
 const struct demo_user_info *demo_users(size_t *n);

@@ -26,6 +26,13 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_FOLDER_NOT_FOUND "ErrorFolderNotFound"
 #define EWS_ERROR_INVALID_SMTP_ADDRESS "ErrorInvalidSmtpAddress"
 #define EWS_ERROR_SERVER_BUSY "ErrorServerBusy"
+#define EWS_ERROR_NAME_RESOLUTION_MULTIPLE "ErrorNameResolutionMultipleResults"
+#define EWS_ERROR_NAME_RESOLUTION_NONE "ErrorNameResolutionNoResults"
+#define EWS_ERROR_NAME_RESOLUTION_NO_MAILBOX "ErrorNameResolutionNoMailbox"
+#define EWS_ERROR_ITEM_NOT_FOUND "ErrorItemNotFound"
+#define EWS_ERROR_INVALID_ATTACHMENT_ID "ErrorInvalidAttachmentId"
+#define EWS_ERROR_INVALID_CHANGE_KEY "ErrorInvalidChangeKey"
+#define EWS_ERROR_FOLDER_ID_FOR_ITEM_ID "ErrorCannotUseFolderIdForItemId"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

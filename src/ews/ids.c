@@ -117,3 +117,77 @@ int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out)
 		return EMU_EINVAL;
 	return EMU_OK;
 }
+
+char *ews_id_text(struct arena *a, enum ews_id_kind kind, const char *mailbox, const char *local)
+{
+	struct ews_id id;
+	size_t ml = strlen(mailbox), ll = strlen(local);
+	if (ml == 0 || ml > STORE_ADDR_MAX || ll > STORE_ID_MAX)
+		return NULL;
+	id.kind = kind;
+	for (size_t i = 0; i <= ml; i++)
+		id.mailbox[i] = (char)tolower((unsigned char)mailbox[i]);
+	memcpy(id.local, local, ll + 1);
+	return ews_id_encode(a, &id, EWS_FMT_EWS_ID);
+}
+
+/* ---- change keys: base64 of {"CK", version, kind, change (big-endian)} ---- */
+
+#define CK_BIN_LEN 8
+
+char *ews_change_key(struct arena *a, enum ews_id_kind kind, uint32_t change)
+{
+	unsigned char b[CK_BIN_LEN] = { 'C', 'K', ID_VERSION, (unsigned char)kind,
+	                                (unsigned char)(change >> 24), (unsigned char)(change >> 16),
+	                                (unsigned char)(change >> 8), (unsigned char)change };
+	char *out = arena_alloc(a, BASE64_ENCODED_SIZE(sizeof b));
+	if (out)
+		base64_encode(b, sizeof b, out);
+	return out;
+}
+
+int ews_change_key_decode(const char *text, enum ews_id_kind *kind, uint32_t *change)
+{
+	unsigned char b[CK_BIN_LEN + 3];
+	size_t n = 0, tl = strlen(text);
+	if (tl == 0 || tl > BASE64_ENCODED_SIZE(CK_BIN_LEN) ||
+	    base64_decode(text, tl, b, sizeof b, &n) != EMU_OK || n != CK_BIN_LEN)
+		return EMU_EINVAL;
+	if (b[0] != 'C' || b[1] != 'K' || b[2] != ID_VERSION ||
+	    (b[3] != EWS_ID_FOLDER && b[3] != EWS_ID_ITEM && b[3] != EWS_ID_ATTACHMENT))
+		return EMU_EINVAL;
+	*kind = (enum ews_id_kind)b[3];
+	*change = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	return EMU_OK;
+}
+
+/* ---- attachment ids --------------------------------------------------------- */
+
+int ews_attachment_local(char *out, const char *item_local, const char *part)
+{
+	size_t il = strlen(item_local), pl = strlen(part);
+	if (il == 0 || pl == 0 || memchr(item_local, EWS_ATTACHMENT_SEP, il))
+		return EMU_EINVAL;
+	if (il + 1 + pl > STORE_ID_MAX)
+		return EMU_ELIMIT;
+	memcpy(out, item_local, il);
+	out[il] = EWS_ATTACHMENT_SEP;
+	memcpy(out + il + 1, part, pl + 1);
+	return EMU_OK;
+}
+
+int ews_attachment_split(const char *local, char *item_local, char *part)
+{
+	const char *sep = strchr(local, EWS_ATTACHMENT_SEP);
+	size_t il, pl;
+	if (!sep)
+		return EMU_EINVAL;
+	il = (size_t)(sep - local);
+	pl = strlen(sep + 1);
+	if (il == 0 || pl == 0 || il > STORE_ID_MAX || pl > STORE_ID_MAX)
+		return EMU_EINVAL;
+	memcpy(item_local, local, il);
+	item_local[il] = '\0';
+	memcpy(part, sep + 1, pl + 1);
+	return EMU_OK;
+}

@@ -9,6 +9,7 @@
 #define EMU_EWS_IDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "store/store.h"
@@ -34,5 +35,41 @@ char *ews_id_encode(struct arena *a, const struct ews_id *id, enum ews_id_format
 /** Decode @p text in format @p f.  EMU_EINVAL when it is not an ewsemu id
  * (ErrorInvalidIdMalformed), EMU_ELIMIT when absurdly long. */
 int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out);
+
+/** The EwsId text of {@p kind, @p mailbox (lower-cased here), @p local}
+ * in arena memory: what every response carries.
+ * @return the id; NULL on no memory, or when @p mailbox is empty or longer
+ *	than STORE_ADDR_MAX or @p local longer than STORE_ID_MAX. */
+char *ews_id_text(struct arena *a, enum ews_id_kind kind, const char *mailbox, const char *local);
+
+/* ---- change keys ---------------------------------------------------------- */
+
+/** The ChangeKey of version @p change of an object of @p kind: opaque base64
+ * text (arena memory) that changes whenever @p change does; NULL on no
+ * memory. */
+char *ews_change_key(struct arena *a, enum ews_id_kind kind, uint32_t change);
+
+/** Decode a ChangeKey made by ews_change_key().
+ * @return EMU_OK with *kind and *change; EMU_EINVAL when @p text is not one
+ *	(ErrorInvalidChangeKey). */
+int ews_change_key_decode(const char *text, enum ews_id_kind *kind, uint32_t *change);
+
+/* ---- attachment ids ------------------------------------------------------- */
+
+/* An attachment id's local part is "<item local>.<part>": the item it hangs
+ * off and a part naming this version of the attachment (for a contact
+ * picture its ETag, so a replaced picture gets a new id). */
+#define EWS_ATTACHMENT_SEP '.'
+
+/** Join @p item_local and @p part into @p out (STORE_ID_MAX + 1 bytes).
+ * @return EMU_OK; EMU_EINVAL either is empty or @p item_local holds the
+ *	separator; EMU_ELIMIT the result would exceed STORE_ID_MAX. */
+int ews_attachment_local(char *out, const char *item_local, const char *part);
+
+/** Split an attachment id's local part (the inverse of
+ * ews_attachment_local()); @p item_local and @p part have STORE_ID_MAX + 1
+ * bytes each.
+ * @return EMU_OK; EMU_EINVAL no separator or an empty half. */
+int ews_attachment_split(const char *local, char *item_local, char *part);
 
 #endif

@@ -24,11 +24,20 @@ struct slot {
 static struct slot g_cache[CACHE_SLOTS];
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static EVP_MD *g_sha256;   /* fetched once: an implicit fetch per digest costs as much as the hash */
+static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static void digest(const char *userid, const char *passwd, unsigned char out[32])
 {
 	unsigned int n = 32;
+	pthread_once(&g_sha256_once, fetch_sha256);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	if (!ctx || !EVP_DigestInit_ex(ctx, g_sha256 ? g_sha256 : EVP_sha256(), NULL) ||
 	    !EVP_DigestUpdate(ctx, userid, strlen(userid) + 1) ||
 	    !EVP_DigestUpdate(ctx, passwd, strlen(passwd)) || !EVP_DigestFinal_ex(ctx, out, &n))
 		memset(out, 0, 32);

@@ -4,6 +4,8 @@
 #ifndef EMU_HTTP_CONN_H
 #define EMU_HTTP_CONN_H
 
+#include <time.h>
+
 #include "ews/ews.h"
 #include "http/xmlcheck.h"
 #include "store/store.h"
@@ -37,6 +39,10 @@ struct http_conn {
 	struct arena arena;          /* this connection's gSOAP request memory */
 	int tls;
 	int slot;                    /* in the server's socket table */
+	/* socket I/O (http/io.c): a response is gathered here and sent whole */
+	char *out;                   /* IO_OUT_CAP bytes, allocated on first use */
+	size_t out_len;
+	int direct_io;               /* plain TCP: blocking socket with timeouts, no select() */
 	/* per request; reset by the parse hook */
 	int has_inm;
 	char inm[HTTP_INM_MAX];      /* If-None-Match as gSOAP hands it (quotes stripped) */
@@ -53,6 +59,12 @@ struct http_conn {
 	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */
 	char request_id[40];
 };
+
+#define HTTP_DATE_MAX 64         /* bytes of a formatted HTTP date, NUL included */
+
+/** Format @p t as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT") into
+ * @p out (http/date.c; cached per thread for the current second). */
+void http_date(time_t t, char out[HTTP_DATE_MAX]);
 
 /** HTTP status for @p o (http/status.c: the one table). */
 int http_status_for(enum http_outcome o);

@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "http/auth.h"
 #include "http/conn.h"
+#include "http/io.h"
 #include "http/xmlcheck.h"
 #include "rest/rest.h"
 #include "soap/soap_adapter.h"
@@ -83,7 +84,6 @@ static volatile sig_atomic_t g_stop;
 static int (*g_orig_parse)(struct soap *);
 static int (*g_orig_parsehdr)(struct soap *, const char *, const char *);
 static int (*g_orig_response)(struct soap *, int, ULONG64);
-static size_t (*g_orig_recv)(struct soap *, char *, size_t);
 
 /* Per-request memory for the ops: gSOAP's, freed by soap_end after sending. */
 static void *request_alloc(void *ctx, size_t n)
@@ -112,21 +112,31 @@ void server_config_defaults(struct server_config *cfg)
 
 /* ---- replies for non-SOAP requests ------------------------------------- */
 
+/* Append the @p n bytes at @p s to @p p; returns the end. */
+static char *put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
 /* Add "Name: value" to the response's extra headers (bounded). */
 static void add_header(struct http_conn *c, const char *name, const char *value)
 {
-	size_t used = strlen(c->extra);
-	int n = snprintf(c->extra + used, sizeof c->extra - used, "%s%s: %s", used ? "\r\n" : "", name, value);
-	if (n < 0 || (size_t)n >= sizeof c->extra - used)
-		c->extra[used] = '\0'; /* keep what fits; never a cut header */
+	size_t used = strlen(c->extra), nl = strlen(name), vl = strlen(value);
+	if (used + (used ? 2 : 0) + nl + 2 + vl >= sizeof c->extra)
+		return;   /* keep what fits; never a cut header */
+	char *p = c->extra + used;
+	if (used)
+		p = put(p, "\r\n", 2);
+	p = put(p, name, nl);
+	p = put(p, ": ", 2);
+	memcpy(p, value, vl + 1);
 }
 
 static void add_date_header(struct http_conn *c, const char *name, time_t when)
 {
-	char buf[64];
-	struct tm tm;
-	gmtime_r(&when, &tm);
-	strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	char buf[HTTP_DATE_MAX];
+	http_date(when, buf);
 	add_header(c, name, buf);
 }
 
@@ -157,14 +167,19 @@ static int hook_response(struct soap *soap, int status, ULONG64 count)
 {
 	struct http_conn *c = soap->user;
 	if (status == SOAP_FILE + 304) {
-		char head[HTTP_EXTRA_MAX + 128];
-		int n = snprintf(head, sizeof head, "HTTP/1.1 304 Not Modified\r\n%s%sConnection: %s\r\n\r\n",
-		                 c->extra, c->extra[0] ? "\r\n" : "", soap->keep_alive ? "keep-alive" : "close");
+		static const char line[] = "HTTP/1.1 304 Not Modified\r\n", conn[] = "Connection: ";
+		char head[sizeof line + HTTP_EXTRA_MAX + 2 + sizeof conn + sizeof "keep-alive\r\n\r\n"], *p = head;
+		size_t n = strlen(c->extra);   /* < HTTP_EXTRA_MAX: head always fits */
+		p = put(p, line, sizeof line - 1);
+		if (n) {
+			p = put(p, c->extra, n);
+			p = put(p, "\r\n", 2);
+		}
+		p = put(p, conn, sizeof conn - 1);
+		p = soap->keep_alive ? put(p, "keep-alive\r\n\r\n", 14) : put(p, "close\r\n\r\n", 9);
 		/* gSOAP clears this after responses it writes; this one is ours */
 		soap->http_extra_header = NULL;
-		if (n < 0 || (size_t)n >= sizeof head)
-			return SOAP_EOM;
-		return soap_send_raw(soap, head, (size_t)n);
+		return soap_send_raw(soap, head, (size_t)(p - head));
 	}
 	/* gSOAP closes the connection after every fault; EWS clients (e.g.
 	 * exchangelib's retry policy) read "500 + Connection: close" as an
@@ -201,13 +216,13 @@ static int refuse(struct soap *soap, int status)
 static size_t hook_recv(struct soap *soap, char *buf, size_t len)
 {
 	struct http_conn *c = soap->user;
-	if (c->body_remaining < 0)
-		return g_orig_recv(soap, buf, len);
+	if (!c || c->body_remaining < 0)
+		return io_recv(soap, buf, len);
 	if (c->body_remaining == 0)
 		return 0;
 	if ((long long)len > c->body_remaining)
 		len = (size_t)c->body_remaining;
-	size_t n = g_orig_recv(soap, buf, len);
+	size_t n = io_recv(soap, buf, len);
 	c->body_remaining -= (long long)n;
 	if (c->xml_active) {
 		/* a body that is not well-formed ends here for gSOAP (EOF); the
@@ -294,6 +309,26 @@ static int is_ews_path(const char *path)
 	return n == sizeof EWS_PATH - 1 && strncasecmp(path, EWS_PATH, n) == 0;
 }
 
+static int hook_get(struct soap *soap);
+
+/* The request is admitted (authenticated, or anonymous access is on).  A
+ * GET without a body is answered right here: gSOAP would next skip the
+ * absent body and run soap_end_recv(), whose id/href resolution walks its
+ * empty 1999-bucket tables, only to call hook_get() anyway.  Returning
+ * SOAP_STOP ends soap_begin_recv() the way a refusal does.  Anything else
+ * (a body, chunked or compressed input) takes gSOAP's own path. */
+static int admitted(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	if (soap->status == SOAP_GET && c->content_length <= 0 && (soap->imode & SOAP_IO) != SOAP_IO_CHUNK &&
+	    soap->zlib_in == SOAP_ZLIB_NONE) {
+		c->refused = 1;   /* answered while parsing, like a refusal */
+		int rc = hook_get(soap);
+		return rc ? rc : SOAP_STOP;
+	}
+	return check_body(soap);
+}
+
 static int hook_parse(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
@@ -332,12 +367,12 @@ static int hook_parse(struct soap *soap)
 			memcpy(c->caller, who.email, sizeof c->caller);
 			c->ews.caller = c->caller;
 			c->ews.caller_is_admin = who.is_admin;
-			return check_body(soap);
+			return admitted(soap);
 		}
 		return refuse(soap, rc == EMU_EAUTH ? 401 : 500);
 	}
 	if (c->srv->cfg->allow_anonymous)
-		return check_body(soap);
+		return admitted(soap);
 	return refuse(soap, 401);
 }
 
@@ -366,7 +401,10 @@ static int hook_get(struct soap *soap)
 	}
 	if (r.etag[0]) {
 		char etag[PHOTO_ETAG_LEN + 3];
-		snprintf(etag, sizeof etag, "\"%s\"", r.etag);
+		size_t n = strnlen(r.etag, PHOTO_ETAG_LEN);
+		etag[0] = '"';
+		memcpy(etag + 1, r.etag, n);
+		memcpy(etag + 1 + n, "\"", 2);
 		add_header(c, "ETag", etag);
 		add_header(c, "Cache-Control", "private");
 		add_date_header(c, "Expires", time(NULL) + c->srv->cfg->ews.photo_max_age);
@@ -440,6 +478,19 @@ static void send_early_error(struct soap *soap, int err)
 	}
 }
 
+/* End a request: what soap_end() does, less soap_free_temp().  That part
+ * clears gSOAP's temporary parser state (namespace stack, attribute list,
+ * and its id and pointer hash tables: a 1999-bucket walk and a 32 KiB
+ * memset), none of which points into the memory freed here, and
+ * soap_begin_recv() clears it again first thing for the next request; the
+ * soap_end() after the request loop does it once for the last one. */
+static void request_done(struct soap *soap)
+{
+	soap_destroy(soap);
+	soap_dealloc(soap, NULL);
+	soap_closesock(soap);   /* closes only after an error or without keep-alive */
+}
+
 static void serve_connection(struct soap *soap)
 {
 	soap->keep_alive = soap->max_keep_alive + 1;
@@ -455,8 +506,7 @@ static void serve_connection(struct soap *soap)
 			int err = soap->error;
 			if (err >= SOAP_STOP) {
 				/* a GET answered by hook_get, or a request refused while parsing */
-				soap_destroy(soap);
-				soap_end(soap);
+				request_done(soap);
 				continue;
 			}
 			struct http_conn *c = soap->user;
@@ -476,8 +526,7 @@ static void serve_connection(struct soap *soap)
 		}
 		if (((struct http_conn *)soap->user)->refused) {
 			/* answered while parsing the headers */
-			soap_destroy(soap);
-			soap_end(soap);
+			request_done(soap);
 			continue;
 		}
 		if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
@@ -504,8 +553,7 @@ static void serve_connection(struct soap *soap)
 			soap->keep_alive = c->fault_keep_alive;
 			c->fault_keep_alive = 0;
 		}
-		soap_destroy(soap);
-		soap_end(soap);
+		request_done(soap);
 	} while (soap->keep_alive && !g_stop);
 	soap_destroy(soap);
 	soap_end(soap);
@@ -515,10 +563,13 @@ static void *connection_thread(void *arg)
 {
 	struct soap *soap = arg;
 	struct http_conn *c = soap->user;
+	if (!c->tls)
+		io_direct_start(soap);
 	if (!c->tls || soap_ssl_accept(soap) == SOAP_OK)
 		serve_connection(soap);
 	else
 		LOGD("http", "TLS handshake failed");
+	io_release(soap);   /* the last response goes out before the socket closes */
 	untrack_socket(c->srv, c->slot);
 	soap_closesock(soap);
 	atomic_fetch_sub(&c->srv->nconns, 1);
@@ -622,8 +673,8 @@ static int open_listener(struct http_server *srv, const char *spec, int tls, str
 		g_orig_parse = soap->fparse;
 		g_orig_parsehdr = soap->fparsehdr;
 		g_orig_response = soap->fresponse;
-		g_orig_recv = soap->frecv;
 	}
+	io_install(soap);   /* fsend, fclose: one send per response */
 	soap->frecv = hook_recv;
 	soap->fparse = hook_parse;
 	soap->fparsehdr = hook_parsehdr;
@@ -681,6 +732,7 @@ static void *accept_thread(void *arg)
 				cs->keep_alive = 0;
 				reply(cs, HTTP_OUT_BUSY, NULL, msg, sizeof msg - 1);
 			}
+			io_release(cs);
 			soap_closesock(cs);
 			free(c);
 			cs->user = NULL;

@@ -161,9 +161,17 @@ static int close_element(struct xmlcheck *x)
 
 void xmlcheck_init(struct xmlcheck *x)
 {
-	memset(x, 0, sizeof *x);
+	/* Only the scalars and the strings read before they are written: the
+	 * name stack, namespace table and attribute prefixes are filled before
+	 * they are read (open_element, attribute, prefix_of), and the whole
+	 * struct is some 11 KiB - a memset per request would dwarf a body. */
 	x->state = S_TEXT;
+	x->ret = x->quote = x->depth = x->root_done = x->seen_root = 0;
 	x->line = 1;
+	x->len = 0;
+	x->tok[0] = '\0';
+	x->nns = x->npend = 0;
+	x->error[0] = '\0';
 }
 
 /* One byte; the state machine of the grammar subset above. */
@@ -359,13 +367,41 @@ static int step(struct xmlcheck *x, unsigned char c)
 	return fail(x, "an internal state error");
 }
 
+/* A byte that changes nothing in character data inside the root element or
+ * in an attribute value (besides that value's closing quote): step() would
+ * only look at it and move on. */
+static int plain(unsigned char c)
+{
+	return c != '<' && c != '&' && c != '\n' && c != 0;
+}
+
 int xmlcheck_feed(struct xmlcheck *x, const char *p, size_t n)
 {
+	const unsigned char *b = (const unsigned char *)p;
 	if (x->error[0])
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (step(x, (unsigned char)p[i]))
+	for (size_t i = 0; i < n; i++) {
+		/* runs the per-byte state machine would only skip or copy */
+		if (x->state == S_TEXT && x->depth > 0) {
+			while (i < n && plain(b[i]))
+				i++;
+		} else if (x->state == S_ATTR_VAL) {
+			while (i < n && plain(b[i]) && b[i] != x->quote)
+				i++;
+		} else if (x->state == S_START || x->state == S_ATTR || (x->state == S_END && x->len > 0)) {
+			/* the rest of a name: tok_add() for each byte, at once; a name
+			 * that grows too long is left to step() to refuse */
+			size_t j = i, room = XMLCHECK_MAX_NAME - x->len;
+			while (j < n && j - i < room && is_name(b[j]))
+				j++;
+			memcpy(x->tok + x->len, b + i, j - i);
+			x->len += j - i;
+			x->tok[x->len] = '\0';
+			i = j;
+		}
+		if (i < n && step(x, b[i]))
 			return -1;
+	}
 	return 0;
 }
 

@@ -130,4 +130,9 @@ struct photo_pick {
 struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want,
                                int hr48_prefers_thumbnail);
 
+/** Whether the directory thumbnail may be shown as a directory entry's
+ * picture (ResolveNames t:Photo, spec §4.5): it exists and no deletion
+ * record hides it (the same step 2 as photo_select()). */
+int photo_thumbnail_visible(const struct photo_avail *a);
+
 #endif

@@ -51,3 +51,8 @@ struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want
 	}
 	return p;
 }
+
+int photo_thumbnail_visible(const struct photo_avail *a)
+{
+	return a != NULL && a->has_thumbnail && !a->deleted;
+}

@@ -203,15 +203,6 @@ void *adapter_calloc(struct soap *soap, size_t n, size_t size)
 	return p;
 }
 
-int adapter_not_yet(struct soap *soap, const char *op)
-{
-	char text[200];
-	adapter_version_header(soap);
-	snprintf(text, sizeof text, "ewsemu does not implement the operation '%s' yet.", op);
-	LOGI("soap", "%s", text);
-	return adapter_fault(soap, "ErrorInvalidOperation", text);
-}
-
 /* ---- GetUserPhoto (spec §2) ---------------------------------------------- */
 
 int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct __m__GetUserPhotoResponse *resp)
@@ -254,11 +245,8 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 		m->ContentType = (char *)r.content_type;
 	}
 	if (r.outcome == OP_PHOTO_RETURNED || r.outcome == OP_PHOTO_UNCHANGED) {
-		char hdr[160], date[64];
-		time_t exp = time(NULL) + ctx->config->photo_max_age;
-		struct tm tm;
-		gmtime_r(&exp, &tm);
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		char hdr[160], date[HTTP_DATE_MAX];
+		http_date(time(NULL) + ctx->config->photo_max_age, date);
 		snprintf(hdr, sizeof hdr, "ETag: \"%s\"\r\nExpires: %s\r\nCache-Control: private", r.etag, date);
 		soap->http_extra_header = soap_strdup(soap, hdr);
 	}

@@ -46,8 +46,22 @@ extern int adapter_zero;
 /** Allocate @p n zeroed objects of @p size in soap memory (NULL on no memory). */
 void *adapter_calloc(struct soap *soap, size_t n, size_t size);
 
-/** Temporary: fault ErrorInvalidOperation for an operation whose handler
- * is not written yet. */
-int adapter_not_yet(struct soap *soap, const char *op);
+struct op_contact;
+/** Map @p c (an op_contact from op_contact_from_store / op_contact_from_user)
+ * to a t:Contact in soap memory: only the properties in c->props, in schema
+ * order (spec §5.4).  NULL on no memory.  Used by GetItem and ResolveNames. */
+struct t__ContactItemType *adapter_contact(struct soap *soap, const struct op_contact *c);
+
+struct op_attachment;
+/** Map @p a to a t:FileAttachment in soap memory (t:Content only when
+ * a->content is set).  NULL on no memory. */
+struct t__FileAttachmentType *adapter_file_attachment(struct soap *soap, const struct op_attachment *a);
+
+/** time_t copy of unix seconds @p t in soap memory (NULL on no memory). */
+time_t *adapter_time(struct soap *soap, int64_t t);
+/** int @p i in soap memory (NULL on no memory). */
+int *adapter_int(struct soap *soap, int i);
+/** xsd:boolean in soap memory (NULL on no memory). */
+enum xsd__boolean *adapter_bool(struct soap *soap, int v);
 
 #endif

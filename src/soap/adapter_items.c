@@ -1,20 +1,361 @@
-/* adapter_items.c - GetFolder, GetItem and GetAttachment (spec §5, §7). */
+/* adapter_items.c - GetFolder, GetItem and GetAttachment (spec §5, §7):
+ * generated request structs -> op_get_folder / op_get_item /
+ * op_get_attachment -> one response message per id, in request order.
+ *
+ * Request-level problems (no shape, no ids, too many ids) are
+ * ErrorSchemaValidation faults; everything about a single id is the op's
+ * per-message outcome.
+ */
 #include "soap/adapter_int.h"
 
-int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "ews/ops/ops.h"
+
+/* Bounds on what a request may make us allocate (exchangelib sends at most
+ * 100 ids per request by default and ~200 properties per shape). */
+#define FOLDER_IDS_MAX 100
+#define ITEM_IDS_MAX 1000
+#define ATTACHMENT_IDS_MAX 100
+#define PATHS_MAX 1000
+
+static int schema_fault(struct soap *soap, const char *what)
 {
-	(void)req; (void)resp;
-	return adapter_not_yet(soap, "GetItem");
+	char text[200];
+	snprintf(text, sizeof text, "The request failed schema validation: %s", what);
+	LOGI("soap", "%s", text);
+	return adapter_fault(soap, "ErrorSchemaValidation", text);
+}
+
+/* Check an id array's size @p n against @p max; 0, or a fault. */
+static int check_count(struct soap *soap, int n, int max, const char *what)
+{
+	char text[120];
+	if (n <= 0) {
+		snprintf(text, sizeof text, "%s is empty.", what);
+		return schema_fault(soap, text);
+	}
+	if (n > max) {
+		snprintf(text, sizeof text, "%s holds %d ids; ewsemu answers at most %d per request.", what, n, max);
+		return schema_fault(soap, text);
+	}
+	return SOAP_OK;
+}
+
+/* The BaseShape of a shape element; 0, or a fault. */
+static int read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
+{
+	const char *s = soap_t__DefaultShapeNamesType2s(soap, base);
+	if (!s || ews_shape_parse(s, out) != 0)
+		return schema_fault(soap, "bad BaseShape.");
+	return SOAP_OK;
+}
+
+/* FieldURI of AdditionalProperties entry @p i, or NULL for an extended
+ * property (not served, ignored like unknown FieldURIs). */
+static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
+{
+	const struct __t__union_NonEmptyArrayOfPathsToElementType *p = &paths->__union_NonEmptyArrayOfPathsToElementType[i];
+	switch (p->__union_NonEmptyArrayOfPathsToElementType) {
+	case SOAP_UNION__t__union_NonEmptyArrayOfPathsToElementType_FieldURI:
+		return p->union_NonEmptyArrayOfPathsToElementType.FieldURI
+		     ? p->union_NonEmptyArrayOfPathsToElementType.FieldURI->FieldURI : NULL;
+	case SOAP_UNION__t__union_NonEmptyArrayOfPathsToElementType_IndexedFieldURI:
+		return p->union_NonEmptyArrayOfPathsToElementType.IndexedFieldURI
+		     ? p->union_NonEmptyArrayOfPathsToElementType.IndexedFieldURI->FieldURI : NULL;
+	default:
+		LOGD("soap", "ignoring an ExtendedFieldURI");
+		return NULL;
+	}
+}
+
+static int path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
+{
+	*n = paths ? paths->__size_NonEmptyArrayOfPathsToElementType : 0;
+	if (*n < 0 || *n > PATHS_MAX)
+		return schema_fault(soap, "too many AdditionalProperties.");
+	return SOAP_OK;
+}
+
+/* The m:ResponseMessages of a batched response with @p n messages of kind
+ * @p selector; NULL on no memory. */
+static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t n, int selector)
+{
+	struct m__ArrayOfResponseMessagesType *msgs = adapter_calloc(soap, 1, sizeof *msgs);
+	if (!msgs || !(msgs->__union_ArrayOfResponseMessagesType =
+	               adapter_calloc(soap, n, sizeof *msgs->__union_ArrayOfResponseMessagesType)))
+		return NULL;
+	msgs->__size_ArrayOfResponseMessagesType = (int)n;
+	for (size_t i = 0; i < n; i++)
+		msgs->__union_ArrayOfResponseMessagesType[i].__union_ArrayOfResponseMessagesType = selector;
+	return msgs;
+}
+
+/* ---- GetFolder -------------------------------------------------------------------- */
+
+static struct t__FolderIdType *folder_id(struct soap *soap, const char *id, const char *change_key)
+{
+	struct t__FolderIdType *f = adapter_calloc(soap, 1, sizeof *f);
+	if (f) {
+		f->Id = (char *)id;
+		f->ChangeKey = (char *)change_key;
+	}
+	return f;
+}
+
+/* The rights of the mailbox owner on one of their folders. */
+static struct t__EffectiveRightsType *owner_folder_rights(struct soap *soap)
+{
+	struct t__EffectiveRightsType *r = adapter_calloc(soap, 1, sizeof *r);
+	if (!r || !(r->ViewPrivateItems = adapter_bool(soap, 1)))
+		return NULL;
+	r->CreateAssociated = r->CreateContents = r->CreateHierarchy = xsd__boolean__true_;
+	r->Delete = r->Modify = r->Read = xsd__boolean__true_;
+	return r;
+}
+
+/* The members t:Folder and t:ContactsFolder share (their generated structs
+ * differ, so they are passed member by member); 0, or -1 on no memory. */
+struct folder_members {
+	struct t__FolderIdType **id, **parent;
+	char **folder_class, **display_name;
+	int **total, **children;
+	struct t__EffectiveRightsType **rights;
+};
+
+static int fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
+{
+	if ((f->props & OP_FPROP_ID) && !(*x->id = folder_id(soap, f->id, f->change_key)))
+		return -1;
+	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = folder_id(soap, f->parent_id, f->parent_change_key)))
+		return -1;
+	if (f->props & OP_FPROP_CLASS)
+		*x->folder_class = (char *)f->folder_class;
+	if (f->props & OP_FPROP_DISPLAY_NAME)
+		*x->display_name = (char *)f->display_name;
+	if ((f->props & OP_FPROP_TOTAL) && !(*x->total = adapter_int(soap, f->total_count)))
+		return -1;
+	if ((f->props & OP_FPROP_CHILDREN) && !(*x->children = adapter_int(soap, f->child_folder_count)))
+		return -1;
+	if ((f->props & OP_FPROP_RIGHTS) && !(*x->rights = owner_folder_rights(soap)))
+		return -1;
+	return 0;
+}
+
+/* The m:Folders of a success message: one t:ContactsFolder or t:Folder. */
+static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_folder *f)
+{
+	struct t__ArrayOfFoldersType *arr = adapter_calloc(soap, 1, sizeof *arr);
+	struct __t__union_ArrayOfFoldersType *u;
+	if (!arr || !(u = arr->__union_ArrayOfFoldersType = adapter_calloc(soap, 1, sizeof *u)))
+		return NULL;
+	arr->__size_ArrayOfFoldersType = 1;
+	if (f->is_contacts) {
+		struct t__ContactsFolderType *x = adapter_calloc(soap, 1, sizeof *x);
+		if (!x)
+			return NULL;
+		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
+		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
+		if (fill_folder(soap, f, &m))
+			return NULL;
+		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_ContactsFolder;
+		u->union_ArrayOfFoldersType.ContactsFolder = x;
+	} else {
+		struct t__FolderType *x = adapter_calloc(soap, 1, sizeof *x);
+		if (!x)
+			return NULL;
+		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
+		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
+		if (fill_folder(soap, f, &m) ||
+		    ((f->props & OP_FPROP_UNREAD) && !(x->UnreadCount = adapter_int(soap, f->unread_count))))
+			return NULL;
+		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_Folder;
+		u->union_ArrayOfFoldersType.Folder = x;
+	}
+	return arr;
+}
+
+/* The FolderIds of the request -> op_folder_ref; 0 or a fault. */
+static int read_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
+                            struct op_folder_ref *refs)
+{
+	for (int i = 0; i < ids->__size_NonEmptyArrayOfBaseFolderIdsType; i++) {
+		const struct __t__union_NonEmptyArrayOfBaseFolderIdsType *u = &ids->__union_NonEmptyArrayOfBaseFolderIdsType[i];
+		memset(&refs[i], 0, sizeof refs[i]);
+		if (u->__union_NonEmptyArrayOfBaseFolderIdsType == SOAP_UNION__t__union_NonEmptyArrayOfBaseFolderIdsType_FolderId) {
+			const struct t__FolderIdType *f = u->union_NonEmptyArrayOfBaseFolderIdsType.FolderId;
+			refs[i].id = f && f->Id ? f->Id : "";
+			continue;
+		}
+		const struct t__DistinguishedFolderIdType *d = u->union_NonEmptyArrayOfBaseFolderIdsType.DistinguishedFolderId;
+		if (!d)
+			return schema_fault(soap, "bad FolderIds entry.");
+		refs[i].distinguished = soap_t__DistinguishedFolderIdNameType2s(soap, d->Id);
+		if (d->Mailbox)
+			refs[i].mailbox = d->Mailbox->EmailAddress;
+	}
+	return SOAP_OK;
 }
 
 int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__GetFolderResponse *resp)
 {
-	(void)req; (void)resp;
-	return adapter_not_yet(soap, "GetFolder");
+	const struct t__NonEmptyArrayOfBaseFolderIdsType *ids = req->FolderIds;
+	enum ews_shape shape;
+	int n, npaths;
+
+	adapter_version_header(soap);
+	if (!req->FolderShape)
+		return schema_fault(soap, "FolderShape is required.");
+	if (read_shape(soap, req->FolderShape->BaseShape, &shape) ||
+	    path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
+	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseFolderIdsType : 0, FOLDER_IDS_MAX, "FolderIds"))
+		return soap->error;
+	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
+	struct op_folder_ref *refs = adapter_calloc(soap, (size_t)n, sizeof *refs);
+	struct op_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
+	if (!uris || !refs || !out)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < npaths; i++)
+		uris[i] = path_uri(req->FolderShape->AdditionalProperties, i);
+	if (read_folder_refs(soap, ids, refs))
+		return soap->error;
+	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
+	if (rc)
+		return adapter_internal_fault(soap, "GetFolder", rc);
+
+	struct m__GetFolderResponseType *body = adapter_calloc(soap, 1, sizeof *body);
+	struct m__ArrayOfResponseMessagesType *msgs =
+		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
+	if (!body || !msgs)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < n; i++) {
+		struct m__FolderInfoResponseMessageType *m = adapter_calloc(soap, 1, sizeof *m);
+		if (!m)
+			return soap->error = SOAP_EOM;
+		ADAPTER_SET_STATUS(soap, m, &out[i].status);
+		if (out[i].status.cls == EWS_SUCCESS && !(m->Folders = folders(soap, &out[i].folder)))
+			return soap->error = SOAP_EOM;
+		msgs->__union_ArrayOfResponseMessagesType[i].union_ArrayOfResponseMessagesType.GetFolderResponseMessage = m;
+	}
+	body->ResponseMessages = msgs;
+	resp->m__GetFolderResponse = body;
+	return SOAP_OK;
 }
+
+/* ---- GetItem ------------------------------------------------------------------------ */
+
+int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
+{
+	const struct t__NonEmptyArrayOfBaseItemIdsType *ids = req->ItemIds;
+	enum ews_shape shape;
+	op_props additional = 0;
+	int n, npaths;
+
+	adapter_version_header(soap);
+	if (!req->ItemShape)
+		return schema_fault(soap, "ItemShape is required.");
+	if (read_shape(soap, req->ItemShape->BaseShape, &shape) ||
+	    path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
+	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
+		return soap->error;
+	for (int i = 0; i < npaths; i++) {
+		const char *uri = path_uri(req->ItemShape->AdditionalProperties, i);
+		op_props p = uri ? op_props_for_field(uri) : 0;
+		if (!p && uri)
+			LOGD("soap", "GetItem: ignoring property %s", uri);
+		additional |= p;
+	}
+	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
+		LOGD("soap", "GetItem: IncludeMimeContent is not served; ignored");
+	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
+	const char **change_keys = adapter_calloc(soap, (size_t)n, sizeof *change_keys);
+	struct op_item_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
+	if (!texts || !change_keys || !out)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < n; i++) {
+		const struct t__ItemIdType *id = ids->__union_NonEmptyArrayOfBaseItemIdsType[i].union_NonEmptyArrayOfBaseItemIdsType.ItemId;
+		texts[i] = id && id->Id ? id->Id : "";
+		change_keys[i] = id ? id->ChangeKey : NULL;
+	}
+	int rc = op_get_item(adapter_ctx(soap), shape, additional, texts, change_keys, (size_t)n, out);
+	if (rc)
+		return adapter_internal_fault(soap, "GetItem", rc);
+
+	struct m__GetItemResponseType *body = adapter_calloc(soap, 1, sizeof *body);
+	struct m__ArrayOfResponseMessagesType *msgs =
+		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
+	if (!body || !msgs)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < n; i++) {
+		struct m__ItemInfoResponseMessageType *m = adapter_calloc(soap, 1, sizeof *m);
+		/* spec §1.4: m:Items even in an error message (empty) */
+		if (!m || !(m->Items = adapter_calloc(soap, 1, sizeof *m->Items)))
+			return soap->error = SOAP_EOM;
+		ADAPTER_SET_STATUS(soap, m, &out[i].status);
+		if (out[i].status.cls == EWS_SUCCESS) {
+			struct __t__union_ArrayOfRealItemsType *item = adapter_calloc(soap, 1, sizeof *item);
+			if (!item || !(item->union_ArrayOfRealItemsType.Contact = adapter_contact(soap, &out[i].contact)))
+				return soap->error = SOAP_EOM;
+			item->__union_ArrayOfRealItemsType = SOAP_UNION__t__union_ArrayOfRealItemsType_Contact;
+			m->Items->__size_ArrayOfRealItemsType = 1;
+			m->Items->__union_ArrayOfRealItemsType = item;
+		}
+		msgs->__union_ArrayOfResponseMessagesType[i].union_ArrayOfResponseMessagesType.GetItemResponseMessage = m;
+	}
+	body->ResponseMessages = msgs;
+	resp->m__GetItemResponse = body;
+	return SOAP_OK;
+}
+
+/* ---- GetAttachment ------------------------------------------------------------------- */
 
 int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, struct __m__GetAttachmentResponse *resp)
 {
-	(void)req; (void)resp;
-	return adapter_not_yet(soap, "GetAttachment");
+	const struct t__NonEmptyArrayOfRequestAttachmentIdsType *ids = req->AttachmentIds;
+	int n;
+
+	adapter_version_header(soap);
+	/* AttachmentShape only affects item attachments (spec §7.1): ignored */
+	if (check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfRequestAttachmentIdsType : 0,
+	                ATTACHMENT_IDS_MAX, "AttachmentIds"))
+		return soap->error;
+	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
+	struct op_attachment_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
+	if (!texts || !out)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < n; i++) {
+		const struct t__RequestAttachmentIdType *id =
+			ids->__union_NonEmptyArrayOfRequestAttachmentIdsType[i].union_NonEmptyArrayOfRequestAttachmentIdsType.AttachmentId;
+		texts[i] = id && id->Id ? id->Id : "";
+	}
+	int rc = op_get_attachment(adapter_ctx(soap), texts, (size_t)n, out);
+	if (rc)
+		return adapter_internal_fault(soap, "GetAttachment", rc);
+
+	struct m__GetAttachmentResponseType *body = adapter_calloc(soap, 1, sizeof *body);
+	struct m__ArrayOfResponseMessagesType *msgs =
+		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
+	if (!body || !msgs)
+		return soap->error = SOAP_EOM;
+	for (int i = 0; i < n; i++) {
+		struct m__AttachmentInfoResponseMessageType *m = adapter_calloc(soap, 1, sizeof *m);
+		/* spec §1.4: m:Attachments even in an error message (empty) */
+		if (!m || !(m->Attachments = adapter_calloc(soap, 1, sizeof *m->Attachments)))
+			return soap->error = SOAP_EOM;
+		ADAPTER_SET_STATUS(soap, m, &out[i].status);
+		if (out[i].status.cls == EWS_SUCCESS) {
+			struct __t__union_ArrayOfAttachmentsType *a = adapter_calloc(soap, 1, sizeof *a);
+			if (!a || !(a->union_ArrayOfAttachmentsType.FileAttachment = adapter_file_attachment(soap, &out[i].att)))
+				return soap->error = SOAP_EOM;
+			a->__union_ArrayOfAttachmentsType = SOAP_UNION__t__union_ArrayOfAttachmentsType_FileAttachment;
+			m->Attachments->__size_ArrayOfAttachmentsType = 1;
+			m->Attachments->__union_ArrayOfAttachmentsType = a;
+		}
+		msgs->__union_ArrayOfResponseMessagesType[i].union_ArrayOfResponseMessagesType.GetAttachmentResponseMessage = m;
+	}
+	body->ResponseMessages = msgs;
+	resp->m__GetAttachmentResponse = body;
+	return SOAP_OK;
 }

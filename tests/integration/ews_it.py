@@ -653,12 +653,15 @@ class Env:
         return run_cli(*args, store=self.store, **kw)
 
 
-def make_env(users=None, server_args=()):
+def make_env(users=None, server_args=(), extra=None):
+    """A store imported from a tenant of @p users (extra(doc, tenant_dir) may
+    add to the tenant document, e.g. contacts) and a running server."""
     root = Path(tempfile.mkdtemp(prefix="ewsemu-it-"))
     store = root / "store"
     store.mkdir()
     users = users if users is not None else standard_users()
-    tenant = write_tenant(root / "tenant", users)
+    tdir = root / "tenant"
+    tenant = write_tenant(tdir, users, (lambda doc: extra(doc, tdir)) if extra else None)
     run_cli("import", tenant, store=store, check=True)
     server = Server(store, server_args).start()
     e = Env(root, store, users, server)

@@ -848,6 +848,154 @@ static void test_open_rules(void **state)
 	assert_int_equal(store_open("", 0, &again), EMU_EINVAL);
 }
 
+
+/* ---- directory search (name index) ---------------------------------------- */
+
+static size_t search(store_t *s, enum store_search_kind kind, const char *q, size_t max,
+                     char out[][STORE_ADDR_MAX + 1], int *more)
+{
+	store_txn_t *t;
+	size_t n = 99;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_user_search(t, kind, q, out, max, &n, more), EMU_OK);
+	store_txn_abort(t);
+	return n;
+}
+
+static void test_search(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	store_txn_t *t;
+	char out[8][STORE_ADDR_MAX + 1];
+	int more;
+
+	make_user(&u, "Alice@Example.test", 1, "al@example.test");
+	snprintf(u.display_name, sizeof u.display_name, "Alice Example");
+	snprintf(u.given_name, sizeof u.given_name, "Alice");
+	snprintf(u.surname, sizeof u.surname, "Example");
+	snprintf(u.alias, sizeof u.alias, "alice");
+	put_user(f->s, &u);
+	make_user(&u, "bob@example.test", 0);
+	snprintf(u.display_name, sizeof u.display_name, "Bob Example");
+	snprintf(u.surname, sizeof u.surname, "Example");
+	snprintf(u.alias, sizeof u.alias, "bob");
+	put_user(f->s, &u);
+
+	/* by surname: both, each once although several tokens match */
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "exa", 8, out, &more), 2);
+	assert_false(more);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "  ALICE ex", 8, out, &more), 1);
+	assert_string_equal(out[0], "alice@example.test");
+	/* the cap and "more" */
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "exa", 1, out, &more), 1);
+	assert_true(more);
+	/* proxies are not in the name index, but in the address search */
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "al@", 8, out, &more), 0);
+	assert_int_equal(search(f->s, STORE_SEARCH_ADDRESSES, "AL@", 8, out, &more), 1);
+	assert_string_equal(out[0], "alice@example.test");
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "", 8, out, &more), 0);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "zed", 8, out, &more), 0);
+
+	/* renaming re-indexes: the old name no longer finds her */
+	make_user(&u, "alice@example.test", 0);
+	snprintf(u.display_name, sizeof u.display_name, "Alicia Sample");
+	put_user(f->s, &u);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "alice ex", 8, out, &more), 0);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "sample", 8, out, &more), 1);
+	assert_int_equal(search(f->s, STORE_SEARCH_ADDRESSES, "al@", 8, out, &more), 0);
+
+	/* deleting removes every index entry */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_delete(t, "alice@example.test"), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "a", 8, out, &more), 0);
+	struct store_stat st;
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.users, 1);
+	assert_true(st.names > 0);
+}
+
+/* A schema-1 store (no name index) is upgraded at open and searchable. */
+static void test_schema_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	char file[160], out[4][STORE_ADDR_MAX + 1];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, names;
+	MDB_val k = { 14, "schema_version" }, v;
+	unsigned char ver[4] = { 0, 0, 0, 1 };
+	int more;
+
+	make_user(&u, "carol@example.test", 0);
+	snprintf(u.display_name, sizeof u.display_name, "Carol Example");
+	put_user(f->s, &u);
+	store_close(f->s);
+	f->s = NULL;
+	/* make it look like schema 1: version 1, empty names DBI */
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
+	assert_int_equal(mdb_drop(txn, names, 0), 0);
+	v.mv_data = ver;
+	v.mv_size = sizeof ver;
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "carol", 4, out, &more), 1);
+	assert_string_equal(out[0], "carol@example.test");
+}
+
+/* Every contact field survives a round trip; timestamps are the store's. */
+static void test_contact_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record c, got;
+	store_txn_t *t;
+
+	make_user(&u, "owner@example.test", 0);
+	put_user(f->s, &u);
+	memset(&c, 0, sizeof c);
+	snprintf(c.display_name, sizeof c.display_name, "Dana Q. Builder");
+	snprintf(c.middle_name, sizeof c.middle_name, "Q.");
+	snprintf(c.nickname, sizeof c.nickname, "Dee");
+	snprintf(c.email2, sizeof c.email2, "dana@home.test");
+	snprintf(c.email3, sizeof c.email3, "dana@other.test");
+	snprintf(c.job_title, sizeof c.job_title, "Architect");
+	snprintf(c.department, sizeof c.department, "Design");
+	snprintf(c.office, sizeof c.office, "HQ 3");
+	snprintf(c.business_phone, sizeof c.business_phone, "+1 555 0101");
+	snprintf(c.mobile_phone, sizeof c.mobile_phone, "+1 555 0102");
+	snprintf(c.home_phone, sizeof c.home_phone, "+1 555 0103");
+	snprintf(c.street, sizeof c.street, "1 Main St");
+	snprintf(c.city, sizeof c.city, "Springfield");
+	snprintf(c.state, sizeof c.state, "IL");
+	snprintf(c.postal_code, sizeof c.postal_code, "62701");
+	snprintf(c.country, sizeof c.country, "United States");
+	snprintf(c.birthday, sizeof c.birthday, "1980-02-29");
+	memset(c.notes, 'n', STORE_NOTES_MAX);
+	c.notes[STORE_NOTES_MAX] = '\0';
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_contact_add(t, "owner@example.test", &c, NULL, 0), EMU_OK);
+	assert_true(c.created > 0);
+	assert_int_equal(c.created, c.modified);
+	assert_int_equal(store_contact_get(t, "owner@example.test", c.id, &got), EMU_OK);
+	assert_int_equal(memcmp(&c, &got, sizeof c), 0);
+	/* a field that fills its array is refused and changes nothing */
+	got.notes[STORE_NOTES_MAX] = 'x';
+	assert_int_equal(store_contact_update(t, "owner@example.test", &got), EMU_ELIMIT);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +1011,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abort_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_value_copied_inside_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contact_fields, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

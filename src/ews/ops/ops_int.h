@@ -1,0 +1,61 @@
+/* ops_int.h - private to src/ews/ops/: the pieces GetFolder, GetItem,
+ * GetAttachment and the contact views share (request-id checks, the
+ * mailbox folders' ids, Exchange's message texts). */
+#ifndef EMU_EWS_OPS_INT_H
+#define EMU_EWS_OPS_INT_H
+
+#include "ews/ews.h"
+#include "ews/ids.h"
+
+/* MessageText of the per-message errors, Exchange's wording where known. */
+#define OP_MSG_ID_EMPTY "Id must be non-empty."
+#define OP_MSG_ID_MALFORMED "Id is malformed."
+#define OP_MSG_ACCESS_DENIED "Access is denied. Check credentials and try again."
+#define OP_MSG_ITEM_NOT_FOUND "The specified object was not found in the store."
+#define OP_MSG_FOLDER_NOT_FOUND "The specified folder could not be found in the store."
+
+/* The folders every mailbox has (spec: root, msgfolderroot, contacts). */
+#define OP_FOLDER_ROOT "root"
+#define OP_FOLDER_TOP "msgfolderroot"
+#define OP_FOLDER_CONTACTS "contacts"
+
+/** Decode the EwsId @p text a request names, expecting an id of @p want,
+ * and check that the caller may read its mailbox (spec §5.6, §7.3).
+ * @return 1 with @p id filled; 0 with @p st set to ErrorInvalidIdEmpty,
+ *	ErrorInvalidIdMalformed, ErrorCannotUseFolderIdForItemId (a folder id
+ *	where an item id belongs) or ErrorAccessDenied. */
+int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind want,
+                  struct ews_id *id, struct ews_status *st);
+
+/** 1 when the caller may read the mailbox @p primary: its owner, or anyone
+ * in --anonymous mode (ctx->caller NULL). */
+int op_may_read(const struct ews_ctx *ctx, const char *primary);
+
+/** Id and ChangeKey (arena memory) of folder @p name of mailbox @p primary.
+ * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id. */
+int op_folder_ref(struct arena *a, const char *primary, const char *name,
+                  const char **id, const char **change_key);
+
+struct op_folder_ref;
+/** Which folder @p ref (a FolderId or DistinguishedFolderId of a request)
+ * names, for the caller: on success *name is OP_FOLDER_ROOT, OP_FOLDER_TOP or
+ * OP_FOLDER_CONTACTS and @p u the mailbox's user; otherwise *name is NULL and
+ * @p st says why: ErrorInvalidIdEmpty / ErrorInvalidIdMalformed (a bad or
+ * non-folder id), ErrorAccessDenied (another user's mailbox),
+ * ErrorNonExistentMailbox (a Mailbox address of nobody), ErrorFolderNotFound
+ * (another folder, or an anonymous caller naming no mailbox).
+ * @return EMU_OK, or a store failure. */
+int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
+                      struct user_record *u, const char **name, struct ews_status *st);
+
+/* One entry of a batch: reset result @p i, then fill it reading through
+ * @p t.  Returns EMU_OK (also for an EWS error in the result) or the
+ * failure that stops the batch. */
+typedef int (*op_batch_fn)(void *arg, store_txn_t *t, size_t i);
+
+/** Run @p fn for entries 0..@p n-1 in one read snapshot (every id of a
+ * request sees the same store), stopping at the first failure.
+ * @return EMU_OK; the failure of @p fn; EMU_ENOMEM / EMU_ESTORE (no txn). */
+int op_batch(const struct ews_ctx *ctx, size_t n, op_batch_fn fn, void *arg);
+
+#endif
