@@ -9,88 +9,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <turbojpeg.h>
 
 #include "core/arena.h"
 #include "core/result.h"
 #include "ews/ids.h"
 #include "ews/ops/ops.h"
-
-struct fx {
-	char dir[64];
-	store_t *store;
-	struct heap_arena heap;
-	struct ews_config cfg;
-	struct ews_ctx ctx;
-};
-
-static unsigned char *make_jpeg(int w, int h, unsigned char shade, size_t *len)
-{
-	unsigned char *rgb = malloc((size_t)w * h * 3), *out = NULL;
-	unsigned long n = 0;
-	tjhandle tj = tjInitCompress();
-	for (int i = 0; i < w * h * 3; i++)
-		rgb[i] = (unsigned char)(shade + i % 7);
-	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &n, TJSAMP_444, 90, 0), 0);
-	tjDestroy(tj);
-	free(rgb);
-	unsigned char *copy = malloc(n);
-	memcpy(copy, out, n);
-	tjFree(out);
-	*len = n;
-	return copy;
-}
-
-static void add_user(store_t *s, const char *email, int admin)
-{
-	struct user_record u;
-	store_txn_t *t;
-	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", email);
-	snprintf(u.display_name, sizeof u.display_name, "%s", email);
-	u.is_admin = admin;
-	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
-	assert_int_equal(store_user_put(t, &u), EMU_OK);
-	assert_int_equal(store_txn_commit(t), EMU_OK);
-}
+#include "ews_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-test-ews-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, 64u << 20, &f->store), EMU_OK);
-	heap_arena_init(&f->heap);
-	f->cfg.hr48_prefers_thumbnail = 1;
-	f->ctx.store = f->store;
-	f->ctx.arena = &f->heap.arena;
-	f->ctx.config = &f->cfg;
-	f->ctx.caller = "alice@example.test";
-	add_user(f->store, "alice@example.test", 0);
-	add_user(f->store, "bob@example.test", 0);
-	add_user(f->store, "root@example.test", 1);
+	struct ews_fx *f = calloc(1, sizeof *f);
+	ews_fx_open(f, "ews", "alice@example.test");
+	ews_fx_user(f->store, "alice@example.test", NULL, NULL, NULL, NULL, 0);
+	ews_fx_user(f->store, "bob@example.test", NULL, NULL, NULL, NULL, 0);
+	ews_fx_user(f->store, "root@example.test", NULL, NULL, NULL, NULL, 1);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[128];
-	heap_arena_free(&f->heap);
-	store_close(f->store);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	ews_fx_close(*state);
+	free(*state);
 	return 0;
 }
 
-static void set_photo(struct fx *f, const char *as, int admin, const char *email, int size,
+static void set_photo(struct ews_fx *f, const char *as, int admin, const char *email, int size,
                       const char *want_code)
 {
 	struct ews_status st;
 	size_t len;
-	unsigned char *jpg = make_jpeg(size, size, 40, &len);
+	unsigned char *jpg = ews_fx_jpeg(size, size, 40, &len);
 	struct ews_ctx ctx = f->ctx;
 	ctx.caller = as;
 	ctx.caller_is_admin = admin;
@@ -101,7 +50,7 @@ static void set_photo(struct fx *f, const char *as, int admin, const char *email
 
 static void test_get_photo_outcomes(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_photo_result r;
 
 	/* unknown address: ErrorNonExistentMailbox */
@@ -141,7 +90,7 @@ static void test_get_photo_outcomes(void **state)
 
 static void test_set_photo_rules(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct ews_status st;
 	struct op_photo_result r;
 	int why;
@@ -171,11 +120,11 @@ static void test_set_photo_rules(void **state)
 
 static void test_remove_photo(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct ews_status st;
 	struct op_photo_result r;
 	size_t len;
-	unsigned char *thumb = make_jpeg(96, 72, 90, &len);
+	unsigned char *thumb = ews_fx_jpeg(96, 72, 90, &len);
 	store_txn_t *t;
 
 	set_photo(f, "alice@example.test", 0, "alice@example.test", 648, EWS_NO_ERROR);
@@ -216,7 +165,7 @@ static void test_remove_photo(void **state)
 
 static void test_ids_and_convert(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct ews_id id = { .kind = EWS_ID_ITEM }, back;
 	snprintf(id.mailbox, sizeof id.mailbox, "alice@example.test");
 	snprintf(id.local, sizeof id.local, "0123456789abcdef");

@@ -15,17 +15,14 @@
 #include "core/result.h"
 #include "ews/ids.h"
 #include "ews/ops/ops.h"
+#include "ews_fixture.h"
 
 #define P OP_PROP
 #define ALICE "alice@example.test"
 #define BOB "bob@example.test"
 
 struct fx {
-	char dir[64];
-	store_t *store;
-	struct heap_arena heap;
-	struct ews_config cfg;
-	struct ews_ctx ctx;
+	struct ews_fx b;                     /* store, ctx, arena */
 	char with_photo[STORE_ID_MAX + 1];   /* alice's contacts */
 	char without_photo[STORE_ID_MAX + 1];
 	char bobs[STORE_ID_MAX + 1];         /* bob's contact */
@@ -33,37 +30,9 @@ struct fx {
 	size_t jpeg_len;
 };
 
-static unsigned char *make_jpeg(int w, int h, unsigned char shade, size_t *len)
-{
-	unsigned char *rgb = malloc((size_t)w * h * 3), *out = NULL;
-	unsigned long n = 0;
-	tjhandle tj = tjInitCompress();
-	for (int i = 0; i < w * h * 3; i++)
-		rgb[i] = (unsigned char)(shade + i % 5);
-	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &n, TJSAMP_444, 90, 0), 0);
-	tjDestroy(tj);
-	free(rgb);
-	unsigned char *copy = malloc(n);
-	memcpy(copy, out, n);
-	tjFree(out);
-	*len = n;
-	return copy;
-}
-
 static void add_user(store_t *s, const char *email, const char *proxy)
 {
-	struct user_record u;
-	store_txn_t *t;
-	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", email);
-	snprintf(u.display_name, sizeof u.display_name, "%s", email);
-	if (proxy) {
-		snprintf(u.proxies[0], sizeof u.proxies[0], "%s", proxy);
-		u.nproxies = 1;
-	}
-	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
-	assert_int_equal(store_user_put(t, &u), EMU_OK);
-	assert_int_equal(store_txn_commit(t), EMU_OK);
+	ews_fx_user(s, email, NULL, NULL, NULL, proxy, 0);
 }
 
 static void add_contact(struct fx *f, const char *owner, const char *name, int photo, char *id_out)
@@ -74,7 +43,7 @@ static void add_contact(struct fx *f, const char *owner, const char *name, int p
 	snprintf(c.display_name, sizeof c.display_name, "%s", name);
 	snprintf(c.email, sizeof c.email, "%s@contacts.test", name);
 	c.photo.width = c.photo.height = 64;
-	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_add(t, owner, &c, photo ? f->jpeg : NULL, photo ? f->jpeg_len : 0), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 	strcpy(id_out, c.id);
@@ -83,17 +52,10 @@ static void add_contact(struct fx *f, const char *owner, const char *name, int p
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-test-items-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, 64u << 20, &f->store), EMU_OK);
-	heap_arena_init(&f->heap);
-	f->ctx.store = f->store;
-	f->ctx.arena = &f->heap.arena;
-	f->ctx.config = &f->cfg;
-	f->ctx.caller = ALICE;
-	add_user(f->store, ALICE, "al@example.test");
-	add_user(f->store, BOB, NULL);
-	f->jpeg = make_jpeg(64, 64, 40, &f->jpeg_len);
+	ews_fx_open(&f->b, "items", ALICE);
+	add_user(f->b.store, ALICE, "al@example.test");
+	add_user(f->b.store, BOB, NULL);
+	f->jpeg = ews_fx_jpeg(64, 64, 40, &f->jpeg_len);
 	add_contact(f, ALICE, "withphoto", 1, f->with_photo);
 	add_contact(f, ALICE, "nophoto", 0, f->without_photo);
 	add_contact(f, BOB, "bobs", 1, f->bobs);
@@ -104,11 +66,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
-	heap_arena_free(&f->heap);
-	store_close(f->store);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	ews_fx_close(&f->b);
 	free(f->jpeg);
 	free(f);
 	return 0;
@@ -116,7 +74,7 @@ static int teardown(void **state)
 
 static char *id_of(struct fx *f, enum ews_id_kind kind, const char *mailbox, const char *local)
 {
-	char *s = ews_id_text(f->ctx.arena, kind, mailbox, local);
+	char *s = ews_id_text(f->b.ctx.arena, kind, mailbox, local);
 	assert_non_null(s);
 	return s;
 }
@@ -134,7 +92,7 @@ static void test_folders_distinguished(void **state)
 	struct op_folder_result out[8], again[8];
 	size_t n = sizeof refs / sizeof *refs;
 
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ALL, NULL, 0, refs, n, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ALL, NULL, 0, refs, n, out), EMU_OK);
 	const struct op_folder *root = &out[0].folder, *top = &out[1].folder, *con = &out[2].folder;
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(out[i].status.code, EWS_NO_ERROR);
@@ -167,14 +125,14 @@ static void test_folders_distinguished(void **state)
 	assert_string_equal(out[7].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
 
 	/* stable ids, usable as FolderIds */
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ID_ONLY, NULL, 0, refs, 3, again), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, NULL, 0, refs, 3, again), EMU_OK);
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(again[i].folder.id, out[i].folder.id);
 		assert_string_equal(again[i].folder.change_key, out[i].folder.change_key);
 		assert_true(again[i].folder.props == OP_FPROP_ID);
 	}
 	struct op_folder_ref by_id[] = { { con->id, NULL, NULL }, { root->id, NULL, NULL } };
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, by_id, 2, again), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, by_id, 2, again), EMU_OK);
 	assert_string_equal(again[0].status.code, EWS_NO_ERROR);
 	assert_true(again[0].folder.is_contacts);
 	assert_true(again[0].folder.props == (OP_FPROP_ID | OP_FPROP_DISPLAY_NAME | OP_FPROP_TOTAL | OP_FPROP_CHILDREN));
@@ -190,7 +148,7 @@ static void test_folders_shape_and_errors(void **state)
 	struct op_folder_ref one[] = { { NULL, "contacts", NULL } };
 	struct op_folder_result out[8];
 
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ID_ONLY, extra, 6, one, 1, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, extra, 6, one, 1, out), EMU_OK);
 	assert_true(out[0].folder.props == (OP_FPROP_ID | OP_FPROP_CLASS | OP_FPROP_PARENT));
 
 	struct op_folder_ref bad[] = {
@@ -202,7 +160,7 @@ static void test_folders_shape_and_errors(void **state)
 		{ id_of(f, EWS_ID_FOLDER, "gone@example.test", "contacts"), NULL, NULL },
 		{ NULL, NULL, NULL },
 	};
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, bad, 7, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, bad, 7, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_INVALID_ID_EMPTY);
 	assert_string_equal(out[1].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
 	assert_string_equal(out[2].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
@@ -214,7 +172,7 @@ static void test_folders_shape_and_errors(void **state)
 		assert_int_equal(out[i].status.cls, EWS_ERROR);
 
 	/* anonymous (--anonymous demo): any mailbox, but one must be named */
-	struct ews_ctx anon = f->ctx;
+	struct ews_ctx anon = f->b.ctx;
 	anon.caller = NULL;
 	struct op_folder_ref refs[] = { { NULL, "contacts", NULL }, { NULL, "contacts", BOB },
 	                                { id_of(f, EWS_ID_FOLDER, ALICE, "contacts"), NULL, NULL },
@@ -237,12 +195,12 @@ static void test_get_item_shapes(void **state)
 	                       id_of(f, EWS_ID_ITEM, ALICE, f->without_photo) };
 	struct op_item_result out[2];
 
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 2, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 2, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_true(out[0].contact.props == P(P_ITEM_ID));
 	assert_string_equal(out[0].contact.item_id, ids[0]);
 
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ID_ONLY, P(P_HAS_PICTURE) | P(P_ATTACHMENTS), ids, NULL, 2,
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_HAS_PICTURE) | P(P_ATTACHMENTS), ids, NULL, 2,
 	                             out), EMU_OK);
 	assert_true(out[0].contact.props == (P(P_ITEM_ID) | P(P_HAS_PICTURE) | P(P_ATTACHMENTS)));
 	assert_true(out[0].contact.has_picture);
@@ -251,10 +209,10 @@ static void test_get_item_shapes(void **state)
 	assert_true(out[1].contact.props == (P(P_ITEM_ID) | P(P_HAS_PICTURE)));
 	assert_false(out[1].contact.has_picture);
 
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_DEFAULT, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_DEFAULT, 0, ids, NULL, 1, out), EMU_OK);
 	assert_true(out[0].contact.props == (P(P_ITEM_ID) | P(P_HAS_ATTACHMENTS) | P(P_FILE_AS) |
 	                                     P(P_COMPLETE_NAME) | P(P_EMAIL_ADDRESSES)));
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ALL, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, ids, NULL, 1, out), EMU_OK);
 	assert_true(out[0].contact.props & P(P_ATTACHMENTS));
 	assert_true(out[0].contact.props & P(P_PARENT_FOLDER_ID));
 	assert_false(out[0].contact.props & P(P_BIRTHDAY));
@@ -264,7 +222,7 @@ static void test_get_item_errors(void **state)
 {
 	struct fx *f = *state;
 	char *good = id_of(f, EWS_ID_ITEM, ALICE, f->with_photo);
-	char *stale_ck = ews_change_key(f->ctx.arena, EWS_ID_ITEM, 99);
+	char *stale_ck = ews_change_key(f->b.ctx.arena, EWS_ID_ITEM, 99);
 	char *big = calloc(1, 4096);
 	memset(big, 'A', 4095);
 	const char *ids[] = {
@@ -291,7 +249,7 @@ static void test_get_item_errors(void **state)
 	size_t n = sizeof ids / sizeof *ids;
 	struct op_item_result out[12];
 
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ALL, 0, ids, cks, n, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, ids, cks, n, out), EMU_OK);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(out[i].status.code, want[i]);
 		if (strcmp(want[i], EWS_NO_ERROR) != 0) {
@@ -303,7 +261,7 @@ static void test_get_item_errors(void **state)
 	assert_string_equal(out[2].status.text, "Id is malformed.");
 
 	/* anonymous mode reads any mailbox; a missing mailbox is a missing item */
-	struct ews_ctx anon = f->ctx;
+	struct ews_ctx anon = f->b.ctx;
 	anon.caller = NULL;
 	assert_int_equal(op_get_item(&anon, EWS_SHAPE_DEFAULT, 0, ids + 4, NULL, 3, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
@@ -320,14 +278,14 @@ static void test_change_key_follows_changes(void **state)
 	struct contact_record c;
 	store_txn_t *t;
 
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
 	char *before = strdup(out[0].contact.change_key);
-	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_get(t, ALICE, f->without_photo, &c), EMU_OK);
 	snprintf(c.company, sizeof c.company, "New Co");
 	assert_int_equal(store_contact_update(t, ALICE, &c), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
 	assert_string_equal(out[0].contact.item_id, ids[0]);          /* same item */
 	assert_string_not_equal(out[0].contact.change_key, before);   /* new version */
 	free(before);
@@ -339,7 +297,7 @@ static const char *attachment_id(struct fx *f, const char *contact)
 {
 	const char *ids[1] = { id_of(f, EWS_ID_ITEM, ALICE, contact) };
 	struct op_item_result out[1];
-	assert_int_equal(op_get_item(&f->ctx, EWS_SHAPE_ID_ONLY, P(P_ATTACHMENTS), ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_ATTACHMENTS), ids, NULL, 1, out), EMU_OK);
 	assert_int_equal(out[0].contact.n_attachments, 1);
 	return out[0].contact.attachment.id;
 }
@@ -351,7 +309,7 @@ static void test_get_attachment(void **state)
 	struct op_attachment_result out[3];
 	const char *ids[3] = { att, att, "" };
 
-	assert_int_equal(op_get_attachment(&f->ctx, ids, 3, out), EMU_OK);
+	assert_int_equal(op_get_attachment(&f->b.ctx, ids, 3, out), EMU_OK);
 	for (int i = 0; i < 2; i++) {
 		assert_string_equal(out[i].status.code, EWS_NO_ERROR);
 		assert_string_equal(out[i].att.id, att);
@@ -386,7 +344,7 @@ static void test_get_attachment_errors(void **state)
 	const char *want[] = { EWS_ERROR_INVALID_ID_MALFORMED, EWS_ERROR_INVALID_ID_MALFORMED,
 	                       EWS_ERROR_INVALID_ID_MALFORMED, EWS_ERROR_ACCESS_DENIED,
 	                       EWS_ERROR_ITEM_NOT_FOUND, EWS_ERROR_ITEM_NOT_FOUND };
-	assert_int_equal(op_get_attachment(&f->ctx, ids, 6, out), EMU_OK);
+	assert_int_equal(op_get_attachment(&f->b.ctx, ids, 6, out), EMU_OK);
 	for (int i = 0; i < 6; i++) {
 		assert_string_equal(out[i].status.code, want[i]);
 		assert_non_null(out[i].status.text);
@@ -394,14 +352,14 @@ static void test_get_attachment_errors(void **state)
 
 	/* a replaced picture: new id, the old one is gone */
 	size_t len;
-	unsigned char *other = make_jpeg(80, 80, 120, &len);
-	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	unsigned char *other = ews_fx_jpeg(80, 80, 120, &len);
+	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_set_photo(t, ALICE, f->with_photo, other, len, 80, 80), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 	const char *att2 = attachment_id(f, f->with_photo);
 	assert_string_not_equal(att, att2);
 	const char *ids2[] = { att, att2 };
-	assert_int_equal(op_get_attachment(&f->ctx, ids2, 2, out), EMU_OK);
+	assert_int_equal(op_get_attachment(&f->b.ctx, ids2, 2, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_INVALID_ATTACHMENT_ID);
 	assert_string_equal(out[0].status.text, "The attachment could not be found.");
 	assert_string_equal(out[1].status.code, EWS_NO_ERROR);
@@ -410,15 +368,15 @@ static void test_get_attachment_errors(void **state)
 	free(other);
 
 	/* a removed picture; then a removed contact */
-	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_set_photo(t, ALICE, f->with_photo, NULL, 0, 0, 0), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(op_get_attachment(&f->ctx, ids2 + 1, 1, out), EMU_OK);
+	assert_int_equal(op_get_attachment(&f->b.ctx, ids2 + 1, 1, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_INVALID_ATTACHMENT_ID);
-	assert_int_equal(store_txn_begin(f->store, 1, &t), EMU_OK);
+	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_remove(t, ALICE, f->with_photo), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(op_get_attachment(&f->ctx, ids2 + 1, 1, out), EMU_OK);
+	assert_int_equal(op_get_attachment(&f->b.ctx, ids2 + 1, 1, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_ITEM_NOT_FOUND);
 }
 

@@ -13,32 +13,15 @@
 #include "core/result.h"
 #include "ews/ids.h"
 #include "ews/ops/ops.h"
+#include "ews_fixture.h"
 
-struct fx {
-	char dir[64];
-	store_t *store;
-	struct heap_arena heap;
-	struct ews_config cfg;
-	struct ews_ctx ctx;
-};
-
+/* A user named "given surname" (the name index needs the parts). */
 static void add_user(store_t *s, const char *email, const char *given, const char *surname,
                      const char *proxy)
 {
-	struct user_record u;
-	store_txn_t *t;
-	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", email);
-	snprintf(u.display_name, sizeof u.display_name, "%s %s", given, surname);
-	snprintf(u.given_name, sizeof u.given_name, "%s", given);
-	snprintf(u.surname, sizeof u.surname, "%s", surname);
-	if (proxy) {
-		snprintf(u.proxies[0], sizeof u.proxies[0], "%s", proxy);
-		u.nproxies = 1;
-	}
-	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
-	assert_int_equal(store_user_put(t, &u), EMU_OK);
-	assert_int_equal(store_txn_commit(t), EMU_OK);
+	char display[64];
+	snprintf(display, sizeof display, "%s %s", given, surname);
+	ews_fx_user(s, email, display, given, surname, proxy, 0);
 }
 
 static void add_contact(store_t *s, const char *owner, const char *display, const char *email)
@@ -55,16 +38,9 @@ static void add_contact(store_t *s, const char *owner, const char *display, cons
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
+	struct ews_fx *f = calloc(1, sizeof *f);
 	char email[64], given[32];
-	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-test-resolve-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, 64u << 20, &f->store), EMU_OK);
-	heap_arena_init(&f->heap);
-	f->ctx.store = f->store;
-	f->ctx.arena = &f->heap.arena;
-	f->ctx.config = &f->cfg;
-	f->ctx.caller = "olivia@example.test";
+	ews_fx_open(f, "resolve", "olivia@example.test");
 	add_user(f->store, "olivia@example.test", "Olivia", "Owner", NULL);
 	add_user(f->store, "ben@example.test", "Ben", "Lopez", NULL);
 	add_user(f->store, "ana@example.test", "Ana", "Lopez", "al@example.test");
@@ -83,17 +59,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[128];
-	heap_arena_free(&f->heap);
-	store_close(f->store);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	ews_fx_close(*state);
+	free(*state);
 	return 0;
 }
 
-static struct op_resolve_result run(struct fx *f, const char *entry, enum op_scope scope)
+static struct op_resolve_result run(struct ews_fx *f, const char *entry, enum op_scope scope)
 {
 	struct op_resolve_req r = { .entry = entry, .scope = scope };
 	struct op_resolve_result out;
@@ -103,7 +74,7 @@ static struct op_resolve_result run(struct fx *f, const char *entry, enum op_sco
 
 static void test_outcomes(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_resolve_result r = run(f, "olivia", OP_SCOPE_AD_CONTACTS);
 	assert_int_equal(r.status.cls, EWS_SUCCESS);
 	assert_int_equal(r.n, 1);
@@ -130,7 +101,7 @@ static void test_outcomes(void **state)
 
 static void test_cap_and_order(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_resolve_result r = run(f, "zed", OP_SCOPE_AD);
 	assert_int_equal(r.status.cls, EWS_WARNING);
 	assert_int_equal(r.n, OP_RESOLVE_MAX);
@@ -146,7 +117,7 @@ static void test_cap_and_order(void **state)
 
 static void test_scopes(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_resolve_result r = run(f, "ben", OP_SCOPE_AD_CONTACTS);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.res[0].mailbox_type, "Mailbox");
@@ -177,7 +148,7 @@ static void test_scopes(void **state)
 
 static void test_addresses(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	/* a proxy needs smtp: */
 	struct op_resolve_result r = run(f, "al@example.test", OP_SCOPE_AD);
 	assert_int_equal(r.status.cls, EWS_ERROR);
@@ -202,7 +173,7 @@ static void test_addresses(void **state)
 
 static void test_folders_and_callers(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_resolve_req req = { .entry = "dora", .scope = OP_SCOPE_CONTACTS,
 	                              .distinguished = "contacts", .n_folders = 1 };
 	struct op_resolve_result out;
@@ -248,7 +219,7 @@ static void test_folders_and_callers(void **state)
 
 static void test_full_contact_data(void **state)
 {
-	struct fx *f = *state;
+	struct ews_fx *f = *state;
 	struct op_resolve_req req = { .entry = "olivia", .scope = OP_SCOPE_AD,
 	                              .return_full_contact_data = 1 };
 	struct op_resolve_result out;
