@@ -37,6 +37,7 @@ test: test-deps
 bench: build
 	@scripts/install-deps --bench
 	tests/bench/run.sh $(BUILD)/src/ewsemu
+	tests/bench/resolve.sh $(BUILD)/src/ewsemu
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

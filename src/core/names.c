@@ -71,72 +71,114 @@ size_t names_normalize(const char *in, char *out, size_t outsz)
 	return o;
 }
 
-static void add_token(struct names_tokens *t, const char *s, size_t len)
-{
-	if (len == 0 || t->n >= NAMES_TOKENS_MAX)
-		return;
-	if (len > NAMES_TOKEN_MAX)
-		len = utf8_cut(s, NAMES_TOKEN_MAX);
-	for (int i = 0; i < t->n; i++)
-		if (strlen(t->tok[i]) == len && memcmp(t->tok[i], s, len) == 0)
-			return;
-	memcpy(t->tok[t->n], s, len);
-	t->tok[t->n][len] = '\0';
-	t->n++;
-}
+/* Called for each token of a record (not NUL-terminated, @p len bytes,
+ * possibly longer than NAMES_TOKEN_MAX); non-zero stops the walk. */
+typedef int (*token_fn)(const char *tok, size_t len, void *ctx);
 
 /* The field as a whole and, when it has several, each of its words. */
-static void add_field(struct names_tokens *t, const char *field)
+static int field_tokens(const char *field, token_fn fn, void *ctx)
 {
 	char norm[NAMES_TOKEN_MAX * 2 + 1];
 	size_t n = names_normalize(field, norm, sizeof norm);
 	size_t start = 0;
+	int r;
 	if (n == 0)
-		return;
-	add_token(t, norm, n);
+		return 0;
+	if ((r = fn(norm, n, ctx)) != 0)
+		return r;
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || is_break((unsigned char)norm[i])) {
-			if (i > start && !(start == 0 && i == n))
-				add_token(t, norm + start, i - start);
+			if (i > start && !(start == 0 && i == n) && (r = fn(norm + start, i - start, ctx)) != 0)
+				return r;
 			start = i + 1;
 		}
 	}
+	return 0;
+}
+
+/* The one definition of a record's tokens (names.h): every field, its
+ * words, and the given/surname combinations. */
+static int foreach_token(const struct names_fields *f, token_fn fn, void *ctx)
+{
+	char g[NAMES_TOKEN_MAX + 1], s[NAMES_TOKEN_MAX + 1], both[2 * NAMES_TOKEN_MAX + 3];
+	const char *fields[3 + sizeof f->other / sizeof *f->other] = { f->display_name, f->given_name,
+	                                                                f->surname };
+	int r;
+	memcpy(fields + 3, f->other, sizeof f->other);
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if ((r = field_tokens(fields[i], fn, ctx)) != 0)
+			return r;
+	size_t gl = names_normalize(f->given_name, g, sizeof g);
+	size_t sl = names_normalize(f->surname, s, sizeof s);
+	if (gl == 0 || sl == 0)
+		return 0;
+	memcpy(both, g, gl);
+	both[gl] = ' ';
+	memcpy(both + gl + 1, s, sl);
+	if ((r = fn(both, gl + 1 + sl, ctx)) != 0)
+		return r;
+	memcpy(both, s, sl);
+	both[sl] = ' ';
+	memcpy(both + sl + 1, g, gl);
+	if ((r = fn(both, sl + 1 + gl, ctx)) != 0)
+		return r;
+	both[sl] = ',';
+	both[sl + 1] = ' ';
+	memcpy(both + sl + 2, g, gl);
+	return fn(both, sl + 2 + gl, ctx);
+}
+
+static int add_token(const char *s, size_t len, void *ctx)
+{
+	struct names_tokens *t = ctx;
+	if (len == 0 || t->n >= NAMES_TOKENS_MAX)
+		return 0;
+	if (len > NAMES_TOKEN_MAX)
+		len = utf8_cut(s, NAMES_TOKEN_MAX);
+	for (int i = 0; i < t->n; i++)
+		if (strlen(t->tok[i]) == len && memcmp(t->tok[i], s, len) == 0)
+			return 0;
+	memcpy(t->tok[t->n], s, len);
+	t->tok[t->n][len] = '\0';
+	t->n++;
+	return 0;
 }
 
 void names_tokenize(const struct names_fields *f, struct names_tokens *out)
 {
-	char g[NAMES_TOKEN_MAX + 1], s[NAMES_TOKEN_MAX + 1], both[2 * NAMES_TOKEN_MAX + 3];
 	out->n = 0;
-	add_field(out, f->display_name);
-	add_field(out, f->given_name);
-	add_field(out, f->surname);
-	for (size_t i = 0; i < sizeof f->other / sizeof *f->other; i++)
-		add_field(out, f->other[i]);
-	size_t gl = names_normalize(f->given_name, g, sizeof g);
-	size_t sl = names_normalize(f->surname, s, sizeof s);
-	if (gl && sl) {
-		memcpy(both, g, gl);
-		both[gl] = ' ';
-		memcpy(both + gl + 1, s, sl);
-		add_token(out, both, gl + 1 + sl);
-		memcpy(both, s, sl);
-		both[sl] = ' ';
-		memcpy(both + sl + 1, g, gl);
-		add_token(out, both, sl + 1 + gl);
-		both[sl] = ',';
-		both[sl + 1] = ' ';
-		memcpy(both + sl + 2, g, gl);
-		add_token(out, both, sl + 2 + gl);
-	}
+	foreach_token(f, add_token, out);
+}
+
+struct prefix { const char *q; size_t n; };
+
+/* Does the token (cut to NAMES_TOKEN_MAX) start with the query? */
+static int token_has_prefix(const char *tok, size_t len, void *ctx)
+{
+	const struct prefix *p = ctx;
+	if (len > NAMES_TOKEN_MAX)
+		len = utf8_cut(tok, NAMES_TOKEN_MAX);
+	return len >= p->n && memcmp(tok, p->q, p->n) == 0;
+}
+
+/* The query's compared length: at most NAMES_TOKEN_MAX, cut at a boundary. */
+static size_t query_len(const char *norm)
+{
+	size_t n = strlen(norm);
+	return n > NAMES_TOKEN_MAX ? utf8_cut(norm, NAMES_TOKEN_MAX) : n;
+}
+
+int names_fields_match(const struct names_fields *f, const char *norm)
+{
+	struct prefix p = { norm, query_len(norm) };
+	return p.n > 0 && foreach_token(f, token_has_prefix, &p) != 0;
 }
 
 int names_match(const struct names_tokens *t, const char *norm)
 {
-	size_t n = strlen(norm);
+	size_t n = query_len(norm);
 	if (n == 0)
 		return 0;
-	if (n > NAMES_TOKEN_MAX)
-		n = utf8_cut(norm, NAMES_TOKEN_MAX);
 	for (int i = 0; i < t->n; i++)
 		if (strncmp(t->tok[i], norm, n) == 0)
 			return 1;

@@ -50,6 +50,11 @@ void names_tokenize(const struct names_fields *f, struct names_tokens *out);
  * empty @p norm matches nothing). */
 int names_match(const struct names_tokens *t, const char *norm);
 
+/** The same as names_tokenize() then names_match(), without building the
+ * token array (stops at the first matching token): for one-off checks such
+ * as scanning a mailbox's contacts. */
+int names_fields_match(const struct names_fields *f, const char *norm);
+
 /** ASCII case-insensitive "does @p s start with @p prefix". */
 int names_has_prefix_ci(const char *s, const char *prefix);
 

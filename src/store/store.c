@@ -259,8 +259,8 @@ static int open_schema(store_t *s, const char *file)
 			goto out;
 		}
 		if (have < STORE_SCHEMA_VERSION) {
-			/* 1 -> 2: build the name index; contact records only gained
-			 * optional fields */
+			/* 1 -> 2 -> 3: (re)build the name index; contact records
+			 * only gained optional fields */
 			struct store_txn up = { s, txn, 1 };
 			LOGI("store", "%s: upgrading schema %u to %u", file, (unsigned)have,
 			     (unsigned)STORE_SCHEMA_VERSION);

@@ -167,18 +167,26 @@ enum store_search_kind {
 	STORE_SEARCH_ADDRESSES   /* every address, primary and proxies */
 };
 
+/* One user found by store_user_search(): enough to list them without
+ * decoding their whole record. */
+struct store_search_hit {
+	char primary[STORE_ADDR_MAX + 1];        /* lower-cased (the users key) */
+	char email[STORE_ADDR_MAX + 1];          /* primary address as stored */
+	char display_name[STORE_TEXT_MAX + 1];
+};
+
 /** Find directory users by prefix.  @p prefix is normalised with
  * names_normalize() (NAMES_TOKEN_MAX bytes of it are compared).  Index keys
  * are walked in byte order of the matching token (or address), each user is
  * reported once, and the walk stops after @p max users; *more tells whether
- * at least one further user matches.
- * @param[out] primaries @p max slots of STORE_ADDR_MAX + 1 bytes: the
- *	lower-cased primary addresses found, in walk order
+ * at least one further user matches.  The name index carries each user's
+ * display name and address, so a name search reads no user record.
+ * @param[out] hits @p max slots (at most 255 are used), filled in walk order
  * @param[out] n how many were found
  * @param[out] more 1 when the walk stopped with matches left
  * @return EMU_OK (also for no match or an empty prefix); EMU_ESTORE. */
 int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *prefix,
-                      char (*primaries)[STORE_ADDR_MAX + 1], size_t max, size_t *n, int *more);
+                      struct store_search_hit *hits, size_t max, size_t *n, int *more);
 
 /** Delete a user (found by any address) with everything hanging off them:
  * addresses, photo record, mailbox renditions, thumbnail, contacts and

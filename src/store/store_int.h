@@ -16,9 +16,10 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 2u
+#define STORE_SCHEMA_VERSION 3u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
- * in place (1 -> 2: the names DBI is built from the users). */
+ * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
+ * values carry display name and address, so it is rebuilt). */
 #define STORE_SCHEMA_OLDEST 1u
 /** First byte of every encoded record (users, photo_meta, contacts). */
 #define STORE_RECORD_FORMAT 1u
@@ -35,7 +36,7 @@ struct store {
 	MDB_dbi meta;          /* "schema_version", "domain" */
 	MDB_dbi users;         /* primary -> user record */
 	MDB_dbi addr;          /* any address -> primary */
-	MDB_dbi names;         /* name token \0 primary -> empty (schema 2) */
+	MDB_dbi names;         /* name token \0 primary -> display name \0 email */
 	MDB_dbi photo_meta;    /* primary -> photo record */
 	MDB_dbi photo_blob;    /* primary \0 kind -> JPEG */
 	MDB_dbi contacts;      /* primary \0 id -> contact record */

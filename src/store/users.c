@@ -10,6 +10,7 @@
 #include "core/names.h"
 #include "core/result.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* users record tags (README.md "users") */
@@ -153,7 +154,7 @@ static int addr_set_has(const struct addr_set *as, int upto, const char *a, size
 	return 0;
 }
 
-/* ---- the name index (names DBI: token \0 primary -> empty) -------------- */
+/* ---- the name index (names DBI: token \0 primary -> display \0 email) ---- */
 
 static void user_tokens(const struct user_record *u, struct names_tokens *t)
 {
@@ -177,12 +178,17 @@ static int index_user(store_txn_t *t, const struct user_record *u, const char *p
 {
 	struct names_tokens toks;
 	char key[NAMES_TOKEN_MAX + 1 + STORE_ADDR_MAX];
+	char val[STORE_TEXT_MAX + 1 + STORE_ADDR_MAX];
+	size_t dl = strlen(u->display_name), el = strlen(u->email);
+	memcpy(val, u->display_name, dl);
+	val[dl] = '\0';
+	memcpy(val + dl + 1, u->email, el);
 	user_tokens(u, &toks);
 	for (int i = 0; i < toks.n; i++) {
 		size_t kl = name_key(key, toks.tok[i], primary, plen);
 		int ret;
 		if (add) {
-			MDB_val k = { kl, key }, v = { 0, (void *)"" };
+			MDB_val k = { kl, key }, v = { dl + 1 + el, val };
 			ret = store_mdb_err(mdb_put(t->txn, t->s->names, &k, &v, 0), "names put");
 		} else {
 			ret = store_del_quiet(t, t->s->names, key, kl, "names del");
@@ -351,27 +357,87 @@ int store_user_delete(store_txn_t *t, const char *address)
 
 /* ---- search ----------------------------------------------------------------- */
 
-static int seen(char (*primaries)[STORE_ADDR_MAX + 1], size_t n, const void *p, size_t len)
+/* The primaries already reported: a small open-addressing set (the walk
+ * stops after max + 1 users, so it never fills up). */
+#define SEEN_SLOTS 512
+
+struct seen_set {
+	size_t cap;
+	const char **slot;      /* points at hits[i].primary */
+};
+
+static uint32_t hash_bytes(const void *p, size_t n)
 {
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;                 /* FNV-1a */
 	for (size_t i = 0; i < n; i++)
-		if (strlen(primaries[i]) == len && memcmp(primaries[i], p, len) == 0)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* 1 when @p p is in the set; else adds @p stored (a copy of p) unless NULL. */
+static int seen_check(struct seen_set *s, const char *p, size_t len, const char *stored)
+{
+	size_t i = hash_bytes(p, len) & (s->cap - 1);
+	for (; s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (strncmp(s->slot[i], p, len) == 0 && s->slot[i][len] == '\0')
 			return 1;
+	if (stored)
+		s->slot[i] = stored;
+	return 0;
+}
+
+/* Copy display name and email of @p primary from its record (address search). */
+static int fill_from_record(store_txn_t *t, struct store_search_hit *h)
+{
+	struct user_record *u = malloc(sizeof *u);   /* 8 KB: not on a worker's stack */
+	int ret;
+	if (!u)
+		return EMU_ENOMEM;
+	ret = get_record(t, h->primary, strlen(h->primary), u);
+	if (ret == EMU_OK) {
+		memcpy(h->email, u->email, sizeof h->email);
+		memcpy(h->display_name, u->display_name, sizeof h->display_name);
+	}
+	free(u);
+	return ret;
+}
+
+/* Split a names value "display \0 email" into @p h. */
+static int fill_from_value(const MDB_val *v, struct store_search_hit *h)
+{
+	const char *p = v->mv_data, *sep = memchr(p, '\0', v->mv_size);
+	size_t dl, el;
+	if (!sep)
+		return -1;
+	dl = (size_t)(sep - p);
+	el = v->mv_size - dl - 1;
+	if (dl > STORE_TEXT_MAX || el == 0 || el > STORE_ADDR_MAX)
+		return -1;
+	memcpy(h->display_name, p, dl);
+	h->display_name[dl] = '\0';
+	memcpy(h->email, sep + 1, el);
+	h->email[el] = '\0';
 	return 0;
 }
 
 int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *prefix,
-                      char (*primaries)[STORE_ADDR_MAX + 1], size_t max, size_t *n, int *more)
+                      struct store_search_hit *hits, size_t max, size_t *n, int *more)
 {
 	char norm[NAMES_TOKEN_MAX + 1];
+	const char *slots[SEEN_SLOTS] = { 0 };
+	struct seen_set set = { SEEN_SLOTS, slots };
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	size_t nl = names_normalize(prefix, norm, sizeof norm);
-	int rc;
+	int rc, ret = EMU_OK;
 
 	*n = 0;
 	*more = 0;
 	if (nl == 0)
 		return EMU_OK;
+	if (max >= SEEN_SLOTS / 2)
+		max = SEEN_SLOTS / 2 - 1;
 	rc = mdb_cursor_open(t->txn, kind == STORE_SEARCH_NAMES ? t->s->names : t->s->addr, &cur);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "search cursor");
@@ -392,19 +458,31 @@ int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *p
 			p = v.mv_data;
 			len = v.mv_size;
 		}
-		if (len == 0 || len > STORE_ADDR_MAX || seen(primaries, *n, p, len))
+		if (len == 0 || len > STORE_ADDR_MAX || seen_check(&set, p, len, NULL))
 			continue;
 		if (*n == max) {
 			*more = 1;
 			break;
 		}
-		memcpy(primaries[*n], p, len);
-		primaries[*n][len] = '\0';
+		struct store_search_hit *h = &hits[*n];
+		memcpy(h->primary, p, len);
+		h->primary[len] = '\0';
+		if (kind == STORE_SEARCH_NAMES && fill_from_value(&v, h) != 0) {
+			ret = store_corrupt("names", h->primary);
+			break;
+		}
+		seen_check(&set, p, len, h->primary);
 		(*n)++;
 	}
 	mdb_cursor_close(cur);
+	if (ret != EMU_OK)
+		return ret;
 	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND && !*more)
 		return store_mdb_err(rc, "search walk");
+	if (kind == STORE_SEARCH_ADDRESSES)
+		for (size_t i = 0; i < *n; i++)
+			if ((ret = fill_from_record(t, &hits[i])) != EMU_OK)
+				return ret;
 	return EMU_OK;
 }
 

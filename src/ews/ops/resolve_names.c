@@ -75,13 +75,12 @@ static void parse_entry(const char *in, struct entry *e)
 
 /* ---- the directory block ----------------------------------------------------- */
 
-struct dir_hit {
-	struct user_record *u;   /* arena copy */
-};
+/* A directory hit as the name index gives it (no user record read). */
+typedef struct store_search_hit dir_hit;
 
 static int cmp_dir(const void *a, const void *b)
 {
-	const struct user_record *x = ((const struct dir_hit *)a)->u, *y = ((const struct dir_hit *)b)->u;
+	const dir_hit *x = a, *y = b;
 	int c = strcasecmp(x->display_name, y->display_name);
 	return c ? c : strcasecmp(x->email, y->email);
 }
@@ -89,15 +88,15 @@ static int cmp_dir(const void *a, const void *b)
 /* Users matching @p e: *exact set when the entry is one of their addresses
  * (then only that user is returned). */
 static int search_directory(const struct ews_ctx *ctx, store_txn_t *t, const struct entry *e,
-                            struct dir_hit **hits, size_t *n, int *more, int *exact)
+                            dir_hit **hits, size_t *n, int *more, int *exact)
 {
-	char (*primaries)[STORE_ADDR_MAX + 1];
 	int rc;
 
 	*n = 0;
 	*more = 0;
 	*exact = 0;
-	*hits = NULL;
+	if (!(*hits = arena_alloc(ctx->arena, OP_RESOLVE_MAX * sizeof **hits)))
+		return EMU_ENOMEM;
 	if (e->other_routing || e->text[0] == '\0')
 		return EMU_OK;
 	if (e->raw[0] && strchr(e->raw, '@')) {
@@ -107,9 +106,13 @@ static int search_directory(const struct ews_ctx *ctx, store_txn_t *t, const str
 		rc = store_user_get(t, e->raw, u);
 		/* without a prefix only the primary address counts (spec §4.2) */
 		if (rc == EMU_OK && (e->addresses || strcasecmp(u->email, e->raw) == 0)) {
-			if (!(*hits = arena_alloc(ctx->arena, sizeof **hits)))
-				return EMU_ENOMEM;
-			(*hits)[0].u = u;
+			dir_hit *h = &(*hits)[0];
+			size_t i = 0;
+			for (; u->email[i]; i++)
+				h->primary[i] = (char)(u->email[i] >= 'A' && u->email[i] <= 'Z' ? u->email[i] + 32 : u->email[i]);
+			h->primary[i] = '\0';
+			memcpy(h->email, u->email, sizeof h->email);
+			memcpy(h->display_name, u->display_name, sizeof h->display_name);
 			*n = 1;
 			*exact = 1;
 			return EMU_OK;
@@ -117,22 +120,10 @@ static int search_directory(const struct ews_ctx *ctx, store_txn_t *t, const str
 		if (rc != EMU_OK && rc != EMU_ENOTFOUND && rc != EMU_ELIMIT && rc != EMU_EINVAL)
 			return rc;
 	}
-	primaries = arena_alloc(ctx->arena, OP_RESOLVE_MAX * sizeof *primaries);
-	*hits = arena_alloc(ctx->arena, OP_RESOLVE_MAX * sizeof **hits);
-	if (!primaries || !*hits)
-		return EMU_ENOMEM;
 	rc = store_user_search(t, e->addresses ? STORE_SEARCH_ADDRESSES : STORE_SEARCH_NAMES,
-	                       e->text, primaries, OP_RESOLVE_MAX, n, more);
+	                       e->text, *hits, OP_RESOLVE_MAX, n, more);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < *n; i++) {
-		struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
-		if (!u)
-			return EMU_ENOMEM;
-		if ((rc = store_user_get(t, primaries[i], u)) != EMU_OK)
-			return rc;   /* the index and the records change together */
-		(*hits)[i].u = u;
-	}
 	qsort(*hits, *n, sizeof **hits, cmp_dir);
 	return EMU_OK;
 }
@@ -175,11 +166,9 @@ static int contact_matches(const struct contact_record *c, const struct entry *e
 				return 1;
 		return 0;
 	}
-	struct names_tokens toks;
 	struct names_fields f = { c->display_name, c->given_name, c->surname,
 	                          { c->file_as, c->nickname, c->email, NULL, NULL, NULL } };
-	names_tokenize(&f, &toks);
-	return names_match(&toks, e->text);
+	return names_fields_match(&f, e->text);
 }
 
 /* Insert @p h keeping the OP_RESOLVE_MAX best (sorted) hits. */
@@ -263,24 +252,32 @@ static int contacts_folder(const struct ews_ctx *ctx, store_txn_t *t, const stru
 /* ---- building the answer ------------------------------------------------------ */
 
 static int dir_resolution(const struct ews_ctx *ctx, store_txn_t *t, const struct op_resolve_req *r,
-                          const struct user_record *u, struct op_resolution *out)
+                          const dir_hit *h, struct op_resolution *out)
 {
 	memset(out, 0, sizeof *out);
-	out->name = u->display_name[0] ? u->display_name : u->email;
-	out->email = u->email;
+	out->email = arena_strdup(ctx->arena, h->email);
+	out->name = h->display_name[0] ? arena_strdup(ctx->arena, h->display_name) : out->email;
 	out->routing_type = "SMTP";
 	out->mailbox_type = "Mailbox";
+	if (!out->email || !out->name)
+		return EMU_ENOMEM;
 	if (!r->return_full_contact_data)
 		return EMU_OK;
 	enum ews_shape shape = r->has_shape ? r->shape : EWS_SHAPE_DEFAULT;
 	if (shape == EWS_SHAPE_ID_ONLY)
 		return EMU_OK;
+	/* the contact data needs the whole record */
+	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
+	int rc;
+	if (!u)
+		return EMU_ENOMEM;
+	if ((rc = store_user_get(t, h->primary, u)) != EMU_OK)
+		return rc;   /* the index and the records change together */
 	const unsigned char *photo = NULL;
 	size_t photo_len = 0;
 	if (shape == EWS_SHAPE_ALL) {
 		struct photo_record rec;
-		int rc = store_photo_get(t, u->email, &rec);
-		if (rc)
+		if ((rc = store_photo_get(t, u->email, &rec)) != EMU_OK)
 			return rc;
 		struct photo_avail a = { rec.deleted, rec.mailbox_mask, rec.has_thumbnail };
 		if (photo_thumbnail_visible(&a)) {
@@ -337,7 +334,7 @@ int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req
                      struct op_resolve_result *out)
 {
 	struct entry *e = arena_alloc(ctx->arena, sizeof *e);
-	struct dir_hit *dir = NULL;
+	dir_hit *dir = NULL;
 	struct contact_search cs = { 0 };
 	char owner[STORE_ADDR_MAX + 1] = "";
 	size_t ndir = 0;
@@ -403,7 +400,7 @@ int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req
 		size_t nb = is_contacts ? cs.n : ndir;
 		for (size_t i = 0; i < nb && out->n < take; i++) {
 			rc = is_contacts ? contact_resolution(ctx, t, req, owner, &cs.hits[i], &out->res[out->n])
-			                 : dir_resolution(ctx, t, req, dir[i].u, &out->res[out->n]);
+			                 : dir_resolution(ctx, t, req, &dir[i], &out->res[out->n]);
 			if (rc)
 				goto out;
 			out->n++;

@@ -69,10 +69,12 @@ static void test_match(void **state)
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
 		names_normalize(yes[i], q, sizeof q);
 		assert_true(names_match(&t, q));
+		assert_true(names_fields_match(&f, q));   /* the same rule without the array */
 	}
 	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
 		names_normalize(no[i], q, sizeof q);
 		assert_false(names_match(&t, q));
+		assert_false(names_fields_match(&f, q));
 	}
 	assert_true(names_has_prefix_ci("Alice@X", "alice@"));
 	assert_false(names_has_prefix_ci("Al", "alice"));
@@ -91,6 +93,7 @@ static void test_token_limits(void **state)
 	assert_int_equal(strlen(t.tok[0]), NAMES_TOKEN_MAX);
 	/* a query longer than a token still matches on its first NAMES_TOKEN_MAX bytes */
 	assert_true(names_match(&t, longname));
+	assert_true(names_fields_match(&f, longname));
 }
 
 int main(void)

@@ -190,7 +190,7 @@ static void check_org(store_t *s, const char *domain)
 	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
 	/* the generated team: more than 100 users begin with "Ma", a few with thumbnails */
 	{
-		char (*found)[STORE_ADDR_MAX + 1] = calloc(101, sizeof *found);
+		struct store_search_hit *found = calloc(101, sizeof *found);
 		size_t nf = 0;
 		int more = 0;
 		assert_non_null(found);

@@ -851,14 +851,23 @@ static void test_open_rules(void **state)
 
 /* ---- directory search (name index) ---------------------------------------- */
 
+/* The primaries found, into @p out (and the last hit's fields into *last). */
 static size_t search(store_t *s, enum store_search_kind kind, const char *q, size_t max,
                      char out[][STORE_ADDR_MAX + 1], int *more)
 {
+	static struct store_search_hit hits[8];
 	store_txn_t *t;
 	size_t n = 99;
+	assert_true(max <= 8);
 	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
-	assert_int_equal(store_user_search(t, kind, q, out, max, &n, more), EMU_OK);
+	assert_int_equal(store_user_search(t, kind, q, hits, max, &n, more), EMU_OK);
 	store_txn_abort(t);
+	for (size_t i = 0; i < n; i++) {
+		strcpy(out[i], hits[i].primary);
+		/* display name and address come with every hit */
+		assert_true(hits[i].email[0] != '\0');
+		assert_int_equal(strcasecmp(hits[i].email, hits[i].primary), 0);
+	}
 	return n;
 }
 
@@ -887,6 +896,18 @@ static void test_search(void **state)
 	assert_false(more);
 	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "  ALICE ex", 8, out, &more), 1);
 	assert_string_equal(out[0], "alice@example.test");
+	{
+		struct store_search_hit h;
+		size_t n;
+		assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+		assert_int_equal(store_user_search(t, STORE_SEARCH_NAMES, "alice", &h, 1, &n, &more), EMU_OK);
+		assert_int_equal(n, 1);
+		assert_string_equal(h.email, "Alice@Example.test");    /* case as stored */
+		assert_string_equal(h.display_name, "Alice Example");
+		assert_int_equal(store_user_search(t, STORE_SEARCH_ADDRESSES, "al@", &h, 1, &n, &more), EMU_OK);
+		assert_string_equal(h.display_name, "Alice Example");
+		store_txn_abort(t);
+	}
 	/* the cap and "more" */
 	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "exa", 1, out, &more), 1);
 	assert_true(more);
