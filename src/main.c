@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "admin/admin.h"
 #include "core/log.h"
@@ -14,6 +15,7 @@
 #include "demo/demo.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "token/token.h"
 
 #define DEFAULT_STORE "ewsemu-data"
 #define DEFAULT_DOMAIN "contoso.test"
@@ -48,6 +50,8 @@ static const char USAGE[] =
 	"                        delete a contact\n"
 	"  set-contact-photo --user ADDRESS ID (FILE.jpg | --remove)\n"
 	"                        set or remove a contact's picture\n"
+	"  token issue --user ADDRESS --scope SCOPE [--scope SCOPE ...] [--expires SECONDS]\n"
+	"                        print a signed bearer token (Outlook REST API, EWS)\n"
 	"\n"
 	"common options:\n"
 	"  --store DIR           the store folder (default ./" DEFAULT_STORE ")\n"
@@ -56,7 +60,7 @@ static const char USAGE[] =
 
 enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY,
        OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE, OPT_USER,
-       OPT_PHOTO, OPT_FIELD = 2000 };
+       OPT_PHOTO, OPT_PUBLIC_URL, OPT_FIELD = 2000 };
 
 /* Options every command accepts; returns 1 when handled. */
 static int common_option(int c)
@@ -153,6 +157,9 @@ static const char SERVE_HELP[] =
 	"  --anonymous               allow requests without credentials (demo only)\n"
 	"  --no-hr48-thumbnail       HR48x48 does not prefer the directory thumbnail\n"
 	"  --photo-max-age SECONDS   Expires / Cache-Control lifetime of photos (default 3600)\n"
+	"  --public-url URL          base of the URLs Autodiscover hands out, e.g.\n"
+	"                            https://mail.example.test (default: the scheme and Host\n"
+	"                            header of each Autodiscover request)\n"
 	"  --max-body BYTES          largest request body (default 16777216; 413 above)\n"
 	"  --max-connections N       concurrent connections (default 256)\n"
 	"  --idle-timeout SECONDS    keep-alive idle limit (default 10)\n"
@@ -167,7 +174,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "no-hr48-thumbnail", no_argument, 0, OPT_NO_HR48 }, { "max-body", required_argument, 0, OPT_MAX_BODY },
 		{ "max-connections", required_argument, 0, OPT_MAX_CONN }, { "idle-timeout", required_argument, 0, OPT_IDLE },
 		{ "demo", no_argument, 0, OPT_DEMO }, { "domain", required_argument, 0, OPT_DOMAIN },
-		{ "photo-max-age", required_argument, 0, OPT_MAX_AGE },
+		{ "photo-max-age", required_argument, 0, OPT_MAX_AGE }, { "public-url", required_argument, 0, OPT_PUBLIC_URL },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	struct server_config cfg;
 	const char *domain = DEFAULT_DOMAIN;
@@ -190,6 +197,13 @@ static int cmd_serve(int argc, char **argv)
 		case OPT_IDLE: cfg.idle_timeout = (int)parse_num(optarg, 1, 3600, "--idle-timeout"); break;
 		case OPT_MAX_AGE: cfg.ews.photo_max_age = (int)parse_num(optarg, 0, 31536000, "--photo-max-age"); break;
 		case OPT_DEMO: demo = 1; break;
+		case OPT_PUBLIC_URL:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+				fprintf(stderr, "ewsemu: --public-url must start with http:// or https://\n");
+				return 2;
+			}
+			cfg.public_url = optarg;
+			break;
 		case OPT_DOMAIN: domain = optarg; break;
 		case 'h': fputs(SERVE_HELP, stdout); return 0;
 		default: return fail_usage(SERVE_HELP);
@@ -217,6 +231,13 @@ static int cmd_serve(int argc, char **argv)
 		}
 		cfg.cert_file = cert;
 	}
+	struct token_key tkey;   /* created once in the store folder (token/token.h) */
+	if (token_key_load_or_create(g_store_dir, &tkey) != EMU_OK) {
+		fprintf(stderr, "ewsemu: cannot use the token key %s/%s (see the log)\n", g_store_dir, TOKEN_KEY_FILE);
+		store_close(s);
+		return 1;
+	}
+	cfg.token_key = &tkey;
 	rc = server_run(s, &cfg);
 	store_close(s);
 	return rc == EMU_OK ? 0 : 1;
@@ -611,6 +632,100 @@ static int cmd_set_contact_photo(int argc, char **argv)
 	                                         err, sizeof err), err);
 }
 
+static const char TOKEN_HELP[] =
+	"usage: ewsemu token issue [--store DIR] --user ADDRESS --scope SCOPE [--scope SCOPE ...]\n"
+	"                          [--expires SECONDS]\n"
+	"\n"
+	"Print a bearer token for ADDRESS (any of the user's addresses; the token names the\n"
+	"primary one), for the Outlook REST photo API (Authorization: Bearer TOKEN) and EWS.\n"
+	"It is signed (HMAC-SHA256) with the key in STORE/" TOKEN_KEY_FILE ", created once (mode 0600).\n"
+	"\n"
+	"  --user ADDRESS     the signed-in user (\"me\")\n"
+	"  --scope SCOPE      user.read        read the user's own photo\n"
+	"                     user.readwrite   read and replace the user's own photo\n"
+	"                     user.readbasic.all, user.read.all   read anyone's photo\n"
+	"                     user.readwrite.all                  read and replace anyone's photo\n"
+	"                     (repeat, or separate with spaces or commas)\n"
+	"  --expires SECONDS  lifetime (default 3600, at most 31536000)\n"
+	"  --store DIR        store folder (default ./" DEFAULT_STORE ")\n"
+	"\n"
+	"EWS SOAP requests need user.readwrite.all, or user.read.all (or user.readbasic.all)\n"
+	"with user.readwrite.\n";
+
+static int cmd_token(int argc, char **argv)
+{
+	enum { OPT_SCOPE = 3000, OPT_EXPIRES };
+	static const struct option opts[] = {
+		{ "store", required_argument, 0, OPT_STORE }, { "log-level", required_argument, 0, OPT_LOG },
+		{ "user", required_argument, 0, OPT_USER }, { "scope", required_argument, 0, OPT_SCOPE },
+		{ "expires", required_argument, 0, OPT_EXPIRES }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	const char *user = NULL;
+	unsigned scopes = 0;
+	long expires = 3600;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (common_option(c))
+			continue;
+		switch (c) {
+		case OPT_USER: user = optarg; break;
+		case OPT_EXPIRES: expires = parse_num(optarg, 1, 31536000, "--expires"); break;
+		case OPT_SCOPE:
+			for (const char *p = optarg; *p;) {
+				size_t n = strcspn(p, " ,");
+				unsigned bit;
+				if (n && token_scope_parse(p, n, &bit) != EMU_OK) {
+					fprintf(stderr, "ewsemu: unknown scope '%.*s' (user.read, user.readwrite, "
+					        "user.readbasic.all, user.read.all, user.readwrite.all)\n", (int)n, p);
+					return 2;
+				}
+				if (n)
+					scopes |= bit;
+				p += n;
+				p += strspn(p, " ,");
+			}
+			break;
+		case 'h': fputs(TOKEN_HELP, stdout); return 0;
+		default: return fail_usage(TOKEN_HELP);
+		}
+	}
+	if (optind + 1 != argc || strcmp(argv[optind], "issue") != 0 || !user || !scopes)
+		return fail_usage(TOKEN_HELP);
+
+	store_t *s;
+	store_txn_t *t;
+	struct user_record *u = malloc(sizeof *u);
+	struct token_key key;
+	char tok[TOKEN_MAX + 1];
+	int rc;
+	if (!u)
+		return 1;
+	if (open_store(&s)) {
+		free(u);
+		return 1;
+	}
+	rc = store_txn_begin(s, 0, &t);
+	if (rc == EMU_OK) {
+		rc = store_user_get(t, user, u);
+		store_txn_abort(t);
+	}
+	if (rc == EMU_OK)
+		rc = token_key_load_or_create(g_store_dir, &key);
+	else
+		fprintf(stderr, "ewsemu: %s: %s\n", user, rc == EMU_ENOTFOUND ? "no such user" : emu_strerror(rc));
+	store_close(s);
+	if (rc == EMU_OK) {
+		int64_t now = (int64_t)time(NULL);
+		rc = token_issue(&key, u->email, scopes, now, now + expires, tok, sizeof tok);
+		if (rc == EMU_OK)
+			printf("%s\n", tok);
+		else
+			fprintf(stderr, "ewsemu: cannot issue the token: %s\n", emu_strerror(rc));
+	}
+	free(u);
+	return rc == EMU_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -622,6 +737,7 @@ int main(int argc, char **argv)
 		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "users", cmd_users },
 		{ "contacts", cmd_contacts }, { "add-contact", cmd_add_contact },
 		{ "remove-contact", cmd_remove_contact }, { "set-contact-photo", cmd_set_contact_photo },
+		{ "token", cmd_token },
 	};
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(USAGE, argc < 2 ? stderr : stdout);

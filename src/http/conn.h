@@ -14,6 +14,7 @@
 #define HTTP_EXTRA_MAX 1024      /* response extra header bytes */
 
 struct http_server;
+struct server_config;
 
 /* Outcomes the transport must express; http/status.c maps each to an HTTP
  * status (the one place that decides HTTP statuses). */
@@ -30,8 +31,13 @@ enum http_outcome {
 	HTTP_OUT_TOO_LARGE,         /* body over the limit */
 	HTTP_OUT_SOAP_FAULT,        /* request-level EWS failure */
 	HTTP_OUT_INTERNAL,          /* a bug or store failure */
-	HTTP_OUT_BUSY               /* connection limit reached */
+	HTTP_OUT_BUSY,              /* connection limit reached */
+	HTTP_OUT_UNSUPPORTED_MEDIA, /* upload is not a JPEG (Outlook REST PUT/PATCH) */
+	HTTP_OUT_NO_CONTENT         /* done, nothing to send (Outlook REST DELETE) */
 };
+
+/* Why a bearer token was refused (for the WWW-Authenticate error). */
+enum http_token_error { HTTP_TOKEN_NONE = 0, HTTP_TOKEN_INVALID, HTTP_TOKEN_EXPIRED };
 
 struct http_conn {
 	struct http_server *srv;
@@ -56,6 +62,9 @@ struct http_conn {
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
 	char caller[STORE_ADDR_MAX + 1];
+	int bearer;                  /* authenticated by a bearer token (http/outlook_glue.c) */
+	unsigned scopes;             /* its token_scope bits */
+	int token_error;             /* enum http_token_error of a refused token */
 	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */
 	char request_id[40];
 };
@@ -65,6 +74,9 @@ struct http_conn {
 /** Format @p t as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT") into
  * @p out (http/date.c; cached per thread for the current second). */
 void http_date(time_t t, char out[HTTP_DATE_MAX]);
+
+/** The configuration of the server @p srv (server.c). */
+const struct server_config *http_server_config(const struct http_server *srv);
 
 /** HTTP status for @p o (http/status.c: the one table). */
 int http_status_for(enum http_outcome o);

@@ -23,7 +23,9 @@
 #include "http/auth.h"
 #include "http/conn.h"
 #include "http/io.h"
+#include "http/outlook_glue.h"
 #include "http/xmlcheck.h"
+#include "autodiscover/autodiscover.h"
 #include "rest/rest.h"
 #include "soap/soap_adapter.h"
 
@@ -37,6 +39,11 @@ struct http_server {
 	pthread_mutex_t lock;
 	SOAP_SOCKET *socks;   /* max_connections slots, SOAP_INVALID_SOCKET when free */
 };
+
+const struct server_config *http_server_config(const struct http_server *srv)
+{
+	return srv->cfg;
+}
 
 static int track_socket(struct http_server *srv, SOAP_SOCKET s)
 {
@@ -150,6 +157,8 @@ static int reply(struct soap *soap, enum http_outcome o, const char *type, const
 	if (status == 401) {
 		char challenge[160];
 		snprintf(challenge, sizeof challenge, "Basic realm=\"%s\"", c->srv->cfg->realm);
+		add_header(c, "WWW-Authenticate", challenge);
+		glue_bearer_challenge(soap, challenge, sizeof challenge);
 		add_header(c, "WWW-Authenticate", challenge);
 		soap->http_extra_header = soap_strdup(soap, c->extra);
 	}
@@ -326,6 +335,8 @@ static int admitted(struct soap *soap)
 		int rc = hook_get(soap);
 		return rc ? rc : SOAP_STOP;
 	}
+	if (ad_endpoint_for(soap->path) != AD_NONE)
+		return SOAP_OK;   /* not SOAP-for-EWS: autodiscover/ parses (and judges) the body */
 	return check_body(soap);
 }
 
@@ -343,6 +354,9 @@ static int hook_parse(struct soap *soap)
 	c->caller[0] = '\0';
 	c->ews.caller = NULL;
 	c->ews.caller_is_admin = 0;
+	c->bearer = 0;
+	c->scopes = 0;
+	c->token_error = HTTP_TOKEN_NONE;
 	c->early_error = 0;
 	c->xml_active = 0;
 	c->xml.error[0] = '\0';
@@ -358,7 +372,8 @@ static int hook_parse(struct soap *soap)
 		long long buffered = (long long)(soap->buflen - soap->bufidx);
 		c->body_remaining = c->content_length > buffered ? c->content_length - buffered : 0;
 	}
-	if ((soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) && !is_ews_path(soap->path))
+	if ((soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) && !is_ews_path(soap->path) &&
+	    ad_endpoint_for(soap->path) == AD_NONE)
 		return refuse(soap, 404);
 	if (soap->userid && soap->passwd) {
 		struct auth_who who;
@@ -370,6 +385,10 @@ static int hook_parse(struct soap *soap)
 			return admitted(soap);
 		}
 		return refuse(soap, rc == EMU_EAUTH ? 401 : 500);
+	}
+	if (soap->bearer) {
+		rc = glue_bearer_auth(soap);   /* http/outlook_glue.c */
+		return rc ? refuse(soap, rc) : admitted(soap);
 	}
 	if (c->srv->cfg->allow_anonymous)
 		return admitted(soap);
@@ -389,11 +408,16 @@ static int hook_get(struct soap *soap)
 		add_header(c, "Allow", "POST");
 		return reply(soap, HTTP_OUT_METHOD, NULL, msg, sizeof msg - 1);
 	}
+	if (glue_is_outlook(soap))
+		return glue_outlook(soap);   /* Outlook REST photo API (spec §8) */
 	if (!rest_is_photo_path(soap->path, plen)) {
 		static const char msg[] = "No such resource.\n";
 		return reply(soap, HTTP_OUT_NOT_FOUND, NULL, msg, sizeof msg - 1);
 	}
-	int rc = rest_get_user_photo(&c->ews, q ? q + 1 : NULL, c->has_inm ? c->inm : NULL, &r);
+	int rc;
+	if (glue_rest_denied(soap, q ? q + 1 : NULL, &rc))
+		return rc;   /* a token without a scope for this photo: 403 sent */
+	rc = rest_get_user_photo(&c->ews, q ? q + 1 : NULL, c->has_inm ? c->inm : NULL, &r);
 	if (rc) {
 		LOGE("http", "GET photo failed: %s", emu_strerror(rc));
 		static const char msg[] = "Internal server error.\n";
@@ -434,6 +458,8 @@ static const char *method_name(int status)
 static int hook_not_allowed(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
+	if (glue_is_outlook(soap))
+		return glue_outlook(soap);   /* PUT, PATCH, DELETE of the Outlook photo */
 	add_header(c, "Allow", "GET, POST");
 	return refuse(soap, 405);
 }
@@ -444,6 +470,8 @@ static void send_early_error(struct soap *soap, int err)
 	struct http_conn *c = soap->user;
 	enum http_outcome o;
 	const char *ews_code = "ErrorInternalServerError", *msg;
+	if (glue_refuse(soap, err))
+		return;   /* Outlook API URLs (JSON) and token scope refusals */
 	switch (err) {
 	case 401: o = HTTP_OUT_UNAUTHORIZED; msg = "The request requires authentication (Basic)."; break;
 	case 400: o = HTTP_OUT_BAD_REQUEST; msg = "The HTTP request is malformed."; break;
@@ -491,6 +519,40 @@ static void request_done(struct soap *soap)
 	soap_closesock(soap);   /* closes only after an error or without keep-alive */
 }
 
+/* POST /autodiscover/autodiscover.xml or .svc (spec §9): the whole body goes
+ * to autodiscover/, which answers with XML (HTTP 200, or 500 for a SOAP fault). */
+static int serve_autodiscover(struct soap *soap, enum ad_endpoint ep, int has_body)
+{
+	struct http_conn *c = soap->user;
+	size_t len = 0;
+	const char *body = has_body ? soap_http_get_body(soap, &len) : NULL;
+	if (has_body && !body && soap->error) {
+		soap->keep_alive = 0;
+		static const char msg[] = "The request body could not be read.\n";
+		return reply(soap, HTTP_OUT_BAD_REQUEST, NULL, msg, sizeof msg - 1);
+	}
+	/* gSOAP keeps the Host header as soap->endpoint, "http://" HOST PATH */
+	char host[AD_HOST_MAX] = "";
+	const char *e = strstr(soap->endpoint, "://");
+	if (e) {
+		size_t n = strlen(e + 3), pl = strlen(soap->path);
+		n = n >= pl && !strcmp(e + 3 + n - pl, soap->path) ? n - pl : strcspn(e + 3, "/");
+		if (n < sizeof host) {
+			memcpy(host, e + 3, n);
+			host[n] = '\0';
+		}
+	}
+	struct ad_site site = { .public_url = c->srv->cfg->public_url, .scheme = c->tls ? "https" : "http", .host = host };
+	struct ad_reply r;
+	int rc = autodiscover_answer(c->srv->store, &c->arena, ep, &site, body, len, &r);
+	if (rc) {
+		LOGE("http", "autodiscover failed: %s", emu_strerror(rc));
+		static const char msg[] = "Internal server error.\n";
+		return reply(soap, HTTP_OUT_INTERNAL, NULL, msg, sizeof msg - 1);
+	}
+	return reply(soap, r.ok ? HTTP_OUT_OK : HTTP_OUT_SOAP_FAULT, r.content_type, r.body, r.len);
+}
+
 static void serve_connection(struct soap *soap)
 {
 	soap->keep_alive = soap->max_keep_alive + 1;
@@ -512,6 +574,11 @@ static void serve_connection(struct soap *soap)
 			struct http_conn *c = soap->user;
 			if (c->xml.error[0]) {
 				send_xml_fault(soap);
+			} else if (c->headers_done && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) &&
+			           ad_endpoint_for(soap->path) != AD_NONE) {
+				soap->keep_alive = 0;   /* an empty body: Autodiscover answers it in its own terms */
+				soap->error = SOAP_OK;
+				serve_autodiscover(soap, ad_endpoint_for(soap->path), 0);
 			} else if (c->headers_done && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE)) {
 				soap->keep_alive = 0;   /* e.g. an empty body */
 				soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
@@ -526,6 +593,12 @@ static void serve_connection(struct soap *soap)
 		}
 		if (((struct http_conn *)soap->user)->refused) {
 			/* answered while parsing the headers */
+			request_done(soap);
+			continue;
+		}
+		enum ad_endpoint ad = ad_endpoint_for(soap->path);
+		if (ad != AD_NONE && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE)) {
+			serve_autodiscover(soap, ad, 1);
 			request_done(soap);
 			continue;
 		}

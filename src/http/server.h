@@ -9,11 +9,15 @@
 #include "ews/ews.h"
 #include "store/store.h"
 
+struct token_key;
+
 struct server_config {
 	const char *http_listen;    /* "127.0.0.1:8080", "[::1]:0"; NULL = off */
 	const char *https_listen;   /* NULL = off */
 	const char *cert_file;      /* PEM with key + certificate */
+	const char *public_url;     /* base of the URLs Autodiscover hands out ("https://mail.example.test"); NULL = from Host */
 	const char *realm;          /* Basic realm */
+	const struct token_key *token_key; /* bearer tokens (token/token.h); NULL = refused */
 	int allow_anonymous;        /* demo flag: no credentials needed */
 	int max_connections;        /* concurrent connections */
 	size_t max_body;            /* request body bytes (413 above) */

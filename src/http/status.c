@@ -19,6 +19,8 @@ static const struct {
 	[HTTP_OUT_SOAP_FAULT] = { 500, "SOAP fault" },
 	[HTTP_OUT_INTERNAL] = { 500, "Internal server error" },
 	[HTTP_OUT_BUSY] = { 503, "Too many connections" },
+	[HTTP_OUT_UNSUPPORTED_MEDIA] = { 415, "Unsupported media type" },
+	[HTTP_OUT_NO_CONTENT] = { 204, "No Content" },
 };
 
 int http_status_for(enum http_outcome o)
