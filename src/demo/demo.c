@@ -8,6 +8,7 @@
 #include "core/result.h"
 #include "photo/photo.h"
 
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +285,26 @@ static int put_photos(store_txn_t *t, const char *email, const struct demo_user_
 	return EMU_EINTERNAL;
 }
 
+/* The same contact ids in every demo store (owner and position), so that
+ * fixtures recorded from one demo organisation verify against another. */
+static int demo_contact_id(const char *owner, int i, char id[STORE_CONTACT_ID_LEN + 1])
+{
+	static const char hexd[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char seed[STORE_ADDR_MAX + 64];
+	int n = snprintf(seed, sizeof seed, "ewsemu demo contact %s %d", owner, i);
+	if (n < 0 || (size_t)n >= sizeof seed ||
+	    !EVP_Digest(seed, (size_t)n, md, &mdlen, EVP_sha256(), NULL) || mdlen < STORE_CONTACT_ID_LEN / 2)
+		return EMU_EINTERNAL;
+	for (int k = 0; k < STORE_CONTACT_ID_LEN / 2; k++) {
+		id[2 * k] = hexd[md[k] >> 4];
+		id[2 * k + 1] = hexd[md[k] & 15];
+	}
+	id[STORE_CONTACT_ID_LEN] = '\0';
+	return EMU_OK;
+}
+
 static int put_contacts(store_txn_t *t, const char *owner, const struct demo_user_info *u,
                         size_t *next)
 {
@@ -300,6 +321,8 @@ static int put_contacts(store_txn_t *t, const char *owner, const struct demo_use
 
 		(*next)++;
 		memset(&c, 0, sizeof c);
+		if ((rc = demo_contact_id(owner, i, c.id)) != EMU_OK)
+			return rc;
 		n = snprintf(name, sizeof name, "%s %s", dc->given, dc->surname);
 		if (n < 0 || (size_t)n >= sizeof name)
 			return EMU_ELIMIT;

@@ -104,6 +104,11 @@ static void on_signal(int sig)
 	g_stop = 1;
 }
 
+void server_request_stop(void)
+{
+	g_stop = 1;
+}
+
 void server_config_defaults(struct server_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -638,10 +643,13 @@ static void *connection_thread(void *arg)
 	struct http_conn *c = soap->user;
 	if (!c->tls)
 		io_direct_start(soap);
-	if (!c->tls || soap_ssl_accept(soap) == SOAP_OK)
+	if (!c->tls || soap_ssl_accept(soap) == SOAP_OK) {
 		serve_connection(soap);
-	else
+	} else {
 		LOGD("http", "TLS handshake failed");
+		soap_destroy(soap);
+		soap_end(soap);   /* the fault record soap_ssl_accept() left behind */
+	}
 	io_release(soap);   /* the last response goes out before the socket closes */
 	untrack_socket(c->srv, c->slot);
 	soap_closesock(soap);
@@ -846,10 +854,12 @@ int server_run(store_t *store, const struct server_config *cfg)
 	for (int i = 0; i < cfg->max_connections; i++)
 		srv.socks[i] = SOAP_INVALID_SOCKET;
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (!cfg->no_signals) {
+		struct sigaction sa = { .sa_handler = on_signal };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if (cfg->https_listen)
 		soap_ssl_init();
 	if (cfg->http_listen && (rc = open_listener(&srv, cfg->http_listen, 0, &ls[n])) == EMU_OK)
@@ -863,10 +873,14 @@ int server_run(store_t *store, const struct server_config *cfg)
 		return rc ? rc : EMU_EINVAL;
 	}
 	for (int i = 0; i < n; i++) {
+		if (cfg->on_listening)
+			cfg->on_listening(cfg->on_listening_ctx, ls[i].tls, ls[i].url);
+		if (cfg->quiet)
+			continue;
 		printf("ewsemu: EWS endpoint %s/EWS/Exchange.asmx\n", ls[i].url);
 		printf("ewsemu: photo URL    %s/ews/Exchange.asmx/s/GetUserPhoto?email=ADDRESS&size=HR96x96\n", ls[i].url);
 	}
-	if (cfg->example_user && cfg->example_password) {
+	if (!cfg->quiet && cfg->example_user && cfg->example_password) {
 		printf("ewsemu: login        %s / %s\n", cfg->example_user, cfg->example_password);
 		printf("ewsemu: try          curl -k -u '%s:%s' -o photo.jpg '%s/ews/Exchange.asmx/s/GetUserPhoto?email=%s&size=HR240x240'\n",
 		       cfg->example_user, cfg->example_password, ls[0].url, cfg->example_user);

@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 struct token_key;
+struct recorder;   /* record/record.h */
 
 struct server_config {
 	const char *http_listen;    /* "127.0.0.1:8080", "[::1]:0"; NULL = off */
@@ -25,6 +26,14 @@ struct server_config {
 	struct ews_config ews;
 	const char *example_user;   /* printed with a ready-to-run curl line; may be NULL */
 	const char *example_password;
+	struct recorder *recorder;  /* serve --record: every exchange is written as a fixture; NULL = off */
+	/* called once per listener after it is bound, with its real URL (port 0
+	 * resolved); NULL = none.  Used to run a live server behind the replay
+	 * server (serve --replay --fall-through). */
+	void (*on_listening)(void *ctx, int tls, const char *url);
+	void *on_listening_ctx;
+	int quiet;                  /* print no URLs on stdout */
+	int no_signals;             /* install no signal handlers: stopped by server_request_stop() */
 };
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,
@@ -35,6 +44,9 @@ void server_config_defaults(struct server_config *cfg);
  * or SIGTERM.  Returns EMU_OK after a clean shutdown, or an error when a
  * listener cannot be set up. */
 int server_run(store_t *store, const struct server_config *cfg);
+
+/** Make a running server_run() return (from any thread), as SIGTERM does. */
+void server_request_stop(void);
 
 /** Create a self-signed ECDSA certificate + key at @p path unless a file is
  * already there (then it is reused).  EMU_OK, EMU_EIO, EMU_EINTERNAL. */

@@ -284,7 +284,27 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 		return EMU_ELIMIT;
 
 	n = *c;
-	for (int attempt = 0;; attempt++) {
+	if (c->id[0]) {
+		/* a caller-chosen id (the demo organisation: the same ids in every
+		 * demo store, so recorded fixtures replay and verify against any) */
+		MDB_val k, v;
+		if (strnlen(c->id, sizeof c->id) != STORE_CONTACT_ID_LEN)
+			return EMU_EINVAL;
+		for (size_t i = 0; i < STORE_CONTACT_ID_LEN; i++)
+			if (!strchr(hexd, c->id[i]) || !c->id[i])
+				return EMU_EINVAL;
+		klen = store_compose_key(key, primary, plen, n.id, STORE_CONTACT_ID_LEN);
+		if (klen == 0)
+			return EMU_ELIMIT;
+		k.mv_data = key;
+		k.mv_size = klen;
+		int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
+		if (rc == MDB_SUCCESS)
+			return EMU_EEXIST;
+		if (rc != MDB_NOTFOUND)
+			return store_mdb_err(rc, "contacts get");
+	}
+	for (int attempt = 0; !c->id[0]; attempt++) {
 		MDB_val k, v;
 		if (RAND_bytes(rnd, sizeof rnd) != 1) {
 			LOGE("store", "RAND_bytes failed");

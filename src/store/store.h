@@ -301,7 +301,9 @@ struct contact_record {
 };
 
 /** Add a contact to @p owner's Contacts folder.  The store fills in c->id
- * (STORE_CONTACT_ID_LEN random hex characters), c->change = 1, c->created =
+ * (STORE_CONTACT_ID_LEN random hex characters, unless the caller set c->id
+ * to STORE_CONTACT_ID_LEN lower-case hex characters of its own: then that
+ * id is used, EMU_EEXIST when taken), c->change = 1, c->created =
  * c->modified = time(NULL), c->has_photo
  * and c->photo (len and etag computed here; width/height taken from
  * c->photo.width/height as the caller got them from photo_inspect()).
@@ -311,7 +313,9 @@ struct contact_record {
  * @return EMU_OK; EMU_ENOTFOUND no such owner; EMU_EINVAL read txn, empty
  *	photo; EMU_ELIMIT a field without NUL in its array, more than
  *	STORE_CONTACTS_MAX contacts, a photo over PHOTO_MAX_UPLOAD_BYTES, map
- *	full; EMU_EINTERNAL no randomness; EMU_ESTORE (logged). */
+ *	full; EMU_EINTERNAL no randomness; EMU_EEXIST a chosen id is taken;
+ *	EMU_EINVAL a chosen id that is not 32 lower-case hex characters;
+ *	EMU_ESTORE (logged). */
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len);
 

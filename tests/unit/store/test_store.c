@@ -531,6 +531,24 @@ static void test_contacts(void **state)
 	assert_true(is_hex_id(b.id));
 	assert_string_not_equal(a.id, b.id);
 	assert_int_equal(b.has_photo, 0);
+	{
+		/* a caller-chosen id is kept; a taken or malformed one is refused */
+		struct contact_record d;
+		make_contact(&d, "dora");
+		memcpy(d.id, "0123456789abcdef0123456789abcdef", STORE_CONTACT_ID_LEN + 1);
+		assert_int_equal(store_contact_add(t, "alice@example.test", &d, NULL, 0), EMU_OK);
+		assert_string_equal(d.id, "0123456789abcdef0123456789abcdef");
+		make_contact(&d, "dora2");
+		memcpy(d.id, "0123456789abcdef0123456789abcdef", STORE_CONTACT_ID_LEN + 1);
+		assert_int_equal(store_contact_add(t, "alice@example.test", &d, NULL, 0), EMU_EEXIST);
+		make_contact(&d, "dora3");
+		memcpy(d.id, "0123456789ABCDEF0123456789abcdef", STORE_CONTACT_ID_LEN + 1);
+		assert_int_equal(store_contact_add(t, "alice@example.test", &d, NULL, 0), EMU_EINVAL);
+		make_contact(&d, "dora4");
+		memcpy(d.id, "0123", 5);
+		assert_int_equal(store_contact_add(t, "alice@example.test", &d, NULL, 0), EMU_EINVAL);
+		assert_int_equal(store_contact_remove(t, "alice@example.test", "0123456789abcdef0123456789abcdef"), EMU_OK);
+	}
 	make_contact(&c, "carl");
 	assert_int_equal(store_contact_add(t, "bob@example.test", &c, NULL, 0), EMU_OK);
 	make_contact(&got, "x");
@@ -647,7 +665,9 @@ static void test_user_delete(void **state)
 	make_contact(&c, "c");
 	assert_int_equal(store_contact_add(t, "alice@example.test", &c, NULL, 0), EMU_OK);
 	c.photo.width = c.photo.height = 1;
+	c.id[0] = '\0';   /* a new random id each time */
 	assert_int_equal(store_contact_add(t, "alice@example.test", &c, "p", 1), EMU_OK);
+	c.id[0] = '\0';
 	assert_int_equal(store_contact_add(t, "alice2@example.test", &c, "p", 1), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 
