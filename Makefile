@@ -38,6 +38,7 @@ bench: build
 	@scripts/install-deps --bench
 	tests/bench/run.sh $(BUILD)/src/ewsemu
 	tests/bench/resolve.sh $(BUILD)/src/ewsemu
+	tests/bench/replay.sh $(BUILD)/src/ewsemu
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

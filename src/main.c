@@ -1,19 +1,24 @@
 /* main.c - the ewsemu command line: serve, demo, import (tenant files and
  * vCards), the photo admin commands, diag and the contact commands.
  * Parsing only; the work is done by the modules. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "admin/admin.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "demo/demo.h"
 #include "http/server.h"
+#include "record/record.h"
+#include "replay/replay.h"
 #include "store/store.h"
 #include "token/token.h"
 
@@ -52,6 +57,11 @@ static const char USAGE[] =
 	"                        set or remove a contact's picture\n"
 	"  token issue --user ADDRESS --scope SCOPE [--scope SCOPE ...] [--expires SECONDS]\n"
 	"                        print a signed bearer token (Outlook REST API, EWS)\n"
+	"  record --upstream URL --listen HOST:PORT DIR\n"
+	"                        recording proxy: forward to another EWS server, write fixtures\n"
+	"  verify DIR --against URL\n"
+	"                        send recorded requests to a server, compare the answers\n"
+	"  journal FILE          print the request journal of a replay server\n"
 	"\n"
 	"common options:\n"
 	"  --store DIR           the store folder (default ./" DEFAULT_STORE ")\n"
@@ -60,7 +70,8 @@ static const char USAGE[] =
 
 enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY,
        OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE, OPT_USER,
-       OPT_PHOTO, OPT_PUBLIC_URL, OPT_FIELD = 2000 };
+       OPT_PHOTO, OPT_PUBLIC_URL, OPT_RECORD, OPT_ANONYMISE, OPT_REPLAY, OPT_FALLTHROUGH, OPT_JOURNAL,
+       OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_FIELD = 2000 };
 
 /* Options every command accepts; returns 1 when handled. */
 static int common_option(int c)
@@ -79,6 +90,16 @@ static int common_option(int c)
 		return 1;
 	}
 	return 0;
+}
+
+/* The store folder, for a replay server that keeps only its certificate there. */
+static int mkdir_store_dir(void)
+{
+	if (mkdir(g_store_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "ewsemu: cannot create %s: %s\n", g_store_dir, strerror(errno));
+		return EMU_EIO;
+	}
+	return EMU_OK;
 }
 
 static int open_store(store_t **s)
@@ -163,7 +184,91 @@ static const char SERVE_HELP[] =
 	"  --max-body BYTES          largest request body (default 16777216; 413 above)\n"
 	"  --max-connections N       concurrent connections (default 256)\n"
 	"  --idle-timeout SECONDS    keep-alive idle limit (default 10)\n"
-	"  --log-level LEVEL         error, warn, info, debug\n";
+	"  --log-level LEVEL         error, warn, info, debug\n"
+	"\n"
+	"QA (fixtures/README.md):\n"
+	"  --record DIR              write every exchange as a fixture file in DIR\n"
+	"  --anonymise               with --record: replace people consistently (fake names,\n"
+	"                            addresses, generated photos of the same dimensions)\n"
+	"  --replay DIR              answer from the fixtures in DIR instead of the store\n"
+	"  --fall-through            with --replay: unmatched requests go to the store's\n"
+	"                            handlers instead of getting a fault\n"
+	"  --journal FILE            with --replay: append every request to FILE (ewsemu journal)\n"
+	"  --fault-latency MS        with --replay: delay every answer by MS milliseconds\n"
+	"  --fault-busy-every N      with --replay: every Nth request gets ErrorServerBusy\n"
+	"  --fault-backoff MS        BackOffMilliseconds of those answers (default 5000)\n"
+	"  --fault-reset-every N     with --replay: every Nth request's connection is reset\n";
+
+/* serve --replay --fall-through: the live server runs on an internal
+ * loopback port behind the replay server. */
+struct live_server {
+	store_t *store;
+	struct server_config *cfg;
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	char url[256];
+	int done, rc;
+};
+
+static void live_listening(void *ctx, int tls, const char *url)
+{
+	struct live_server *l = ctx;
+	pthread_mutex_lock(&l->lock);
+	if (!tls && !l->url[0])
+		snprintf(l->url, sizeof l->url, "%s", url);
+	pthread_cond_broadcast(&l->ready);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void *live_thread(void *arg)
+{
+	struct live_server *l = arg;
+	int rc = server_run(l->store, l->cfg);
+	pthread_mutex_lock(&l->lock);
+	l->rc = rc;
+	l->done = 1;
+	pthread_cond_broadcast(&l->ready);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+static int serve_replay(store_t *s, struct server_config *cfg, struct replay_options *ro, int fallthrough)
+{
+	struct live_server live = { .store = s, .cfg = cfg };
+	pthread_t tid;
+	int rc;
+	if (!fallthrough)
+		return replay_run(ro) == EMU_OK ? 0 : 1;
+	pthread_mutex_init(&live.lock, NULL);
+	pthread_cond_init(&live.ready, NULL);
+	struct server_config lc = *cfg;
+	lc.http_listen = "127.0.0.1:0";
+	lc.https_listen = NULL;
+	lc.quiet = 1;
+	lc.no_signals = 1;
+	lc.on_listening = live_listening;
+	lc.on_listening_ctx = &live;
+	lc.example_user = NULL;
+	live.cfg = &lc;
+	if (pthread_create(&tid, NULL, live_thread, &live) != 0) {
+		fprintf(stderr, "ewsemu: cannot start the live server\n");
+		return 1;
+	}
+	pthread_mutex_lock(&live.lock);
+	while (!live.url[0] && !live.done)
+		pthread_cond_wait(&live.ready, &live.lock);
+	pthread_mutex_unlock(&live.lock);
+	if (!live.url[0]) {
+		pthread_join(tid, NULL);
+		fprintf(stderr, "ewsemu: the live server for --fall-through did not start\n");
+		return 1;
+	}
+	ro->fallthrough_url = live.url;
+	rc = replay_run(ro);
+	server_request_stop();
+	pthread_join(tid, NULL);
+	return rc == EMU_OK ? 0 : 1;
+}
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -175,8 +280,17 @@ static int cmd_serve(int argc, char **argv)
 		{ "max-connections", required_argument, 0, OPT_MAX_CONN }, { "idle-timeout", required_argument, 0, OPT_IDLE },
 		{ "demo", no_argument, 0, OPT_DEMO }, { "domain", required_argument, 0, OPT_DOMAIN },
 		{ "photo-max-age", required_argument, 0, OPT_MAX_AGE }, { "public-url", required_argument, 0, OPT_PUBLIC_URL },
+		{ "record", required_argument, 0, OPT_RECORD }, { "anonymise", no_argument, 0, OPT_ANONYMISE },
+		{ "anonymize", no_argument, 0, OPT_ANONYMISE }, { "replay", required_argument, 0, OPT_REPLAY },
+		{ "fall-through", no_argument, 0, OPT_FALLTHROUGH }, { "journal", required_argument, 0, OPT_JOURNAL },
+		{ "fault-latency", required_argument, 0, OPT_F_LATENCY }, { "fault-busy-every", required_argument, 0, OPT_F_BUSY },
+		{ "fault-backoff", required_argument, 0, OPT_F_BACKOFF }, { "fault-reset-every", required_argument, 0, OPT_F_RESET },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	struct server_config cfg;
+	struct record_options rec = { 0 };
+	struct replay_options rep = { .busy_backoff_ms = 5000 };
+	recorder_t *recorder = NULL;
+	int fallthrough = 0;
 	const char *domain = DEFAULT_DOMAIN;
 	char cert[PATH_MAX];
 	int demo = 0, c, rc;
@@ -205,12 +319,48 @@ static int cmd_serve(int argc, char **argv)
 			cfg.public_url = optarg;
 			break;
 		case OPT_DOMAIN: domain = optarg; break;
+		case OPT_RECORD: rec.dir = optarg; break;
+		case OPT_ANONYMISE: rec.anonymise = 1; break;
+		case OPT_REPLAY: rep.dir = optarg; break;
+		case OPT_FALLTHROUGH: fallthrough = 1; break;
+		case OPT_JOURNAL: rep.journal = optarg; break;
+		case OPT_F_LATENCY: rep.latency_ms = (int)parse_num(optarg, 0, 600000, "--fault-latency"); break;
+		case OPT_F_BUSY: rep.busy_every = (int)parse_num(optarg, 0, 1000000, "--fault-busy-every"); break;
+		case OPT_F_BACKOFF: rep.busy_backoff_ms = (int)parse_num(optarg, 0, 3600000, "--fault-backoff"); break;
+		case OPT_F_RESET: rep.reset_every = (int)parse_num(optarg, 0, 1000000, "--fault-reset-every"); break;
 		case 'h': fputs(SERVE_HELP, stdout); return 0;
 		default: return fail_usage(SERVE_HELP);
 		}
 	}
 	if (optind != argc || (!cfg.http_listen && !cfg.https_listen))
 		return fail_usage(SERVE_HELP);
+	if (rec.dir && rep.dir) {
+		fprintf(stderr, "ewsemu: --record and --replay exclude each other (record a replay with `ewsemu record`)\n");
+		return 2;
+	}
+	if ((rec.anonymise && !rec.dir) || ((fallthrough || rep.journal || rep.latency_ms || rep.busy_every ||
+	                                     rep.reset_every) && !rep.dir)) {
+		fprintf(stderr, "ewsemu: --anonymise needs --record; --fall-through, --journal and --fault-* need --replay\n");
+		return 2;
+	}
+	if (rep.dir && !fallthrough) {
+		/* a pure replay needs no store: only the fixtures and a certificate */
+		if (cfg.https_listen && !cfg.cert_file) {
+			if (mkdir_store_dir() != EMU_OK)
+				return 1;
+			snprintf(cert, sizeof cert, "%s/server.pem", g_store_dir);
+			if (tls_ensure_cert(cert) != EMU_OK) {
+				fprintf(stderr, "ewsemu: cannot create a certificate in %s\n", cert);
+				return 1;
+			}
+			cfg.cert_file = cert;
+		}
+		rep.http_listen = cfg.http_listen;
+		rep.https_listen = cfg.https_listen;
+		rep.cert_file = cfg.cert_file;
+		rep.require_auth = !cfg.allow_anonymous;
+		return serve_replay(NULL, &cfg, &rep, 0);
+	}
 	if (open_store(&s))
 		return 1;
 	if (demo && store_is_empty(s) && build_demo(s, domain) != EMU_OK) {
@@ -238,7 +388,25 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	cfg.token_key = &tkey;
+	if (rep.dir) {
+		rep.http_listen = cfg.http_listen;
+		rep.https_listen = cfg.https_listen;
+		rep.cert_file = cfg.cert_file;
+		rep.require_auth = !cfg.allow_anonymous;
+		rc = serve_replay(s, &cfg, &rep, fallthrough);
+		store_close(s);
+		return rc;
+	}
+	if (rec.dir) {
+		if (recorder_open(&rec, &recorder) != EMU_OK) {
+			fprintf(stderr, "ewsemu: cannot record into %s (see the log)\n", rec.dir);
+			store_close(s);
+			return 1;
+		}
+		cfg.recorder = recorder;
+	}
 	rc = server_run(s, &cfg);
+	recorder_close(recorder);
 	store_close(s);
 	return rc == EMU_OK ? 0 : 1;
 }
@@ -737,7 +905,8 @@ int main(int argc, char **argv)
 		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "users", cmd_users },
 		{ "contacts", cmd_contacts }, { "add-contact", cmd_add_contact },
 		{ "remove-contact", cmd_remove_contact }, { "set-contact-photo", cmd_set_contact_photo },
-		{ "token", cmd_token },
+		{ "token", cmd_token }, { "record", record_command }, { "verify", verify_command },
+		{ "journal", journal_command },
 	};
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(USAGE, argc < 2 ? stderr : stdout);

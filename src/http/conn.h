@@ -15,6 +15,15 @@
 
 struct http_server;
 struct server_config;
+struct recorder;   /* record/record.h */
+
+/* serve --record: the raw bytes of one direction of the exchange in
+ * progress (http/io.c), bounded by RECORD_CAPTURE_MAX. */
+struct http_capture {
+	char *data;
+	size_t len, cap;
+	int over;                    /* passed the maximum: this exchange is not recorded */
+};
 
 /* Outcomes the transport must express; http/status.c maps each to an HTTP
  * status (the one place that decides HTTP statuses). */
@@ -67,6 +76,10 @@ struct http_conn {
 	int token_error;             /* enum http_token_error of a refused token */
 	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */
 	char request_id[40];
+	/* serve --record (http/io.c): NULL = not recording, nothing captured */
+	struct recorder *recorder;
+	struct http_capture cap_in;  /* bytes read since the last request ended */
+	struct http_capture cap_out; /* bytes of the response(s) sent since then */
 };
 
 #define HTTP_DATE_MAX 64         /* bytes of a formatted HTTP date, NUL included */

@@ -12,7 +12,11 @@
 
 #include <stdsoap2.h>
 
+#include "core/log.h"
 #include "http/conn.h"
+#include "record/record.h"
+
+#define CAPTURE_START (16u << 10)   /* first allocation of a capture buffer */
 
 /* gSOAP's own functions, saved once (every context starts with them) */
 static int (*g_orig_send)(struct soap *, const char *, size_t);
@@ -91,6 +95,66 @@ static int send_out(struct soap *soap, struct http_conn *c, const char *s, size_
 	return rc;
 }
 
+/* ---- serve --record: what crossed the socket ------------------------------ */
+
+/* Append @p n bytes to a capture; past RECORD_CAPTURE_MAX (or without
+ * memory) the capture stops and this exchange will not be recorded. */
+static void capture(struct http_capture *cap, const char *s, size_t n, const char *what)
+{
+	if (cap->over || n == 0)
+		return;
+	if (cap->len + n > RECORD_CAPTURE_MAX) {
+		LOGW("http", "recording: the %s passed %u bytes; this exchange is not recorded", what, RECORD_CAPTURE_MAX);
+		cap->over = 1;
+		return;
+	}
+	if (cap->len + n > cap->cap) {
+		size_t nc = cap->cap ? cap->cap : CAPTURE_START;
+		while (nc < cap->len + n)
+			nc *= 2;
+		if (nc > RECORD_CAPTURE_MAX)
+			nc = RECORD_CAPTURE_MAX;
+		char *p = realloc(cap->data, nc);
+		if (!p) {
+			LOGW("http", "recording: no memory for the %s; this exchange is not recorded", what);
+			cap->over = 1;
+			return;
+		}
+		cap->data = p;
+		cap->cap = nc;
+	}
+	memcpy(cap->data + cap->len, s, n);
+	cap->len += n;
+}
+
+static void capture_free(struct http_capture *cap)
+{
+	free(cap->data);
+	memset(cap, 0, sizeof *cap);
+}
+
+void io_record_done(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	if (!c || !c->recorder)
+		return;
+	struct http_capture *in = &c->cap_in, *out = &c->cap_out;
+	size_t used = in->len;
+	io_flush(soap);   /* the client has its answer before the fixture is written */
+	if (!in->over && !out->over && in->len && out->len)
+		record_exchange_capture(c->recorder, in->data, in->len, out->data, out->len, &used);
+	if (in->over || used >= in->len) {
+		in->len = 0;
+	} else {
+		/* a pipelined request already read: it starts the next capture */
+		memmove(in->data, in->data + used, in->len - used);
+		in->len -= used;
+	}
+	in->over = 0;
+	out->len = 0;
+	out->over = 0;
+}
+
 /* soap->fsend: gather; send when full. */
 static int hook_send(struct soap *soap, const char *s, size_t n)
 {
@@ -99,6 +163,8 @@ static int hook_send(struct soap *soap, const char *s, size_t n)
 		return g_orig_send(soap, s, n);   /* not a connection of ours (or no longer one) */
 	if (n == 0)
 		return SOAP_OK;   /* gSOAP's "zero send" after an empty body */
+	if (c->recorder)
+		capture(&c->cap_out, s, n, "response");
 	if (c->out_len + n <= IO_OUT_CAP) {
 		if (!c->out && !(c->out = malloc(IO_OUT_CAP)))
 			return send_out(soap, c, s, n);   /* no buffer: send at once */
@@ -137,11 +203,9 @@ void io_direct_start(struct soap *soap)
 	               fcntl(soap->socket, F_SETFL, fl & ~O_NONBLOCK) == 0;
 }
 
-size_t io_recv(struct soap *soap, char *buf, size_t len)
+/* A read on a connection of ours, plain TCP or TLS. */
+static size_t conn_recv(struct soap *soap, struct http_conn *c, char *buf, size_t len)
 {
-	struct http_conn *c = soap->user;
-	if (!c)
-		return g_orig_recv(soap, buf, len);
 	if (c->out_len && io_flush(soap) != SOAP_OK)
 		return 0;   /* the peer is gone: nothing more to read either */
 	if (!c->direct_io || !soap_valid_socket(soap->socket))
@@ -162,6 +226,19 @@ size_t io_recv(struct soap *soap, char *buf, size_t len)
 	}
 }
 
+/* Every byte gSOAP reads from a connection passes here (TLS included):
+ * the one place the request side of serve --record is captured. */
+size_t io_recv(struct soap *soap, char *buf, size_t len)
+{
+	struct http_conn *c = soap->user;
+	if (!c)
+		return g_orig_recv(soap, buf, len);
+	size_t n = conn_recv(soap, c, buf, len);
+	if (c->recorder)
+		capture(&c->cap_in, buf, n, "request");
+	return n;
+}
+
 int io_flush(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
@@ -178,4 +255,6 @@ void io_release(struct soap *soap)
 	io_flush(soap);
 	free(c->out);
 	c->out = NULL;
+	capture_free(&c->cap_in);
+	capture_free(&c->cap_out);
 }

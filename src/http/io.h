@@ -16,6 +16,11 @@
  *
  * The bytes on the wire are unchanged; only how many system calls (and TCP
  * segments) carry them.
+ *
+ * With serve --record (struct http_conn.recorder set) the same hooks keep a
+ * copy of every byte read and sent, bounded by RECORD_CAPTURE_MAX, which
+ * io_record_done() turns into a fixture when a request has been answered.
+ * Without it they cost one NULL check.
  */
 #ifndef EMU_HTTP_IO_H
 #define EMU_HTTP_IO_H
@@ -47,8 +52,16 @@ size_t io_recv(struct soap *soap, char *buf, size_t len);
  * gathered bytes are dropped then). */
 int io_flush(struct soap *soap);
 
-/** Flush, then free the connection's output buffer (before soap->user is
- * freed). */
+/** Flush, then free the connection's output buffer and capture buffers
+ * (before soap->user is freed). */
 void io_release(struct soap *soap);
+
+/** serve --record: a request has been answered (or the connection ends).
+ * Hands the bytes read and sent for it to the connection's recorder
+ * (record_exchange_capture) and empties both captures, keeping the bytes
+ * of a next, pipelined request already read.  Nothing is recorded when no
+ * response was sent or a capture passed RECORD_CAPTURE_MAX.  A no-op when
+ * the connection does not record. */
+void io_record_done(struct soap *soap);
 
 #endif

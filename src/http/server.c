@@ -519,6 +519,7 @@ static void send_early_error(struct soap *soap, int err)
  * soap_end() after the request loop does it once for the last one. */
 static void request_done(struct soap *soap)
 {
+	io_record_done(soap);   /* serve --record: this exchange becomes a fixture */
 	soap_destroy(soap);
 	soap_dealloc(soap, NULL);
 	soap_closesock(soap);   /* closes only after an error or without keep-alive */
@@ -633,6 +634,7 @@ static void serve_connection(struct soap *soap)
 		}
 		request_done(soap);
 	} while (soap->keep_alive && !g_stop);
+	io_record_done(soap);   /* the answers given before breaking out of the loop */
 	soap_destroy(soap);
 	soap_end(soap);
 }
@@ -641,6 +643,7 @@ static void *connection_thread(void *arg)
 {
 	struct soap *soap = arg;
 	struct http_conn *c = soap->user;
+	c->recorder = c->srv->cfg->recorder;   /* NULL unless serve --record */
 	if (!c->tls)
 		io_direct_start(soap);
 	if (!c->tls || soap_ssl_accept(soap) == SOAP_OK) {

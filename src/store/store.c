@@ -4,6 +4,7 @@
  */
 #include "store/store_int.h"
 
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/result.h"
 
@@ -155,33 +156,6 @@ int store_corrupt(const char *what, const char *key)
 
 /* ---- open / close --------------------------------------------------------- */
 
-/* mkdir -p with mode 0700 for the parts that are missing. */
-static int make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof path)
-		return EMU_EINVAL;
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char saved = path[i];
-		path[i] = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			LOGE("store", "mkdir %s: %s", path, strerror(errno));
-			return EMU_EIO;
-		}
-		path[i] = saved;
-	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		LOGE("store", "%s: not a directory", dir);
-		return EMU_EIO;
-	}
-	return EMU_OK;
-}
-
 static int open_dbi(MDB_txn *txn, const char *name, MDB_dbi *out)
 {
 	int rc = mdb_dbi_open(txn, name, MDB_CREATE, out);
@@ -306,7 +280,7 @@ int store_open(const char *dir, size_t mapsize, store_t **out)
 	n = snprintf(file, sizeof file, "%s/%s", dir, DATA_FILE);
 	if (n < 0 || (size_t)n >= sizeof file)
 		return EMU_EINVAL;
-	if ((ret = make_dirs(dir)) != EMU_OK)
+	if ((ret = fs_make_dirs(dir, 0700, "store")) != EMU_OK)
 		return ret;
 	s = calloc(1, sizeof *s);
 	if (s == NULL)

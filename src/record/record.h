@@ -1,0 +1,84 @@
+/* record.h - writing fixtures from live traffic.
+ *
+ * Two ways in: the server itself (`ewsemu serve --record DIR`: a tap on each
+ * connection in http/ hands every finished exchange, as raw HTTP bytes, to
+ * record_exchange_capture()), and a recording proxy (`ewsemu record --upstream
+ * URL --listen ADDR DIR`) in front of another EWS server, forwarding over
+ * HTTP or HTTPS with authentication passed through.  Credentials
+ * (Authorization, Cookie, Set-Cookie ...) never land in a fixture.  With
+ * anonymise on, people are replaced consistently across the recording
+ * (same person -> same fake name, address and generated photo of the same
+ * dimensions).  Thread-safe: one recorder serves every connection.
+ */
+#ifndef EMU_RECORD_RECORD_H
+#define EMU_RECORD_RECORD_H
+
+#include <stddef.h>
+
+#include "wire/wire.h"
+
+#define RECORD_CAPTURE_MAX (48u << 20)   /* raw bytes kept per exchange and direction */
+
+typedef struct recorder recorder_t;
+
+struct record_options {
+	const char *dir;                   /* where fixtures go (created if missing) */
+	int anonymise;                     /* replace people consistently */
+	const char *fake_domain;           /* anonymised addresses' domain (NULL: "example.test") */
+};
+
+/** Open a recorder writing into opt->dir (created with its parents when
+ * missing).  Numbering continues after the highest NNNN-*.fixture.xml already
+ * there.  With opt->anonymise the person table DIR/.anonymise.json is read
+ * (and kept up to date), so a later recording into DIR stays consistent.
+ * Returns EMU_OK and *out (free with recorder_close()); EMU_EINVAL (no dir,
+ * a bad fake_domain, a damaged table file); EMU_EIO (the folder cannot be
+ * created or read); EMU_ENOMEM. */
+int recorder_open(const struct record_options *opt, recorder_t **out);
+/** Free @p r (NULL is fine).  No exchange may be in progress. */
+void recorder_close(recorder_t *r);
+
+/** Record one exchange (credentials stripped, anonymised as configured);
+ * the file is DIR/NNNN-<operation>.fixture.xml with NNNN counting up,
+ * written atomically.  @p req and @p resp stay the caller's.  Returns
+ * EMU_OK; EMU_EINVAL (@p req not a request or @p resp not a response);
+ * EMU_EIO (the file could not be written, logged); EMU_ENOMEM; EMU_ELIMIT
+ * (the anonymiser's table is full). */
+int record_exchange(recorder_t *r, const struct wire_msg *req, const struct wire_msg *resp);
+/** Same, from the raw bytes of a request and its response as they crossed
+ * the socket (chunked or not).  Incomplete or unparsable captures are
+ * logged and skipped (EMU_EINVAL). */
+int record_exchange_raw(recorder_t *r, const void *req, size_t reqlen, const void *resp, size_t resplen);
+/** record_exchange_raw() for a connection tap: also reports in *@p req_used
+ * (when not NULL) how many bytes of @p req the request took; the rest is the
+ * beginning of the next, pipelined request.  A request answered before its
+ * body was read (401, 413 ...) is recorded from its head alone (a note in
+ * the fixture says so) and takes all of @p req.  Same return codes. */
+int record_exchange_capture(recorder_t *r, const void *req, size_t reqlen, const void *resp, size_t resplen,
+                            size_t *req_used);
+
+struct record_proxy_options {
+	const char *upstream;              /* "https://exchange.example.com" (path prefix kept) */
+	const char *listen;                /* "127.0.0.1:8080" */
+	const char *cert_file;             /* serve TLS with this PEM; NULL plain HTTP */
+	int insecure;                      /* do not verify the upstream certificate */
+	int timeout_s;                     /* upstream timeouts (0 = 60) */
+};
+
+/** Run the recording proxy until SIGINT/SIGTERM; prints
+ * "ewsemu: recording proxy URL -> UPSTREAM, fixtures in DIR" on stdout.
+ * Each client connection gets its own upstream keep-alive connection
+ * (connection-bound authentication such as NTLM passes through); an
+ * unreachable upstream is answered 502 and not recorded.  Returns EMU_OK
+ * after the signal; EMU_EINVAL (bad upstream URL or listen address);
+ * EMU_EIO (cannot listen). */
+int record_proxy_run(recorder_t *r, const struct record_proxy_options *opt);
+
+/** `ewsemu record --upstream URL --listen HOST:PORT [--cert F.pem] [--insecure]
+ * [--anonymise] [--fake-domain D] [--timeout S] [--log-level L] DIR`
+ * (--cert: the proxy itself speaks HTTPS on --listen).  Returns the process
+ * exit status: 0 after SIGINT/SIGTERM, 1 on a setup failure, 2 on a usage
+ * error. */
+int record_command(int argc, char **argv);
+
+#endif

@@ -1,0 +1,215 @@
+/* wire.h - plain HTTP/1.1 messages and connections, without gSOAP.
+ *
+ * Used by the QA tooling (record proxy, replay server, verify): they must see
+ * and send exact HTTP exchanges, which gSOAP hides.  A message is parsed
+ * whole (head + body, chunked bodies decoded) into heap memory owned by the
+ * struct wire_msg; wire_msg_free() releases it.  Every buffer has a declared
+ * maximum: WIRE_HEAD_MAX for the start line plus headers, a caller-given
+ * body_max for the body.  No function here aborts on bad input; malformed
+ * input is EMU_EINVAL, input over a limit is EMU_ELIMIT.
+ *
+ * Result codes (core/result.h): EMU_OK; EMU_EINVAL malformed message or
+ * URL; EMU_ELIMIT head or body over its maximum; EMU_EIO socket or TLS
+ * failure, or the peer closed mid-message; EMU_ENOTFOUND the peer closed
+ * cleanly before the first byte of a message (normal end of keep-alive);
+ * EMU_ENOMEM.
+ */
+#ifndef EMU_WIRE_WIRE_H
+#define EMU_WIRE_WIRE_H
+
+#include <stddef.h>
+
+#define WIRE_HEAD_MAX (64 * 1024)      /* start line + headers */
+#define WIRE_HEADERS_MAX 128           /* header fields in one message */
+#define WIRE_BODY_MAX (16u << 20)      /* default body limit (same as serve --max-body) */
+
+struct wire_header {
+	char *name;
+	char *value;                       /* leading/trailing blanks removed */
+};
+
+struct wire_msg {
+	int is_response;
+	/* request */
+	char *method;                      /* "GET", "POST", ... */
+	char *target;                      /* path + query as sent ("/EWS/Exchange.asmx") */
+	/* response */
+	int status;
+	char *reason;                      /* "OK" */
+	int minor;                         /* HTTP/1.<minor> */
+	struct wire_header headers[WIRE_HEADERS_MAX];
+	int nheaders;
+	unsigned char *body;               /* decoded body (no chunk framing); always followed
+	                                    * by one extra NUL byte; NULL when empty */
+	size_t body_len;
+	/* private: a parsed head keeps all its strings (method, target, reason,
+	 * header names and values) in this one block, so parsing costs one
+	 * allocation; wire_msg_free() frees each string not inside it.  Never
+	 * free() a string of a message yourself: use the setters below (a
+	 * pointer you put in a field yourself must come from malloc). */
+	char *strings;
+	size_t strings_len;
+};
+
+/** Zero @p m, minor = 1 (no allocation). */
+void wire_msg_init(struct wire_msg *m);
+/** Free everything @p m owns and zero it. */
+void wire_msg_free(struct wire_msg *m);
+/** Deep copy @p src into @p dst (dst is overwritten, not freed first). */
+int wire_msg_copy(struct wire_msg *dst, const struct wire_msg *src);
+
+/** The standard reason phrase for @p status ("OK", "Not Found"), "" when
+ * unknown; a static string. */
+const char *wire_status_text(int status);
+
+/** Set up a request: method and target are copied.  EMU_EINVAL when the
+ * method is not a token or the target holds blanks or control bytes. */
+int wire_msg_request(struct wire_msg *m, const char *method, const char *target);
+/** Set up a response: reason may be NULL (the standard text is used).
+ * EMU_EINVAL for a status outside 100..999 or a reason with CR/LF. */
+int wire_msg_response(struct wire_msg *m, int status, const char *reason);
+/** First header named @p name (case-insensitive), or NULL. */
+const char *wire_msg_header(const struct wire_msg *m, const char *name);
+/** Replace every header named @p name by one with @p value (copied, blanks
+ * trimmed; the first one keeps its place); value NULL removes them.
+ * EMU_ELIMIT past WIRE_HEADERS_MAX; EMU_EINVAL when the name is not a token
+ * or the value holds CR, LF or NUL (no header injection). */
+int wire_msg_set_header(struct wire_msg *m, const char *name, const char *value);
+/** Append a header even if one of that name exists (e.g. WWW-Authenticate). */
+int wire_msg_add_header(struct wire_msg *m, const char *name, const char *value);
+/** Replace the body with a copy of @p len bytes at @p data (NULL/0 empties it).
+ * Content-Length is computed on output, never stored here. */
+int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len);
+
+/** Parse one message from @p buf.  @p req_method is the method of the request
+ * a response answers (HEAD and 304/204/1xx responses have no body); NULL for
+ * requests.  On EMU_OK *consumed is the bytes used (the rest may be the next
+ * message).  Returns 1 when @p buf holds only the beginning of a message; a
+ * response framed by the connection's close (no Content-Length, not
+ * chunked) is always incomplete here (see wire_parse_final).  @p m is
+ * overwritten (not freed first) and is left empty on anything but EMU_OK.
+ * @p body_max 0 means WIRE_BODY_MAX.  Chunked bodies are decoded, trailers
+ * skipped.  Limits: EMU_ELIMIT for a head over WIRE_HEAD_MAX, more than
+ * WIRE_HEADERS_MAX fields, or a body (declared or decoded) over body_max. */
+int wire_parse(const void *buf, size_t len, int is_response, const char *req_method, size_t body_max,
+               struct wire_msg *m, size_t *consumed);
+/** Like wire_parse(), for a buffer holding everything the peer sent before
+ * it closed (a raw capture): a response without Content-Length or chunking
+ * takes the rest of the buffer as its body. */
+int wire_parse_final(const void *buf, size_t len, int is_response, const char *req_method, size_t body_max,
+                     struct wire_msg *m, size_t *consumed);
+
+/** Serialise @p m into a heap buffer (*out, freed by the caller with free();
+ * NUL-terminated, the NUL not counted in *outlen): start line, headers except
+ * Content-Length / Transfer-Encoding, then Content-Length and the body.
+ * Content-Length is omitted for 1xx/204/304 responses and for requests
+ * without a body, except POST/PUT/PATCH, which always carry one.
+ * EMU_EINVAL when a request lacks method/target or a status is out of range. */
+int wire_serialize(const struct wire_msg *m, char **out, size_t *outlen);
+
+/* ---- connections ------------------------------------------------------ */
+
+typedef struct wire_conn wire_conn_t;   /* one socket, plain or TLS */
+
+/** A parsed http(s) URL.  path is "" or starts with '/'. */
+struct wire_url {
+	int tls;
+	char host[256];
+	int port;
+	char path[1024];
+};
+/** Parse "http://host[:port][/path]" or "https://..."; [v6] hosts allowed
+ * (host[] holds them without brackets); the scheme is case-insensitive, a
+ * query directly after the authority gets a "/" path, a fragment is dropped,
+ * user info is refused.  EMU_EINVAL malformed, EMU_ELIMIT host or path too
+ * long for the fields. */
+int wire_url_parse(const char *url, struct wire_url *out);
+
+/** Connect to @p u (TLS when u->tls; @p insecure skips certificate checks,
+ * as for a self-signed test server).  @p timeout_s bounds connect, each read
+ * and each write (0 = 60).  TLS: SNI for host names; unless insecure, the
+ * chain is verified against the system store and the host name (or IP
+ * literal) against the certificate.  The connection is freed by
+ * wire_close().  EMU_EIO when the host does not resolve, the connection
+ * fails or the handshake / verification fails (logged). */
+int wire_connect(const struct wire_url *u, int insecure, int timeout_s, wire_conn_t **out);
+/** Read one whole message (see wire_parse for @p req_method and @p body_max);
+ * @p m is overwritten and left empty on failure.  A response framed by the
+ * close is read to EOF.  A 1xx interim response is returned as a message of
+ * its own.  EMU_ENOTFOUND: the peer closed before the first byte. */
+int wire_read_msg(wire_conn_t *c, int is_response, const char *req_method, size_t body_max,
+                  struct wire_msg *m);
+/** Write @p m as wire_serialize() does. */
+int wire_write_msg(wire_conn_t *c, const struct wire_msg *m);
+/** Write raw bytes. */
+int wire_write_raw(wire_conn_t *c, const void *data, size_t len);
+/** Close and free (NULL is fine). */
+void wire_close(wire_conn_t *c);
+/** Close abortively (TCP RST: SO_LINGER 0) and free: a "connection reset". */
+void wire_reset(wire_conn_t *c);
+
+/** One request on a fresh connection: connect, send @p req (Host header
+ * added from @p u when missing), read the response into @p resp (body up to
+ * WIRE_BODY_MAX; 1xx interim responses skipped), close.  @p resp is
+ * overwritten; the caller frees it with wire_msg_free(). */
+int wire_request(const struct wire_url *u, int insecure, int timeout_s, const struct wire_msg *req,
+                 struct wire_msg *resp);
+
+/* ---- server ----------------------------------------------------------- */
+
+/* What a handler wants done after it returns. */
+enum wire_action {
+	WIRE_REPLY = 0,      /* send resp, keep the connection if both sides allow */
+	WIRE_REPLY_CLOSE,    /* send resp, then close */
+	WIRE_RESET           /* send nothing, reset the connection */
+};
+
+struct wire_peer {
+	int tls;                           /* the request came over TLS */
+	char addr[64];                     /* client address "127.0.0.1:5432" */
+	void *conn_state;                  /* the handler's per-connection slot (starts NULL) */
+};
+
+/** Called once per request, on the connection's own thread.  @p resp is
+ * initialised empty; fill it (wire_msg_response ...).  The handler may
+ * sleep (latency injection). */
+typedef enum wire_action (*wire_handler)(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
+                                         struct wire_msg *resp);
+/** Called when a connection ends, to free peer->conn_state (may be NULL). */
+typedef void (*wire_conn_end)(void *ctx, struct wire_peer *peer);
+
+struct wire_server_config {
+	const char *listen;                /* "HOST:PORT" or "[V6]:PORT"; port 0 = any free */
+	const char *cert_file;             /* PEM key + certificate: TLS; NULL = plain HTTP */
+	int max_connections;               /* 0 = 256 */
+	int idle_timeout;                  /* seconds a keep-alive may idle; 0 = 10 */
+	size_t body_max;                   /* 0 = WIRE_BODY_MAX; larger bodies get 413 */
+};
+
+typedef struct wire_server wire_server_t;
+
+/** Bind and start accepting on a thread of its own (thread per connection,
+ * capped: over max_connections a plain listener answers 503 and closes, a
+ * TLS one closes).  Malformed requests get 400 (431 for a head over the
+ * limits), oversized bodies 413, without calling @p h, and the connection
+ * is closed.  `Expect: 100-continue` is answered before the body is read.
+ * HEAD responses are sent without their body.  A handler that leaves
+ * resp->status 0 produces a 500.  Listen "HOST:PORT", "[V6]:PORT", or
+ * "*:PORT" / ":PORT" for every IPv4 address.  wire_server_url() gives
+ * "http://127.0.0.1:PORT" (https:// with TLS) with the real port.
+ * EMU_EINVAL bad listen address or config; EMU_EIO bind/listen failure or
+ * an unusable certificate file (logged); EMU_ENOMEM. */
+int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire_conn_end end, void *ctx,
+                      wire_server_t **out);
+const char *wire_server_url(const wire_server_t *s);
+/** Stop accepting, let requests in progress finish (idle keep-alive
+ * connections are shut at once), wait for every connection thread and its
+ * `end` callback, free.  NULL is fine. */
+void wire_server_stop(wire_server_t *s);
+
+/** Block until SIGINT or SIGTERM (installs the handlers; SIGPIPE ignored).
+ * On return SIGINT/SIGTERM are back to their default action, so a second
+ * Ctrl-C during shutdown ends the process. */
+void wire_wait_for_signal(void);
+
+#endif

@@ -1,0 +1,478 @@
+/* wire_msg.c - HTTP/1.1 messages as data: building, copying, header fields,
+ * and serialising them for the wire.  Parsing lives in wire_parse.c. */
+#include "wire/wire_int.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/result.h"
+
+/* a serialised head may be a little longer than any parsed one (Content-Length added) */
+#define SERIAL_HEAD_MAX (WIRE_HEAD_MAX + 256)
+
+int wire_buf_reserve(struct wire_buf *b, size_t need, size_t max)
+{
+	if (need > max)
+		return EMU_ELIMIT;
+	if (need <= b->cap)
+		return EMU_OK;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (cap > max)
+		cap = max;
+	unsigned char *p = realloc(b->p, cap);
+	if (!p)
+		return EMU_ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return EMU_OK;
+}
+
+int wire_buf_append(struct wire_buf *b, const void *d, size_t n, size_t max)
+{
+	if (n > max || b->len > max - n)
+		return EMU_ELIMIT;
+	int rc = wire_buf_reserve(b, b->len + n, max);
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return EMU_OK;
+}
+
+void wire_buf_free(struct wire_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+size_t wire_body_limit(size_t body_max)
+{
+	if (body_max == 0)
+		return WIRE_BODY_MAX;
+	return body_max >= SIZE_MAX - 1 ? SIZE_MAX - 2 : body_max;
+}
+
+const char *wire_status_text(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "";
+}
+
+/* ---- ownership: strings inside the parse block are not freed one by one ---- */
+
+static int in_block(const struct wire_msg *m, const char *p)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)m->strings;
+	return m->strings && a >= b && a < b + m->strings_len;
+}
+
+static void release(struct wire_msg *m, char *p)
+{
+	if (p && !in_block(m, p))
+		free(p);
+}
+
+void wire_msg_init(struct wire_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->minor = 1;
+}
+
+void wire_msg_free(struct wire_msg *m)
+{
+	if (!m)
+		return;
+	release(m, m->method);
+	release(m, m->target);
+	release(m, m->reason);
+	for (int i = 0; i < m->nheaders; i++) {
+		release(m, m->headers[i].name);
+		release(m, m->headers[i].value);
+	}
+	free(m->strings);
+	free(m->body);
+	wire_msg_init(m);
+}
+
+static char *dup_or_null(const char *s, int *failed)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*failed = 1;
+	return d;
+}
+
+int wire_msg_copy(struct wire_msg *dst, const struct wire_msg *src)
+{
+	int failed = 0;
+	wire_msg_init(dst);
+	dst->is_response = src->is_response;
+	dst->status = src->status;
+	dst->minor = src->minor;
+	dst->method = dup_or_null(src->method, &failed);
+	dst->target = dup_or_null(src->target, &failed);
+	dst->reason = dup_or_null(src->reason, &failed);
+	int n = src->nheaders < 0 ? 0 : src->nheaders > WIRE_HEADERS_MAX ? WIRE_HEADERS_MAX : src->nheaders;
+	for (int i = 0; i < n; i++) {
+		dst->headers[i].name = dup_or_null(src->headers[i].name, &failed);
+		dst->headers[i].value = dup_or_null(src->headers[i].value, &failed);
+		dst->nheaders = i + 1;
+	}
+	if (src->body && src->body_len) {
+		dst->body = malloc(src->body_len + 1);
+		if (dst->body) {
+			memcpy(dst->body, src->body, src->body_len);
+			dst->body[src->body_len] = 0;
+			dst->body_len = src->body_len;
+		} else {
+			failed = 1;
+		}
+	}
+	if (failed) {
+		wire_msg_free(dst);
+		return EMU_ENOMEM;
+	}
+	return EMU_OK;
+}
+
+/* RFC 9110 §5.6.2 token characters */
+static int is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int is_token(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!is_tchar((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* No CR, LF or other control bytes except HT: nothing that ends a line. */
+static int is_field_text(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int replace_str(struct wire_msg *m, char **slot, const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		return EMU_ENOMEM;
+	release(m, *slot);
+	*slot = d;
+	return EMU_OK;
+}
+
+int wire_msg_request(struct wire_msg *m, const char *method, const char *target)
+{
+	if (!is_token(method) || !target || !*target)
+		return EMU_EINVAL;
+	for (const char *p = target; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f)
+			return EMU_EINVAL;
+	int rc = replace_str(m, &m->method, method);
+	if (!rc)
+		rc = replace_str(m, &m->target, target);
+	if (rc)
+		return rc;
+	m->is_response = 0;
+	m->status = 0;
+	m->minor = 1;
+	return EMU_OK;
+}
+
+int wire_msg_response(struct wire_msg *m, int status, const char *reason)
+{
+	if (status < 100 || status > 999)
+		return EMU_EINVAL;
+	if (!reason)
+		reason = wire_status_text(status);
+	if (!is_field_text(reason))
+		return EMU_EINVAL;
+	int rc = replace_str(m, &m->reason, reason);
+	if (rc)
+		return rc;
+	m->is_response = 1;
+	m->status = status;
+	m->minor = 1;
+	return EMU_OK;
+}
+
+const char *wire_msg_header(const struct wire_msg *m, const char *name)
+{
+	for (int i = 0; i < m->nheaders; i++)
+		if (m->headers[i].name && !strcasecmp(m->headers[i].name, name))
+			return m->headers[i].value ? m->headers[i].value : "";
+	return NULL;
+}
+
+/* A copy of @p v without leading/trailing blanks. */
+static char *trimmed_dup(const char *v)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, v, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+static void remove_at(struct wire_msg *m, int i)
+{
+	release(m, m->headers[i].name);
+	release(m, m->headers[i].value);
+	memmove(&m->headers[i], &m->headers[i + 1], (size_t)(m->nheaders - i - 1) * sizeof m->headers[0]);
+	m->nheaders--;
+}
+
+int wire_msg_add_header(struct wire_msg *m, const char *name, const char *value)
+{
+	if (!is_token(name) || !value || !is_field_text(value))
+		return EMU_EINVAL;
+	if (m->nheaders >= WIRE_HEADERS_MAX)
+		return EMU_ELIMIT;
+	char *n = strdup(name), *v = trimmed_dup(value);
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return EMU_ENOMEM;
+	}
+	m->headers[m->nheaders].name = n;
+	m->headers[m->nheaders].value = v;
+	m->nheaders++;
+	return EMU_OK;
+}
+
+int wire_msg_set_header(struct wire_msg *m, const char *name, const char *value)
+{
+	if (!is_token(name) || (value && !is_field_text(value)))
+		return EMU_EINVAL;
+	int first = -1;
+	for (int i = 0; i < m->nheaders;) {
+		if (m->headers[i].name && !strcasecmp(m->headers[i].name, name)) {
+			if (first < 0 && value) {
+				first = i++;
+				continue;
+			}
+			remove_at(m, i);
+			continue;
+		}
+		i++;
+	}
+	if (!value)
+		return EMU_OK;
+	if (first < 0)
+		return wire_msg_add_header(m, name, value);
+	char *v = trimmed_dup(value);
+	if (!v)
+		return EMU_ENOMEM;
+	release(m, m->headers[first].value);
+	m->headers[first].value = v;
+	return EMU_OK;
+}
+
+int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len)
+{
+	unsigned char *b = NULL;
+	if (data && len) {
+		if (len >= SIZE_MAX)
+			return EMU_ELIMIT;
+		b = malloc(len + 1);
+		if (!b)
+			return EMU_ENOMEM;
+		memcpy(b, data, len);
+		b[len] = 0;
+	} else {
+		len = 0;
+	}
+	free(m->body);
+	m->body = b;
+	m->body_len = len;
+	return EMU_OK;
+}
+
+int wire_msg_take_body(struct wire_msg *m, struct wire_buf *b)
+{
+	free(m->body);
+	m->body = NULL;
+	m->body_len = 0;
+	if (b->len == 0) {
+		wire_buf_free(b);
+		return EMU_OK;
+	}
+	if (b->cap < b->len + 1) {
+		unsigned char *p = realloc(b->p, b->len + 1);
+		if (!p)
+			return EMU_ENOMEM;
+		b->p = p;
+		b->cap = b->len + 1;
+	}
+	b->p[b->len] = 0;
+	m->body = b->p;
+	m->body_len = b->len;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return EMU_OK;
+}
+
+int wire_msg_has_token(const struct wire_msg *m, const char *name, const char *token)
+{
+	size_t tl = strlen(token);
+	for (int i = 0; i < m->nheaders; i++) {
+		if (!m->headers[i].name || strcasecmp(m->headers[i].name, name) || !m->headers[i].value)
+			continue;
+		const char *p = m->headers[i].value;
+		while (*p) {
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			size_t n = strcspn(p, ",");
+			size_t k = n;
+			while (k && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+				k--;
+			if (k == tl && !strncasecmp(p, token, tl))
+				return 1;
+			p += n;
+		}
+	}
+	return 0;
+}
+
+/* ---- serialising ---- */
+
+static int put(struct wire_buf *o, const char *s)
+{
+	return wire_buf_append(o, s, strlen(s), SIZE_MAX - 1);
+}
+
+/* RFC 9110 §8.6: no Content-Length in 1xx/204/304; a request states one
+ * only when it has a body, except the methods that always carry content
+ * (some servers answer a POST without it with 411). */
+static int wants_length(const struct wire_msg *m)
+{
+	if (m->is_response)
+		return !((m->status >= 100 && m->status < 200) || m->status == 204 || m->status == 304);
+	if (m->body_len)
+		return 1;
+	return !strcasecmp(m->method, "POST") || !strcasecmp(m->method, "PUT") || !strcasecmp(m->method, "PATCH");
+}
+
+int wire_serialize_to(const struct wire_msg *m, int with_body, struct wire_buf *out)
+{
+	char line[64];
+	int rc;
+	size_t start = out->len;
+	int minor = m->minor >= 0 && m->minor <= 9 ? m->minor : 1;
+
+	if (m->is_response) {
+		if (m->status < 100 || m->status > 999)
+			return EMU_EINVAL;
+		const char *reason = m->reason ? m->reason : wire_status_text(m->status);
+		snprintf(line, sizeof line, "HTTP/1.%d %d ", minor, m->status);
+		if ((rc = put(out, line)) || (rc = put(out, reason)) || (rc = put(out, "\r\n")))
+			return rc;
+	} else {
+		if (!m->method || !*m->method || !m->target || !*m->target)
+			return EMU_EINVAL;
+		snprintf(line, sizeof line, " HTTP/1.%d\r\n", minor);
+		if ((rc = put(out, m->method)) || (rc = put(out, " ")) || (rc = put(out, m->target)) ||
+		    (rc = put(out, line)))
+			return rc;
+	}
+	for (int i = 0; i < m->nheaders && i < WIRE_HEADERS_MAX; i++) {
+		const struct wire_header *h = &m->headers[i];
+		if (!h->name || !strcasecmp(h->name, "Content-Length") || !strcasecmp(h->name, "Transfer-Encoding"))
+			continue;
+		if ((rc = put(out, h->name)) || (rc = put(out, ": ")) || (rc = put(out, h->value ? h->value : "")) ||
+		    (rc = put(out, "\r\n")))
+			return rc;
+	}
+	if (wants_length(m)) {
+		snprintf(line, sizeof line, "Content-Length: %zu\r\n", m->body_len);
+		if ((rc = put(out, line)))
+			return rc;
+	}
+	if ((rc = put(out, "\r\n")))
+		return rc;
+	if (out->len - start > SERIAL_HEAD_MAX)
+		return EMU_ELIMIT;
+	if (with_body && m->body_len && (rc = wire_buf_append(out, m->body, m->body_len, SIZE_MAX - 1)))
+		return rc;
+	return EMU_OK;
+}
+
+int wire_serialize(const struct wire_msg *m, char **out, size_t *outlen)
+{
+	struct wire_buf b = { 0 };
+	*out = NULL;
+	*outlen = 0;
+	int rc = wire_serialize_to(m, 1, &b);
+	if (!rc)
+		rc = wire_buf_reserve(&b, b.len + 1, SIZE_MAX - 1);
+	if (rc) {
+		wire_buf_free(&b);
+		return rc;
+	}
+	b.p[b.len] = 0;
+	*out = (char *)b.p;
+	*outlen = b.len;
+	return EMU_OK;
+}

@@ -1,0 +1,548 @@
+/* wire_server.c - a small HTTP/1.1 server: one accept thread, a detached
+ * thread per connection (capped), keep-alive, optional TLS.  Protocol
+ * errors are answered here (400/413/431/503) without calling the handler;
+ * everything else goes to the handler, which never touches a socket. */
+#define _GNU_SOURCE   /* accept4, pipe2 */
+#include "wire/wire_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "core/log.h"
+#include "core/result.h"
+
+#define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_IDLE_TIMEOUT 10
+#define MIN_SEND_TIMEOUT 30
+#define DRAIN_MAX (256 * 1024)   /* unread request bytes swallowed before closing */
+
+struct wire_server {
+	int lfd;
+	int wake[2];                     /* a byte here stops the accept loop */
+	pthread_t accept_thread;
+	SSL_CTX *ssl_ctx;
+	wire_handler handler;
+	wire_conn_end end;
+	void *ctx;
+	int max_conns, idle_timeout;
+	size_t body_max;
+	char url[300];
+
+	pthread_mutex_t lock;
+	pthread_cond_t idle;             /* signalled when nconns drops to 0 */
+	int nconns;
+	int *fds;                        /* max_conns slots, -1 when free: wire_server_stop wakes them */
+};
+
+struct srv_conn {
+	struct wire_server *srv;
+	int slot;
+	wire_conn_t *c;
+	struct wire_peer peer;
+};
+
+enum conn_end { END_CLOSE, END_LINGER, END_RESET };
+
+/* ---- connection threads ---- */
+
+/* Answer a protocol error ourselves; the connection closes afterwards. */
+static void send_error(wire_conn_t *c, int status)
+{
+	char buf[256];
+	const char *text = wire_status_text(status);
+	int n = snprintf(buf, sizeof buf,
+	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+	                 "Connection: close\r\n\r\n%s\n",
+	                 status, text, strlen(text) + 1, text);
+	if (n > 0 && (size_t)n < sizeof buf)
+		wire_write_raw(c, buf, (size_t)n);
+}
+
+/* Closing with unread request bytes makes the kernel send RST, which can
+ * destroy the error response before the client reads it: stop writing,
+ * swallow what the client still sends (bounded), then close. */
+static void linger_drain(wire_conn_t *c)
+{
+	char buf[4096];
+	struct timeval tv = { .tv_sec = 1 };
+	size_t total = 0;
+	if (c->ssl) {
+		ERR_clear_error();
+		SSL_shutdown(c->ssl);
+		ERR_clear_error();
+	}
+	shutdown(c->fd, SHUT_WR);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	time_t until = time(NULL) + 2;
+	while (total < DRAIN_MAX && time(NULL) <= until) {
+		ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		total += (size_t)r;
+	}
+}
+
+/* Read, dispatch and answer one request.  Returns 1 to keep the connection. */
+static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg *resp, enum conn_end *how)
+{
+	struct wire_server *s = sc->srv;
+	wire_conn_t *c = sc->c;
+	enum wire_framing kind;
+	size_t clen;
+	int rc, keep;
+
+	rc = wire_conn_read_head(c, 0, req);
+	if (rc == EMU_EINVAL || rc == EMU_ELIMIT) {
+		LOGD("wire", "%s: %s request head", sc->peer.addr, rc == EMU_ELIMIT ? "oversized" : "malformed");
+		send_error(c, rc == EMU_ELIMIT ? 431 : 400);
+		*how = END_LINGER;
+		return 0;
+	}
+	if (rc)
+		return 0;   /* closed (EMU_ENOTFOUND), timed out or broken */
+	if (wire_body_framing(req, NULL, &kind, &clen)) {
+		send_error(c, 400);
+		*how = END_LINGER;
+		return 0;
+	}
+	/* RFC 9110 §10.1.1: refuse before the client sends the body */
+	if (kind == WIRE_BODY_LENGTH && clen > s->body_max) {
+		send_error(c, 413);
+		*how = END_LINGER;
+		return 0;
+	}
+	if (kind != WIRE_BODY_NONE && req->minor >= 1 && wire_msg_has_token(req, "Expect", "100-continue")) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		if (wire_write_raw(c, cont, sizeof cont - 1))
+			return 0;
+	}
+	rc = wire_conn_read_body(c, req, kind, clen, s->body_max);
+	if (rc == EMU_ELIMIT || rc == EMU_EINVAL) {
+		send_error(c, rc == EMU_ELIMIT ? 413 : 400);
+		*how = END_LINGER;
+		return 0;
+	}
+	if (rc)
+		return 0;
+	/* RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only when asked */
+	keep = req->minor >= 1 ? !wire_msg_has_token(req, "Connection", "close")
+	                       : wire_msg_has_token(req, "Connection", "keep-alive");
+
+	enum wire_action act = s->handler(s->ctx, &sc->peer, req, resp);
+	if (act == WIRE_RESET) {
+		*how = END_RESET;
+		return 0;
+	}
+	if (resp->status == 0 && wire_msg_response(resp, 500, NULL))
+		return 0;
+	resp->is_response = 1;
+	if (act == WIRE_REPLY_CLOSE || wire_msg_has_token(resp, "Connection", "close"))
+		keep = 0;
+	if (!keep)
+		rc = wire_msg_set_header(resp, "Connection", "close");
+	else
+		rc = req->minor == 0 ? wire_msg_set_header(resp, "Connection", "keep-alive") : EMU_OK;
+	if (!rc)
+		rc = wire_conn_send_msg(c, resp, strcasecmp(req->method, "HEAD") != 0);
+	return rc ? 0 : keep;
+}
+
+static void untrack(struct wire_server *s, int slot)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fds[slot] = -1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *conn_main(void *arg)
+{
+	struct srv_conn *sc = arg;
+	struct wire_server *s = sc->srv;
+	wire_conn_t *c = sc->c;
+	enum conn_end how = END_CLOSE;
+	struct wire_msg req, resp;
+
+	if (s->ssl_ctx) {
+		if (!(c->ssl = SSL_new(s->ssl_ctx)) || SSL_set_fd(c->ssl, c->fd) != 1) {
+			wire_log_ssl(1, "TLS setup");
+			goto out;
+		}
+		ERR_clear_error();
+		if (SSL_accept(c->ssl) != 1) {
+			char what[96];
+			snprintf(what, sizeof what, "TLS handshake from %s", sc->peer.addr);
+			wire_log_ssl(0, what);
+			goto out;
+		}
+	}
+	for (;;) {
+		wire_msg_init(&req);
+		wire_msg_init(&resp);
+		int keep = serve_one(sc, &req, &resp, &how);
+		wire_msg_free(&req);
+		wire_msg_free(&resp);
+		if (!keep)
+			break;
+	}
+out:
+	if (how == END_LINGER)
+		linger_drain(c);   /* still tracked: wire_server_stop can cut it short */
+	untrack(s, sc->slot);
+	if (how == END_RESET)
+		wire_reset(c);
+	else
+		wire_close(c);
+	if (s->end)
+		s->end(s->ctx, &sc->peer);
+	free(sc);
+	pthread_mutex_lock(&s->lock);
+	if (--s->nconns == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);   /* s may be freed from here on */
+	return NULL;
+}
+
+/* ---- accepting ---- */
+
+static void format_addr(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+		port = ntohs(a->sin_port);
+		snprintf(out, n, "%s:%d", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+		port = ntohs(a->sin6_port);
+		snprintf(out, n, "[%s]:%d", host, port);
+	} else {
+		snprintf(out, n, "?");
+	}
+}
+
+/* Threads we start do not take SIGINT/SIGTERM: the main thread waits for them. */
+static int start_thread(pthread_t *t, int detached, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (pthread_attr_init(&attr))
+		return -1;
+	if (detached)
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	int rc = pthread_create(t, &attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return rc ? -1 : 0;
+}
+
+static void setup_socket(struct wire_server *s, int fd)
+{
+	int one = 1;
+	struct timeval rt = { .tv_sec = s->idle_timeout };
+	struct timeval st = { .tv_sec = s->idle_timeout > MIN_SEND_TIMEOUT ? s->idle_timeout : MIN_SEND_TIMEOUT };
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof rt);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &st, sizeof st);
+}
+
+static void refuse_busy(struct wire_server *s, int fd)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+	                           "Connection: close\r\n\r\n";
+	/* a TLS client could not read plain text: it only sees the close */
+	if (!s->ssl_ctx && send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+static void handle_accept(struct wire_server *s, int fd, const struct sockaddr_storage *ss)
+{
+	int slot = -1;
+	pthread_mutex_lock(&s->lock);
+	if (s->nconns < s->max_conns) {
+		for (int i = 0; i < s->max_conns; i++) {
+			if (s->fds[i] < 0) {
+				slot = i;
+				s->fds[i] = fd;
+				s->nconns++;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (slot < 0) {
+		LOGD("wire", "connection limit %d reached: refusing", s->max_conns);
+		refuse_busy(s, fd);
+		return;
+	}
+	setup_socket(s, fd);
+	struct srv_conn *sc = calloc(1, sizeof *sc);
+	wire_conn_t *c = sc ? wire_conn_wrap(fd) : NULL;
+	pthread_t t;
+	if (c) {
+		sc->srv = s;
+		sc->slot = slot;
+		sc->c = c;
+		sc->peer.tls = s->ssl_ctx != NULL;
+		format_addr(ss, sc->peer.addr, sizeof sc->peer.addr);
+		if (start_thread(&t, 1, conn_main, sc) == 0)
+			return;
+		LOGW("wire", "cannot start a connection thread");
+		c->fd = -1;
+		wire_close(c);
+	}
+	free(sc);
+	untrack(s, slot);
+	close(fd);
+	pthread_mutex_lock(&s->lock);
+	if (--s->nconns == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *accept_main(void *arg)
+{
+	struct wire_server *s = arg;
+	struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN }, { .fd = s->wake[0], .events = POLLIN } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN)) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };   /* POLLERR: do not spin */
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				struct timespec ts = { 0, 50 * 1000 * 1000 };   /* out of descriptors: back off */
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		handle_accept(s, fd, &ss);
+	}
+	return NULL;
+}
+
+/* ---- start / stop ---- */
+
+/* "HOST:PORT", "[V6]:PORT", "*:PORT", ":PORT" */
+static int split_listen(const char *where, char *host, size_t hn, char *port, size_t pn)
+{
+	const char *colon, *h = where;
+	size_t hl;
+	if (!where)
+		return EMU_EINVAL;
+	if (*where == '[') {
+		const char *rb = strchr(where, ']');
+		if (!rb || rb[1] != ':')
+			return EMU_EINVAL;
+		h = where + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(where, ':');
+		if (!colon || memchr(where, ':', (size_t)(colon - where)))
+			return EMU_EINVAL;
+		hl = (size_t)(colon - where);
+	}
+	size_t pl = strlen(colon + 1);
+	if (hl >= hn || pl == 0 || pl >= pn || strspn(colon + 1, "0123456789") != pl)
+		return EMU_EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	memcpy(port, colon + 1, pl + 1);
+	if (!strcmp(host, "*") || !host[0])
+		snprintf(host, hn, "0.0.0.0");
+	return strtol(port, NULL, 10) > 65535 ? EMU_EINVAL : EMU_OK;
+}
+
+static int open_listener(struct wire_server *s, const char *where)
+{
+	char host[256], port[8], addr[INET6_ADDRSTRLEN];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int one = 1, g;
+
+	if (split_listen(where, host, sizeof host, port, sizeof port)) {
+		LOGE("wire", "bad listen address '%s' (HOST:PORT or [V6]:PORT)", where ? where : "");
+		return EMU_EINVAL;
+	}
+	if ((g = getaddrinfo(host, port, &hints, &res)) != 0) {
+		LOGE("wire", "cannot resolve listen address %s: %s", where, gai_strerror(g));
+		return EMU_EINVAL;
+	}
+	for (struct addrinfo *ai = res; ai && s->lfd < 0; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
+			s->lfd = fd;
+		else
+			close(fd);
+	}
+	freeaddrinfo(res);
+	if (s->lfd < 0) {
+		LOGE("wire", "cannot listen on %s: %s", where, strerror(errno));
+		return EMU_EIO;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) != 0)
+		return EMU_EIO;
+	const char *scheme = s->ssl_ctx ? "https" : "http";
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+			snprintf(addr, sizeof addr, "::1");
+		else
+			inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof addr);
+		snprintf(s->url, sizeof s->url, "%s://[%s]:%d", scheme, addr, ntohs(a->sin6_port));
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+			snprintf(addr, sizeof addr, "127.0.0.1");
+		else
+			inet_ntop(AF_INET, &a->sin_addr, addr, sizeof addr);
+		snprintf(s->url, sizeof s->url, "%s://%s:%d", scheme, addr, ntohs(a->sin_port));
+	}
+	return EMU_OK;
+}
+
+static SSL_CTX *server_ctx(const char *pem)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+	/* key and certificate in one PEM file, as http/tls.c writes it */
+	if (SSL_CTX_use_certificate_chain_file(ctx, pem) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, pem, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	return ctx;
+fail:;
+	char what[300];
+	snprintf(what, sizeof what, "TLS certificate %s", pem);
+	wire_log_ssl(1, what);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void server_free(struct wire_server *s)
+{
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
+	SSL_CTX_free(s->ssl_ctx);
+	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->lock);
+	free(s->fds);
+	free(s);
+}
+
+int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire_conn_end end, void *ctx,
+                      wire_server_t **out)
+{
+	int rc = EMU_ENOMEM;
+	*out = NULL;
+	if (!cfg || !h || cfg->max_connections < 0 || cfg->idle_timeout < 0)
+		return EMU_EINVAL;
+	wire_ignore_sigpipe();
+	struct wire_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return EMU_ENOMEM;
+	s->lfd = s->wake[0] = s->wake[1] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	s->handler = h;
+	s->end = end;
+	s->ctx = ctx;
+	s->max_conns = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+	s->idle_timeout = cfg->idle_timeout ? cfg->idle_timeout : DEFAULT_IDLE_TIMEOUT;
+	s->body_max = wire_body_limit(cfg->body_max);
+	if (!(s->fds = malloc((size_t)s->max_conns * sizeof *s->fds)))
+		goto fail;
+	for (int i = 0; i < s->max_conns; i++)
+		s->fds[i] = -1;
+	if (cfg->cert_file && !(s->ssl_ctx = server_ctx(cfg->cert_file))) {
+		rc = EMU_EIO;
+		goto fail;
+	}
+	if ((rc = open_listener(s, cfg->listen)))
+		goto fail;
+	if (pipe2(s->wake, O_CLOEXEC) != 0 || start_thread(&s->accept_thread, 0, accept_main, s) != 0) {
+		rc = EMU_EIO;
+		goto fail;
+	}
+	*out = s;
+	return EMU_OK;
+fail:
+	server_free(s);
+	return rc;
+}
+
+const char *wire_server_url(const wire_server_t *s)
+{
+	return s ? s->url : "";
+}
+
+void wire_server_stop(wire_server_t *s)
+{
+	if (!s)
+		return;
+	char b = 1;
+	while (write(s->wake[1], &b, 1) < 0 && errno == EINTR)
+		;
+	pthread_join(s->accept_thread, NULL);
+	close(s->lfd);
+	s->lfd = -1;
+	pthread_mutex_lock(&s->lock);
+	/* idle keep-alives see EOF at once; a request in progress still gets
+	 * its response (only the read side is shut) */
+	for (int i = 0; i < s->max_conns; i++)
+		if (s->fds[i] >= 0)
+			shutdown(s->fds[i], SHUT_RD);
+	while (s->nconns > 0)
+		pthread_cond_wait(&s->idle, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	server_free(s);
+}
