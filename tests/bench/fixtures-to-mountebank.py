@@ -7,8 +7,8 @@
 OUT_DIR/imposters.json: one stub per fixture, in file order, predicate `equals` on method,
 path, query and body (the exact request bytes the benchmark sends), response `is` with the
 recorded status, headers and body (binary bodies in mountebank's base64 "binary" mode).
-OUT_DIR/reqs.tsv: METHOD <tab> TARGET <tab> HEADERS-FILE <tab> BODY-FILE, one per fixture
-whose request is answered by a fixture (every one of them).  The body files hold the request
+OUT_DIR/reqs.tsv: METHOD <tab> TARGET <tab> HEADERS-FILE <tab> BODY-FILE <tab> auth|noauth, one
+per fixture (noauth: the recorded answer is a 401, so the request goes without credentials).  The body files hold the request
 body exactly as ewsemu's fixture loader rebuilds it, so both servers see the same bytes.
 lxml only (exchangelib's dependency)."""
 import base64
@@ -44,14 +44,19 @@ def main():
         headers = {h.get("name"): h.text or "" for h in rq.findall("header")}
         (out / f"req-{i:03d}.body").write_bytes(req_body)
         (out / f"req-{i:03d}.headers").write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
-        reqs.append(f"{method}\t{target}\t{out / f'req-{i:03d}.headers'}\t{out / f'req-{i:03d}.body'}")
+        auth = "noauth" if rs.get("status") == "401" else "auth"   # a recorded 401: sent without credentials
+        reqs.append(f"{method}\t{target}\t{out / f'req-{i:03d}.headers'}\t{out / f'req-{i:03d}.body'}\t{auth}")
         pred = {"method": method, "path": path}
         if query:
             pred["query"] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
         if req_body:
             pred["body"] = req_body.decode("utf-8")
+        # If-None-Match is part of the match (200 vs 304 / HasChanged=false); header names are
+        # compared case-insensitively by mountebank only in a case-insensitive predicate
         if "If-None-Match" in headers:
-            pred["headers"] = {"If-None-Match": headers["If-None-Match"]}
+            inm = {"equals": {"headers": {"If-None-Match": headers["If-None-Match"]}}}
+        else:
+            inm = {"exists": {"headers": {"If-None-Match": False}}}
         resp_body = rs.find("body")
         data = body_bytes(resp_body)
         is_ = {"statusCode": int(rs.get("status")),
@@ -61,7 +66,10 @@ def main():
             is_["_mode"] = "binary"
         else:
             is_["body"] = data.decode("utf-8")
-        stubs.append({"predicates": [{"equals": pred, "caseSensitive": True}], "responses": [{"is": is_}]})
+        # like the replay server: a recorded 401 answers requests without credentials only
+        creds = {"exists": {"headers": {"Authorization": auth == "auth"}}}
+        stubs.append({"predicates": [{"equals": pred, "caseSensitive": True}, inm, creds],
+                      "responses": [{"is": is_}]})
     (out / "imposters.json").write_text(json.dumps({"imposters": [{
         "port": port, "protocol": "http", "recordRequests": False, "stubs": stubs}]}))
     (out / "reqs.tsv").write_text("\n".join(reqs) + "\n")

@@ -1,6 +1,6 @@
 -- replay.lua - wrk script for tests/bench/replay.sh: the recorded requests of a fixture
 -- directory, round robin, sent identically to ewsemu's replay server and to mountebank.
---   BENCH_REQS   list from fixtures-to-mountebank.py: METHOD TARGET HEADERS-FILE BODY-FILE (tabs)
+--   BENCH_REQS   list from fixtures-to-mountebank.py: METHOD TARGET HEADERS-FILE BODY-FILE auth|noauth
 --   BENCH_AUTH   Authorization header value sent on every request
 -- done() prints a RESULT line (latencies in microseconds) and the status counts.
 local threads = {}
@@ -21,8 +21,10 @@ end
 
 function init(args)
    reqs = {}
-   for line in io.lines(assert(os.getenv("BENCH_REQS"), "BENCH_REQS is not set")) do
-      local method, target, hfile, bfile = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+   local list = os.getenv("BENCH_REQS")
+   assert(list, "BENCH_REQS is not set")
+   for line in io.lines(list) do
+      local method, target, hfile, bfile, auth_kind = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
       if method then
          local headers = { ["Host"] = wrk.headers["Host"] }
          for h in io.lines(hfile) do
@@ -30,7 +32,7 @@ function init(args)
             if k then headers[k] = v end
          end
          local auth = os.getenv("BENCH_AUTH")
-         if auth and auth ~= "" then headers["Authorization"] = auth end
+         if auth and auth ~= "" and auth_kind ~= "noauth" then headers["Authorization"] = auth end
          local body = slurp(bfile)
          if body == "" then body = nil end
          table.insert(reqs, wrk.format(method, target, headers, body))
