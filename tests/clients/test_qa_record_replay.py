@@ -335,3 +335,21 @@ def test_anonymised_recording(tmp_path):
     pic = re.search(r"<m:PictureData>([^<]+)</m:PictureData>", photo_req.split("<response")[1]).group(1)
     img = Image.open(io.BytesIO(base64.b64decode(pic)))
     assert img.format == "JPEG" and img.size == (96, 96)
+
+
+def test_recording_proxy_over_https_both_sides(tmp_path):
+    """Client -> proxy over TLS (--cert), proxy -> upstream over TLS (--insecure: self-signed)."""
+    store = demo_store(tmp_path / "store")
+    live = live_server(store, tmp_path)
+    rec = tmp_path / "tls"
+    proxy = recording_proxy(live.url("https"), rec, tmp_path, "--insecure", "--cert", store / "server.pem")
+    try:
+        assert proxy.urls[0].startswith("https://")
+        through = flow(proxy.urls[0] + "/EWS/Exchange.asmx", "--insecure")
+        direct = flow(live.ews("https"), "--insecure")
+    finally:
+        proxy.stop()
+        live.stop()
+    assert through == direct
+    files = fixtures_in(rec)
+    assert files and all("Authorization" not in f.read_text() for f in files)
