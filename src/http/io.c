@@ -140,9 +140,12 @@ void io_record_done(struct soap *soap)
 		return;
 	struct http_capture *in = &c->cap_in, *out = &c->cap_out;
 	size_t used = in->len;
-	io_flush(soap);   /* the client has its answer before the fixture is written */
+	/* the fixture is written before the end of the answer goes out: a client
+	 * that sends its next request (on any connection) after this answer finds
+	 * this exchange numbered before that one, so files follow request order */
 	if (!in->over && !out->over && in->len && out->len)
 		record_exchange_capture(c->recorder, in->data, in->len, out->data, out->len, &used);
+	io_flush(soap);
 	if (in->over || used >= in->len) {
 		in->len = 0;
 	} else {
