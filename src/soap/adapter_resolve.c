@@ -61,44 +61,40 @@ static int read_request(struct soap *soap, const struct m__ResolveNamesType *in,
 	return SOAP_OK;
 }
 
-static struct t__EmailAddressType *mailbox_of(struct soap *soap, const struct op_resolution *res)
+/* op_resolve_result -> struct ews_resolution_set, written by the custom serialiser in
+ * resolution_set.c; the strings stay in the request arena. */
+static t__ArrayOfResolutionType *resolution_set(struct soap *soap, const struct op_resolve_result *r)
 {
-	struct t__EmailAddressType *m = adapter_calloc(soap, 1, sizeof *m);
-	if (!m)
+	t__ArrayOfResolutionType *set = adapter_calloc(soap, 1, sizeof *set);
+	if (!set || (r->n && !(set->res = adapter_calloc(soap, r->n, sizeof *set->res))))
 		return NULL;
-	m->Name = (char *)res->name;
-	m->EmailAddress = (char *)res->email;
-	m->RoutingType = (char *)res->routing_type;
-	if (res->mailbox_type) {
-		m->MailboxType = adapter_calloc(soap, 1, sizeof *m->MailboxType);
-		if (!m->MailboxType || soap_s2t__MailboxTypeType(soap, res->mailbox_type, m->MailboxType))
-			return NULL;
-	}
-	if (res->item_id) {
-		m->ItemId = adapter_calloc(soap, 1, sizeof *m->ItemId);
-		if (!m->ItemId)
-			return NULL;
-		m->ItemId->Id = (char *)res->item_id;
-		m->ItemId->ChangeKey = (char *)res->change_key;
-	}
-	return m;
-}
-
-static struct t__ArrayOfResolutionType *resolution_set(struct soap *soap, const struct op_resolve_result *r)
-{
-	struct t__ArrayOfResolutionType *set = adapter_calloc(soap, 1, sizeof *set);
-	if (!set || !(set->Resolution = adapter_calloc(soap, r->n, sizeof *set->Resolution)) ||
-	    !(set->IncludesLastItemInRange = adapter_calloc(soap, 1, sizeof *set->IncludesLastItemInRange)) ||
-	    !(set->TotalItemsInView = adapter_calloc(soap, 1, sizeof *set->TotalItemsInView)))
-		return NULL;
-	set->__sizeResolution = (int)r->n;
-	*set->IncludesLastItemInRange = r->includes_last ? xsd__boolean__true_ : xsd__boolean__false_;
-	*set->TotalItemsInView = (int)r->n;
+	set->n = (int)r->n;
+	set->includes_last = r->includes_last ? 1 : 0;
+	set->total = (int)r->n;
+	/* The t:MailboxType spelling of the previous resolution: they are nearly all alike. */
+	const char *last_in = NULL, *last_out = NULL;
 	for (size_t i = 0; i < r->n; i++) {
-		struct t__ResolutionType *res = &set->Resolution[i];
-		if (!(res->Mailbox = mailbox_of(soap, &r->res[i])))
-			return NULL;
-		if (r->res[i].contact && !(res->Contact = adapter_contact(soap, r->res[i].contact)))
+		const struct op_resolution *in = &r->res[i];
+		struct ews_resolution *out = &set->res[i];
+		out->name = in->name;
+		out->email = in->email;
+		out->routing_type = in->routing_type;
+		if (in->mailbox_type) {
+			/* only t:MailboxTypeType values, as the generated enum enforced */
+			if (!last_in || strcmp(in->mailbox_type, last_in)) {
+				enum t__MailboxTypeType mt;
+				if (soap_s2t__MailboxTypeType(soap, in->mailbox_type, &mt))
+					return NULL;
+				last_in = in->mailbox_type;
+				last_out = soap_t__MailboxTypeType2s(soap, mt);
+			}
+			out->mailbox_type = last_out;
+		}
+		if (in->item_id) {
+			out->item_id = in->item_id;
+			out->change_key = in->change_key;
+		}
+		if (in->contact && !(out->contact = adapter_contact(soap, in->contact)))
 			return NULL;
 	}
 	return set;

@@ -375,15 +375,15 @@ static uint32_t hash_bytes(const void *p, size_t n)
 	return h;
 }
 
-/* 1 when @p p is in the set; else adds @p stored (a copy of p) unless NULL. */
-static int seen_check(struct seen_set *s, const char *p, size_t len, const char *stored)
+/* 1 when @p p is in the set; else 0 and *free_slot is where it goes (one hash and
+ * probe per user: the caller stores its copy of p there once it has one). */
+static int seen_check(const struct seen_set *s, const char *p, size_t len, size_t *free_slot)
 {
 	size_t i = hash_bytes(p, len) & (s->cap - 1);
 	for (; s->slot[i]; i = (i + 1) & (s->cap - 1))
 		if (strncmp(s->slot[i], p, len) == 0 && s->slot[i][len] == '\0')
 			return 1;
-	if (stored)
-		s->slot[i] = stored;
+	*free_slot = i;
 	return 0;
 }
 
@@ -458,7 +458,8 @@ int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *p
 			p = v.mv_data;
 			len = v.mv_size;
 		}
-		if (len == 0 || len > STORE_ADDR_MAX || seen_check(&set, p, len, NULL))
+		size_t slot;
+		if (len == 0 || len > STORE_ADDR_MAX || seen_check(&set, p, len, &slot))
 			continue;
 		if (*n == max) {
 			*more = 1;
@@ -471,7 +472,7 @@ int store_user_search(store_txn_t *t, enum store_search_kind kind, const char *p
 			ret = store_corrupt("names", h->primary);
 			break;
 		}
-		seen_check(&set, p, len, h->primary);
+		set.slot[slot] = h->primary;
 		(*n)++;
 	}
 	mdb_cursor_close(cur);

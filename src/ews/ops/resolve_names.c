@@ -255,12 +255,11 @@ static int dir_resolution(const struct ews_ctx *ctx, store_txn_t *t, const struc
                           const dir_hit *h, struct op_resolution *out)
 {
 	memset(out, 0, sizeof *out);
-	out->email = arena_strdup(ctx->arena, h->email);
-	out->name = h->display_name[0] ? arena_strdup(ctx->arena, h->display_name) : out->email;
+	/* @p h is in the request arena (search_directory), as the answer is: no copies */
+	out->email = h->email;
+	out->name = h->display_name[0] ? h->display_name : out->email;
 	out->routing_type = "SMTP";
 	out->mailbox_type = "Mailbox";
-	if (!out->email || !out->name)
-		return EMU_ENOMEM;
 	if (!r->return_full_contact_data)
 		return EMU_OK;
 	enum ews_shape shape = r->has_shape ? r->shape : EWS_SHAPE_DEFAULT;
@@ -316,17 +315,15 @@ static int contact_resolution(const struct ews_ctx *ctx, store_txn_t *t, const s
 		         OP_PROP(P_CONTACT_SOURCE) | OP_PROP(P_DEPARTMENT) | OP_PROP(P_OFFICE_LOCATION);
 	if ((rc = op_contact_from_store(ctx, owner, c, props, out->contact)) != EMU_OK)
 		return rc;
-	out->name = c->display_name[0] ? arena_strdup(ctx->arena, c->display_name)
-	          : c->email[0] ? arena_strdup(ctx->arena, c->email) : "";
+	/* @p c is in the request arena, as the answer is: no copies */
+	out->name = c->display_name[0] ? c->display_name : c->email;
 	if (c->email[0]) {
-		out->email = arena_strdup(ctx->arena, c->email);
+		out->email = c->email;
 		out->routing_type = "SMTP";
 	}
 	out->mailbox_type = "Contact";
 	out->item_id = out->contact->item_id;
 	out->change_key = out->contact->change_key;
-	if (!out->name || (c->email[0] && !out->email))
-		return EMU_ENOMEM;
 	return EMU_OK;
 }
 
