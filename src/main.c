@@ -76,17 +76,13 @@ enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_N
 /* Options every command accepts; returns 1 when handled. */
 static int common_option(int c)
 {
-	enum log_level lvl;
 	switch (c) {
 	case OPT_STORE:
 		g_store_dir = optarg;
 		return 1;
 	case OPT_LOG:
-		if (log_parse_level(optarg, &lvl)) {
-			fprintf(stderr, "ewsemu: unknown log level '%s'\n", optarg);
+		if (log_level_option(optarg))
 			exit(2);
-		}
-		log_set_level(lvl);
 		return 1;
 	}
 	return 0;

@@ -25,6 +25,17 @@ int log_parse_level(const char *name, enum log_level *out)
 	return -1;
 }
 
+int log_level_option(const char *name)
+{
+	enum log_level lvl;
+	if (log_parse_level(name, &lvl)) {
+		fprintf(stderr, "ewsemu: unknown log level '%s'\n", name);
+		return -1;
+	}
+	log_set_level(lvl);
+	return 0;
+}
+
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
 	if (!log_enabled(level))

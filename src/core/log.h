@@ -8,6 +8,9 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 void log_set_level(enum log_level level);
 /** Parse "error|warn|info|debug"; returns 0 or -1 when unknown. */
 int log_parse_level(const char *name, enum log_level *out);
+/** The --log-level option of every command: set the level named @p name, or
+ * say on stderr that it is unknown and return -1. */
+int log_level_option(const char *name);
 int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -44,53 +44,6 @@ struct proxy_conn {
 	wire_conn_t *up;
 };
 
-/* Hop-by-hop headers (RFC 9110 §7.6.1) and what only concerns this leg. */
-static int hop_by_hop(const char *name)
-{
-	static const char *const h[] = { "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-	                                 "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-	                                 "Content-Length" };
-	for (size_t i = 0; i < sizeof h / sizeof *h; i++)
-		if (strcasecmp(name, h[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Remove hop-by-hop headers, including those the Connection header names. */
-static int strip_hop_by_hop(struct wire_msg *m)
-{
-	char named[WIRE_HEADERS_MAX][64];
-	int nn = 0, rc = EMU_OK;
-	for (int i = 0; i < m->nheaders; i++) {
-		if (strcasecmp(m->headers[i].name, "Connection") != 0 || !m->headers[i].value)
-			continue;
-		const char *p = m->headers[i].value;
-		while (*p && nn < WIRE_HEADERS_MAX) {
-			size_t n = strcspn(p, ", \t");
-			if (n > 0 && n < sizeof named[0]) {
-				memcpy(named[nn], p, n);
-				named[nn++][n] = '\0';
-			}
-			p += n;
-			p += strspn(p, ", \t");
-		}
-	}
-	for (int i = 0; i < nn && rc == EMU_OK; i++)
-		if (strcasecmp(named[i], "close") && strcasecmp(named[i], "keep-alive"))
-			rc = wire_msg_set_header(m, named[i], NULL);
-	for (int i = 0; i < m->nheaders && rc == EMU_OK;) {
-		char name[64];
-		if (!hop_by_hop(m->headers[i].name) || strlen(m->headers[i].name) >= sizeof name) {
-			i++;
-			continue;
-		}
-		/* a copy: removing frees the header's own name */
-		memcpy(name, m->headers[i].name, strlen(m->headers[i].name) + 1);
-		rc = wire_msg_set_header(m, name, NULL);
-	}
-	return rc;
-}
-
 /* Did the upstream announce it closes after this response? */
 static int closes(const struct wire_msg *m)
 {
@@ -118,7 +71,7 @@ static int build_upstream_request(const struct proxy *p, const struct wire_msg *
 		free(up->target);
 		up->target = target;
 	}
-	if ((rc = strip_hop_by_hop(up)) != EMU_OK)
+	if ((rc = wire_msg_strip_hop_by_hop(up)) != EMU_OK)
 		return rc;
 	/* identity bodies: the recording must be readable (and anonymisable);
 	 * the body is complete already, so no 100-continue either */
@@ -343,7 +296,7 @@ static enum wire_action proxy_handle(void *ctx, struct wire_peer *peer, const st
 	}
 	wire_msg_free(&up);
 	wire_msg_free(resp);
-	if ((rc = wire_msg_copy(resp, &ur)) != EMU_OK || (rc = strip_hop_by_hop(resp)) != EMU_OK) {
+	if ((rc = wire_msg_copy(resp, &ur)) != EMU_OK || (rc = wire_msg_strip_hop_by_hop(resp)) != EMU_OK) {
 		wire_msg_free(&ur);
 		bad_gateway(p, resp, rc);
 		return WIRE_REPLY_CLOSE;

@@ -173,26 +173,10 @@ static int copy_headers(struct fixture_msg *dst, const struct wire_msg *m, const
  * NULL for Bearer, NTLM, Negotiate or none.  malloc'd. */
 static char *basic_user(const struct wire_msg *req)
 {
-	const char *v = wire_msg_header(req, "Authorization");
-	unsigned char buf[CALLER_MAX + 1];
-	size_t n = 0;
-	if (!v || strncasecmp(v, "Basic ", 6) != 0)
+	char user[CALLER_MAX + 1];
+	if (wire_basic_user(wire_msg_header(req, "Authorization"), user, sizeof user) != EMU_OK)
 		return NULL;
-	v += 6;
-	while (*v == ' ')
-		v++;
-	if (base64_decode(v, strlen(v), buf, sizeof buf - 1, &n) != EMU_OK)
-		return NULL;
-	buf[n] = '\0';
-	unsigned char *colon = memchr(buf, ':', n);
-	size_t ul = colon ? (size_t)(colon - buf) : n;
-	explicit_bzero(buf + ul, sizeof buf - ul);   /* the password goes no further */
-	if (ul == 0)
-		return NULL;
-	for (size_t i = 0; i < ul; i++)
-		if (buf[i] < 0x20 || buf[i] == 0x7f)
-			return NULL;   /* not a name we could store as text */
-	return rec_strndup((const char *)buf, ul);
+	return strdup(user);
 }
 
 /* "GET GetUserPhoto" -> "GET-GetUserPhoto": characters safe in any file name. */

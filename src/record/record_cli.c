@@ -48,7 +48,6 @@ int record_command(int argc, char **argv)
 	struct record_options ro = { 0 };
 	struct record_proxy_options po = { 0 };
 	recorder_t *rec = NULL;
-	enum log_level lvl;
 	int c, rc;
 
 	optind = 1;
@@ -71,11 +70,8 @@ int record_command(int argc, char **argv)
 			break;
 		}
 		case OPT_LOG:
-			if (log_parse_level(optarg, &lvl)) {
-				fprintf(stderr, "ewsemu: unknown log level '%s'\n", optarg);
+			if (log_level_option(optarg))
 				return 2;
-			}
-			log_set_level(lvl);
 			break;
 		case 'h': fputs(RECORD_HELP, stdout); return 0;
 		default: fputs(RECORD_HELP, stderr); return 2;

@@ -34,12 +34,7 @@ struct replay_journal {
  * hop-by-hop framing. */
 static int header_dropped(const char *name)
 {
-	static const char *const drop[] = { "Authorization", "Proxy-Authorization", "Cookie", "Connection",
-		                            "Keep-Alive", "Transfer-Encoding", "Content-Length", "TE", "Upgrade" };
-	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
-		if (!strcasecmp(name, drop[i]))
-			return 1;
-	return 0;
+	return wire_header_credential(name) || wire_header_hop_by_hop(name);
 }
 
 /* A JSON string for @p s (NULL -> null); bytes that are not UTF-8 become '?'

@@ -45,17 +45,6 @@ struct upstream_conn {
 	wire_conn_t *conn;
 };
 
-/* Headers that describe one hop, not the exchange. */
-static int hop_by_hop(const char *name)
-{
-	static const char *const hop[] = { "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
-		                           "Content-Length", "TE", "Upgrade", "Trailer" };
-	for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
-		if (!strcasecmp(name, hop[i]))
-			return 1;
-	return 0;
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -134,7 +123,7 @@ static int answer_recorded(struct wire_msg *resp, const struct fixture *f)
 	int rc = wire_msg_response(resp, status, NULL);
 	for (int i = 0; rc == EMU_OK && i < r->nheaders; i++) {
 		const char *name = r->headers[i].name;
-		if (!name || hop_by_hop(name) || !strcasecmp(name, "Date"))
+		if (!name || wire_header_hop_by_hop(name) || !strcasecmp(name, "Date"))
 			continue;
 		rc = wire_msg_add_header(resp, name, r->headers[i].value ? r->headers[i].value : "");
 	}
@@ -163,14 +152,6 @@ static int answer_unmatched(struct wire_msg *resp, const struct wire_msg *req, c
 	return answer_text(resp, 404, text);
 }
 
-static void drop_hop_by_hop(struct wire_msg *m)
-{
-	static const char *const hop[] = { "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
-		                           "Content-Length", "TE", "Upgrade", "Trailer" };
-	for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
-		wire_msg_set_header(m, hop[i], NULL);
-}
-
 /* Fall-through: send @p req to the live server over this connection's own
  * upstream connection (reconnecting once when a kept-alive one went stale)
  * and hand its answer back.  Authorization is passed on; Host is kept so
@@ -191,7 +172,7 @@ static int forward(struct replay_server *s, struct wire_peer *peer, const struct
 	}
 	if ((rc = wire_msg_copy(&fwd, req)) != EMU_OK)
 		goto out;
-	drop_hop_by_hop(&fwd);
+	wire_msg_strip_hop_by_hop(&fwd);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = uc->conn != NULL, wrote = 0;
 		if (!uc->conn && (rc = wire_connect(&s->upstream, 1, UPSTREAM_TIMEOUT_S, &uc->conn)) != EMU_OK) {
@@ -223,7 +204,7 @@ static int forward(struct replay_server *s, struct wire_peer *peer, const struct
 		wire_close(uc->conn);
 		uc->conn = NULL;
 	}
-	drop_hop_by_hop(&up);
+	wire_msg_strip_hop_by_hop(&up);
 	*resp = up;   /* resp was empty: ownership moves */
 	wire_msg_init(&up);
 out:
@@ -283,6 +264,14 @@ static const struct fixture *recorded_401_for(const struct replay_server *s, con
 	return NULL;
 }
 
+/* The request's operation ("ResolveNames", "GET GetUserPhoto") into @p op,
+ * once: an empty @p op is filled, a filled one kept. */
+static void operation_of(const struct wire_msg *req, char *op, size_t opsz)
+{
+	if (!op[0])
+		fixture_operation_of(req->method, req->target, req->body, req->body_len, op, opsz);
+}
+
 static enum wire_action handle(void *ctx, struct wire_peer *peer, const struct wire_msg *req, struct wire_msg *resp)
 {
 	struct replay_server *s = ctx;
@@ -295,9 +284,13 @@ static enum wire_action handle(void *ctx, struct wire_peer *peer, const struct w
 	int rc;
 
 	memset(&near, 0, sizeof near);
-	fixture_operation_of(req->method, req->target, req->body, req->body_len, op, sizeof op);
+	/* the operation name reads the body once more: only for the journal,
+	 * the debug log and unmatched requests, not on the matched hot path */
+	op[0] = '\0';
+	if (s->journal || log_enabled(LOG_DEBUG))
+		operation_of(req, op, sizeof op);
 	o.operation = op;
-	if (replay_basic_user(auth, caller, sizeof caller) == 0)
+	if (wire_basic_user(auth, caller, sizeof caller) == EMU_OK)
 		o.caller = caller;
 	if (opt->require_auth && !auth) {
 		/* a recorded 401 (what the recorded server said to a request without
@@ -362,6 +355,7 @@ static enum wire_action handle(void *ctx, struct wire_peer *peer, const struct w
 		goto done;
 	}
 
+	operation_of(req, op, sizeof op);
 	if (near.closest)
 		snprintf(near_text, sizeof near_text, "no fixture for %s %s %s; closest %s (similarity %d)%s%s",
 		         req->method, req->target, op[0] ? op : "-", near.closest->name ? near.closest->name : "?",

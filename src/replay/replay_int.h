@@ -29,10 +29,6 @@ void replay_buf_free(struct replay_buf *b);
  * there are invalid or cut off by @p n; *cp gets the code point. */
 int replay_utf8_char(const unsigned char *p, size_t n, unsigned *cp);
 
-/** The user name of an "Authorization: Basic ..." value into @p out
- * (NUL-terminated); 0 on success, -1 when @p auth is not Basic or
- * malformed.  The password is never copied out. */
-int replay_basic_user(const char *auth, char *out, size_t outsz);
 
 /** "Basic base64(user:password)" into @p out; -1 when it does not fit. */
 int replay_basic_auth(const char *user, const char *password, char *out, size_t outsz);

@@ -170,28 +170,6 @@ void replay_buf_free(struct replay_buf *b)
 	b->len = b->cap = 0;
 }
 
-int replay_basic_user(const char *auth, char *out, size_t outsz)
-{
-	unsigned char dec[BASIC_MAX + 1];
-	size_t n, i;
-	if (!auth || outsz == 0 || strncasecmp(auth, "Basic", 5) != 0 || (auth[5] != ' ' && auth[5] != '\t'))
-		return -1;
-	auth += 6;
-	while (*auth == ' ' || *auth == '\t')
-		auth++;
-	if (base64_decode(auth, strlen(auth), dec, BASIC_MAX, &n) != EMU_OK)
-		return -1;
-	for (i = 0; i < n && dec[i] != ':'; i++)
-		;
-	int rc = (i < n && i > 0 && i < outsz) ? 0 : -1;
-	if (rc == 0) {
-		memcpy(out, dec, i);
-		out[i] = '\0';
-	}
-	memset(dec, 0, sizeof dec);   /* the password was in there */
-	return rc;
-}
-
 int replay_basic_auth(const char *user, const char *password, char *out, size_t outsz)
 {
 	char plain[BASIC_MAX];

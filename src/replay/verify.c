@@ -44,12 +44,7 @@ struct verify_ctx {
 
 static int skip_request_header(const char *name)
 {
-	static const char *const skip[] = { "Host", "Authorization", "Proxy-Authorization", "Cookie", "Connection",
-		                            "Keep-Alive", "Transfer-Encoding", "Content-Length", "TE", "Upgrade" };
-	for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
-		if (!strcasecmp(name, skip[i]))
-			return 1;
-	return 0;
+	return !strcasecmp(name, "Host") || wire_header_credential(name) || wire_header_hop_by_hop(name);
 }
 
 static int host_header(const struct wire_url *u, char *out, size_t outsz)
@@ -186,7 +181,6 @@ int verify_command(int argc, char **argv)
 	int quiet = 0, c, nf = 0, passed = 0, failed = 0;
 	struct fixture *list = NULL;
 	char err[FIXTURE_ERR_MAX] = "";
-	enum log_level lvl;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -197,11 +191,8 @@ int verify_command(int argc, char **argv)
 		case OPT_ONLY: only = optarg; break;
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_LOG:
-			if (log_parse_level(optarg, &lvl)) {
-				fprintf(stderr, "ewsemu: unknown log level '%s'\n", optarg);
+			if (log_level_option(optarg))
 				return 2;
-			}
-			log_set_level(lvl);
 			break;
 		case 'h': fputs(VERIFY_HELP, stdout); return 0;
 		default: fputs(VERIFY_HELP, stderr); return 2;

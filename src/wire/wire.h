@@ -107,6 +107,22 @@ int wire_parse_final(const void *buf, size_t len, int is_response, const char *r
  * EMU_EINVAL when a request lacks method/target or a status is out of range. */
 int wire_serialize(const struct wire_msg *m, char **out, size_t *outlen);
 
+/** Is @p name a header that concerns one hop only (RFC 9110 §7.6.1:
+ * Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Proxy-*)
+ * or framing that wire_serialize() writes itself (Content-Length)? */
+int wire_header_hop_by_hop(const char *name);
+/** Is @p name a header that carries credentials (Authorization,
+ * Proxy-Authorization, Cookie, Set-Cookie)? */
+int wire_header_credential(const char *name);
+/** Remove every hop-by-hop header from @p m, and the fields its Connection
+ * header names.  EMU_OK or EMU_ENOMEM. */
+int wire_msg_strip_hop_by_hop(struct wire_msg *m);
+/** The user name of a Basic Authorization header value into @p out (never
+ * the password; the decoded bytes are wiped).  EMU_OK; EMU_EINVAL not Basic,
+ * bad base64, an empty name or one with control characters; EMU_ELIMIT the
+ * name does not fit @p outsz. */
+int wire_basic_user(const char *authorization, char *out, size_t outsz);
+
 /* ---- connections ------------------------------------------------------ */
 
 typedef struct wire_conn wire_conn_t;   /* one socket, plain or TLS */

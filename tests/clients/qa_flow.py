@@ -24,7 +24,6 @@ import sys
 import urllib3
 from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials, Version
 from exchangelib.errors import EWSError
-from exchangelib.items import Contact
 from exchangelib.properties import Mailbox
 from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter, Protocol, close_connections
 from exchangelib.version import Build

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "capture.h"
 #include <fcntl.h>
 #include <getopt.h>
 #include <libxml/parser.h>
@@ -219,23 +221,7 @@ static int run_journal(char *out, size_t outsz, int argc, char **argv)
 {
 	char cap[300];
 	path_in(cap, sizeof cap, "stdout.txt");
-	fflush(stdout);
-	int saved = dup(1);
-	int fd = open(cap, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	dup2(fd, 1);
-	close(fd);
-	optind = 0;   /* a fresh getopt scan */
-	int rc = journal_command(argc, argv);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	FILE *f = fopen(cap, "r");
-	assert_non_null(f);
-	size_t n = fread(out, 1, outsz - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	return rc;
+	return run_captured(journal_command, argc, argv, cap, out, outsz);
 }
 
 static void test_journal_command(void **state)

@@ -571,9 +571,43 @@ static void test_url(void **state)
 	free(s);
 }
 
+static void test_header_rules(void **state)
+{
+	(void)state;
+	char user[16];
+	/* "alice@x.test:pw" and a name with a control character */
+	assert_int_equal(wire_basic_user("Basic YWxpY2VAeC50ZXN0OnB3", user, sizeof user), EMU_OK);
+	assert_string_equal(user, "alice@x.test");
+	assert_int_equal(wire_basic_user("basic\tYWxpY2VAeC50ZXN0OnB3", user, sizeof user), EMU_OK);
+	assert_int_equal(wire_basic_user("Basic YWxpY2VAeC50ZXN0OnB3", user, 5), EMU_ELIMIT);
+	assert_int_equal(wire_basic_user("Basic YQFiOnB3", user, sizeof user), EMU_EINVAL);   /* "a\x01b:pw" */
+	assert_int_equal(wire_basic_user("Basic OnB3", user, sizeof user), EMU_EINVAL);       /* ":pw" */
+	assert_int_equal(wire_basic_user("Bearer abc.def", user, sizeof user), EMU_EINVAL);
+	assert_int_equal(wire_basic_user("Basic !!!", user, sizeof user), EMU_EINVAL);
+	assert_int_equal(wire_basic_user(NULL, user, sizeof user), EMU_EINVAL);
+
+	assert_true(wire_header_hop_by_hop("transfer-encoding") && wire_header_hop_by_hop("Content-Length"));
+	assert_false(wire_header_hop_by_hop("Content-Type") || wire_header_hop_by_hop(NULL));
+	assert_true(wire_header_credential("authorization") && wire_header_credential("Set-Cookie"));
+	assert_false(wire_header_credential("ETag"));
+
+	struct wire_msg m;
+	wire_msg_init(&m);
+	assert_int_equal(wire_msg_response(&m, 200, NULL), EMU_OK);
+	assert_int_equal(wire_msg_add_header(&m, "Connection", "close, X-Hop"), EMU_OK);
+	assert_int_equal(wire_msg_add_header(&m, "X-Hop", "1"), EMU_OK);
+	assert_int_equal(wire_msg_add_header(&m, "Keep-Alive", "timeout=5"), EMU_OK);
+	assert_int_equal(wire_msg_add_header(&m, "Content-Type", "text/xml"), EMU_OK);
+	assert_int_equal(wire_msg_strip_hop_by_hop(&m), EMU_OK);
+	assert_int_equal(m.nheaders, 1);
+	assert_string_equal(wire_msg_header(&m, "Content-Type"), "text/xml");
+	wire_msg_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_rules),
 		cmocka_unit_test(test_parse_request),
 		cmocka_unit_test(test_parse_response),
 		cmocka_unit_test(test_parse_chunked),
