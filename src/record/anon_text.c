@@ -179,6 +179,64 @@ static int word_ch(int c)
 	return isalnum(c) || c >= 0x80;
 }
 
+typedef const char *(*find_fn)(const char *hay, size_t hl, const char *needle, size_t nl);
+/* Does the occurrence at [start, end) of @p p stand on its own? */
+typedef int (*bound_fn)(const char *p, size_t len, size_t start, size_t end);
+
+static const char *find_exact(const char *hay, size_t hl, const char *needle, size_t nl)
+{
+	return memmem(hay, hl, needle, nl);
+}
+
+/* Replace in @p cur every occurrence of @p needle that @p bound accepts by
+ * @p rep; @p nxt is scratch space, and the two are swapped afterwards. */
+static void replace_each(struct anon_sbuf *cur, struct anon_sbuf *nxt, find_fn find, const char *needle, size_t nl,
+                         const char *rep, bound_fn bound)
+{
+	size_t from = 0;
+	const char *hit;
+	nxt->len = 0;
+	while ((hit = find(cur->p + from, cur->len - from, needle, nl)) != NULL) {
+		size_t h = (size_t)(hit - cur->p), e = h + nl;
+		anon_sb_put(nxt, cur->p + from, h - from);
+		if (bound(cur->p, cur->len, h, e))
+			anon_sb_put(nxt, rep, strlen(rep));
+		else
+			anon_sb_put(nxt, hit, nl);
+		from = e;
+	}
+	anon_sb_put(nxt, cur->p + from, cur->len - from);
+	struct anon_sbuf t = *cur;
+	*cur = *nxt;
+	*nxt = t;
+}
+
+/* The result of a pass into @p o; both buffers freed. */
+static void pass_done(struct anon_sbuf *cur, struct anon_sbuf *nxt, struct anon_sbuf *o)
+{
+	if (cur->err)
+		o->err = cur->err;
+	else
+		anon_sb_put(o, cur->p, cur->len);
+	anon_sb_free(cur);
+	anon_sb_free(nxt);
+}
+
+static int word_bounded(const char *p, size_t len, size_t h, size_t e)
+{
+	return (h == 0 || !word_ch((unsigned char)p[h - 1])) && (e == len || !word_ch((unsigned char)p[e]));
+}
+
+/* A domain, or the end of a host name ("mail.contoso.test"), not part of a
+ * longer label or domain. */
+static int domain_bounded(const char *p, size_t len, size_t h, size_t e)
+{
+	int before = h == 0 || !(isalnum((unsigned char)p[h - 1]) || p[h - 1] == '-');
+	int after = e == len || !(isalnum((unsigned char)p[e]) || p[e] == '-' ||
+	                          (p[e] == '.' && e + 1 < len && isalnum((unsigned char)p[e + 1])));
+	return before && after;
+}
+
 /* Names of more than one word known to this process, inside longer text
  * ("Meeting with Alex Smith"). */
 static void pass_names(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
@@ -193,35 +251,14 @@ static void pass_names(struct anon_run *r, const char *s, size_t n, struct anon_
 		const struct anon_entry *e = &r->a->e[i];
 		if (e->kind != ANON_KEY_NAME || !e->plain || !strchr(e->plain, ' ') || strlen(e->plain) < 5)
 			continue;
-		size_t pl = strlen(e->plain), from = 0;
-		const char *hit;
+		size_t pl = strlen(e->plain);
 		if (!memmem(cur.p, cur.len, e->plain, pl))
 			continue;
 		char fake[ANON_FAKE_MAX];
 		anon_fake(r->a, e->person, e->role, fake, sizeof fake);
-		nxt.len = 0;
-		while ((hit = memmem(cur.p + from, cur.len - from, e->plain, pl)) != NULL) {
-			size_t h = (size_t)(hit - cur.p);
-			int bounded = (h == 0 || !word_ch((unsigned char)cur.p[h - 1])) &&
-			              (h + pl == cur.len || !word_ch((unsigned char)cur.p[h + pl]));
-			anon_sb_put(&nxt, cur.p + from, h - from);
-			if (bounded)
-				anon_sb_put(&nxt, fake, strlen(fake));
-			else
-				anon_sb_put(&nxt, hit, pl);
-			from = h + pl;
-		}
-		anon_sb_put(&nxt, cur.p + from, cur.len - from);
-		struct anon_sbuf t = cur;
-		cur = nxt;
-		nxt = t;
+		replace_each(&cur, &nxt, find_exact, e->plain, pl, fake, word_bounded);
 	}
-	if (cur.err)
-		o->err = cur.err;
-	else
-		anon_sb_put(o, cur.p, cur.len);
-	anon_sb_free(&cur);
-	anon_sb_free(&nxt);
+	pass_done(&cur, &nxt, o);
 }
 
 /* The real domains of the addresses seen, wherever they stand as a whole
@@ -236,34 +273,11 @@ static void pass_domains(struct anon_run *r, const char *s, size_t n, struct ano
 	anon_sb_put(&cur, s, n);
 	for (int i = 0; i < r->a->ndomains && !cur.err; i++) {
 		const char *d = r->a->domains[i];
-		size_t dl = strlen(d), from = 0;
-		const char *hit;
-		if (!rec_memcasemem(cur.p, cur.len, d, dl))
-			continue;
-		nxt.len = 0;
-		while ((hit = rec_memcasemem(cur.p + from, cur.len - from, d, dl)) != NULL) {
-			size_t h = (size_t)(hit - cur.p), e = h + dl;
-			int before = h == 0 || !(isalnum((unsigned char)cur.p[h - 1]) || cur.p[h - 1] == '-');
-			int after = e == cur.len || !(isalnum((unsigned char)cur.p[e]) || cur.p[e] == '-' ||
-			                              (cur.p[e] == '.' && e + 1 < cur.len && isalnum((unsigned char)cur.p[e + 1])));
-			anon_sb_put(&nxt, cur.p + from, h - from);
-			if (before && after)
-				anon_sb_put(&nxt, r->a->domain, strlen(r->a->domain));
-			else
-				anon_sb_put(&nxt, hit, dl);
-			from = e;
-		}
-		anon_sb_put(&nxt, cur.p + from, cur.len - from);
-		struct anon_sbuf t = cur;
-		cur = nxt;
-		nxt = t;
+		size_t dl = strlen(d);
+		if (rec_memcasemem(cur.p, cur.len, d, dl))
+			replace_each(&cur, &nxt, rec_memcasemem, d, dl, r->a->domain, domain_bounded);
 	}
-	if (cur.err)
-		o->err = cur.err;
-	else
-		anon_sb_put(o, cur.p, cur.len);
-	anon_sb_free(&cur);
-	anon_sb_free(&nxt);
+	pass_done(&cur, &nxt, o);
 }
 
 static void *heap_alloc(void *ctx, size_t n)
