@@ -261,6 +261,23 @@ static int count_prefix(store_txn_t *t, const char *prefix, size_t plen, size_t 
 	return EMU_OK;
 }
 
+/* Compose the key of contact @p id of @p primary into @p key (*klen) and
+ * look it up: EMU_OK taken, EMU_ENOTFOUND free, EMU_ELIMIT, EMU_ESTORE. */
+static int id_taken(store_txn_t *t, char key[STORE_KEY_MAX], size_t *klen, const char *primary, size_t plen,
+                    const char *id)
+{
+	MDB_val k, v;
+	*klen = store_compose_key(key, primary, plen, id, STORE_CONTACT_ID_LEN);
+	if (*klen == 0)
+		return EMU_ELIMIT;
+	k.mv_data = key;
+	k.mv_size = *klen;
+	int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
+	if (rc == MDB_SUCCESS)
+		return EMU_OK;
+	return rc == MDB_NOTFOUND ? EMU_ENOTFOUND : store_mdb_err(rc, "contacts get");
+}
+
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len)
 {
@@ -287,25 +304,15 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 	if (c->id[0]) {
 		/* a caller-chosen id (the demo organisation: the same ids in every
 		 * demo store, so recorded fixtures replay and verify against any) */
-		MDB_val k, v;
 		if (strnlen(c->id, sizeof c->id) != STORE_CONTACT_ID_LEN)
 			return EMU_EINVAL;
 		for (size_t i = 0; i < STORE_CONTACT_ID_LEN; i++)
 			if (!strchr(hexd, c->id[i]) || !c->id[i])
 				return EMU_EINVAL;
-		klen = store_compose_key(key, primary, plen, n.id, STORE_CONTACT_ID_LEN);
-		if (klen == 0)
-			return EMU_ELIMIT;
-		k.mv_data = key;
-		k.mv_size = klen;
-		int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
-		if (rc == MDB_SUCCESS)
-			return EMU_EEXIST;
-		if (rc != MDB_NOTFOUND)
-			return store_mdb_err(rc, "contacts get");
+		if ((ret = id_taken(t, key, &klen, primary, plen, n.id)) != EMU_ENOTFOUND)
+			return ret == EMU_OK ? EMU_EEXIST : ret;
 	}
 	for (int attempt = 0; !c->id[0]; attempt++) {
-		MDB_val k, v;
 		if (RAND_bytes(rnd, sizeof rnd) != 1) {
 			LOGE("store", "RAND_bytes failed");
 			return EMU_EINTERNAL;
@@ -315,16 +322,10 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 			n.id[2 * i + 1] = hexd[rnd[i] & 15];
 		}
 		n.id[STORE_CONTACT_ID_LEN] = '\0';
-		klen = store_compose_key(key, primary, plen, n.id, STORE_CONTACT_ID_LEN);
-		if (klen == 0)
-			return EMU_ELIMIT;
-		k.mv_data = key;
-		k.mv_size = klen;
-		int rc = mdb_get(t->txn, t->s->contacts, &k, &v);
-		if (rc == MDB_NOTFOUND)
+		if ((ret = id_taken(t, key, &klen, primary, plen, n.id)) == EMU_ENOTFOUND)
 			break;
-		if (rc != MDB_SUCCESS)
-			return store_mdb_err(rc, "contacts get");
+		if (ret != EMU_OK)
+			return ret;
 		if (attempt >= 3) {   /* 2^-128 per try: the RNG is broken */
 			LOGE("store", "contact id collisions; RNG broken?");
 			return EMU_EINTERNAL;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
 #include "core/result.h"
 
 #define CHUNK_LINE_MAX 4096   /* a chunk-size line with its extensions */
@@ -309,17 +310,6 @@ void wire_chunked_init(struct wire_chunked *d)
 	d->state = CH_SIZE0;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t len, size_t *used,
                       struct wire_buf *body, size_t body_max)
 {
@@ -331,7 +321,7 @@ int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t le
 		switch (d->state) {
 		case CH_SIZE0:
 		case CH_SIZE: {
-			int v = hexval(c);
+			int v = hex_digit_value(c);
 			if (v >= 0) {
 				if (d->size > (SIZE_MAX >> 4))
 					return EMU_EINVAL;   /* chunk-size overflow */
