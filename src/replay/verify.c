@@ -5,23 +5,27 @@
  * connection, reopened when the server closes it. */
 #include "replay/replay.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/result.h"
 #include "replay/replay_int.h"
 
-#define VERIFY_TIMEOUT_S 60
+#define VERIFY_TIMEOUT_S 10        /* default --timeout: one request, connect to last byte */
+#define VERIFY_DEADLINE_S 300      /* default --deadline: the whole run */
+#define VERIFY_SECONDS_MAX 86400   /* largest --timeout / --deadline */
 #define VERIFY_BODY_MAX (64u << 20)
 #define AUTH_MAX 1500
 
 static const char VERIFY_HELP[] =
 	"usage: ewsemu verify DIR --against URL [--user U] [--password P] [--insecure]\n"
-	"                     [--only NAME-SUBSTRING] [--quiet]\n"
+	"                     [--only NAME-SUBSTRING] [--quiet] [--timeout S] [--deadline S]\n"
 	"Send every recorded request in DIR (*.fixture.xml, in file order) to the server at URL\n"
 	"and compare the answers with the recorded ones as canonical XML (volatile ids ignored,\n"
 	"images by type and dimensions where the fixture says so).  Prints PASS/FAIL per fixture,\n"
@@ -33,6 +37,10 @@ static const char VERIFY_HELP[] =
 	"  --insecure         do not check the server's TLS certificate\n"
 	"  --only SUBSTRING   only fixtures whose name contains SUBSTRING\n"
 	"  --quiet            print only failures and the summary\n"
+	"  --timeout S        seconds one request may take, from connecting to the last byte of\n"
+	"                     the answer (default 10); a slower answer fails that fixture\n"
+	"  --deadline S       seconds the whole run may take (default 300); fixtures not sent\n"
+	"                     by then fail as \"not sent\"\n"
 	"exit status: 0 all passed, 1 any failed, 2 usage error or unreadable DIR\n";
 
 struct verify_ctx {
@@ -40,7 +48,31 @@ struct verify_ctx {
 	int insecure;
 	const char *user, *password;
 	wire_conn_t *conn;
+	int timeout_s, deadline_s;
+	long long end_ms;           /* CLOCK_MONOTONIC ms of the overall deadline */
 };
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds one request may take now: --timeout, cut by what is left of
+ * --deadline (0 when nothing is left). */
+static long long request_budget_ms(const struct verify_ctx *v)
+{
+	long long left = v->end_ms - mono_ms();
+	long long t = (long long)v->timeout_s * 1000;
+	return left <= 0 ? 0 : left < t ? left : t;
+}
+
+/* Seconds for wire_connect's per-call timeout: the budget rounded up. */
+static int budget_seconds(long long ms)
+{
+	return (int)((ms + 999) / 1000);
+}
 
 static int skip_request_header(const char *name)
 {
@@ -99,12 +131,18 @@ static int build_request(const struct verify_ctx *v, const struct fixture *f, st
 static int exchange(struct verify_ctx *v, const struct wire_msg *req, struct wire_msg *resp)
 {
 	int rc = EMU_EIO;
+	long long start = mono_ms(), budget = request_budget_ms(v);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = v->conn != NULL, wrote = 0;
-		if (!v->conn && (rc = wire_connect(&v->url, v->insecure, VERIFY_TIMEOUT_S, &v->conn)) != EMU_OK) {
+		long long left = budget - (mono_ms() - start);
+		if (left <= 0)
+			return EMU_EIO;
+		if (!v->conn && (rc = wire_connect(&v->url, v->insecure, budget_seconds(left), &v->conn)) != EMU_OK) {
 			v->conn = NULL;
 			return rc;
 		}
+		left = budget - (mono_ms() - start);
+		wire_conn_set_deadline(v->conn, left > 0 ? (int)left : 1);
 		rc = wire_write_msg(v->conn, req);
 		if (rc == EMU_OK) {
 			wrote = 1;
@@ -141,8 +179,15 @@ static int verify_one(struct verify_ctx *v, const struct fixture *f, int quiet, 
 		printf("FAIL %s\n    cannot build the request: %s\n", name, emu_strerror(rc));
 		goto out;
 	}
+	long long start = mono_ms();
 	if ((rc = exchange(v, &req, &resp)) != EMU_OK) {
-		printf("FAIL %s\n    no answer from %s: %s\n", name, against, emu_strerror(rc));
+		long long took = mono_ms() - start;
+		if (rc == EMU_EIO && took + 50 >= (long long)v->timeout_s * 1000)
+			printf("FAIL %s\n    no complete answer from %s within --timeout %d s\n", name, against, v->timeout_s);
+		else if (rc == EMU_EIO && mono_ms() + 50 >= v->end_ms)
+			printf("FAIL %s\n    no complete answer from %s before --deadline %d s\n", name, against, v->deadline_s);
+		else
+			printf("FAIL %s\n    no answer from %s: %s\n", name, against, emu_strerror(rc));
 		goto out;
 	}
 	rc = fixture_compare_response(f, resp.status, wire_msg_header(&resp, "Content-Type"),
@@ -168,15 +213,32 @@ out:
 	return passed;
 }
 
+/* A whole number of seconds, 1..VERIFY_SECONDS_MAX; 0, or -1 with a message. */
+static int seconds_option(const char *name, const char *arg, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > VERIFY_SECONDS_MAX) {
+		fprintf(stderr, "ewsemu: %s needs a whole number of seconds from 1 to %d, not '%s'\n", name,
+		        VERIFY_SECONDS_MAX, arg);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 int verify_command(int argc, char **argv)
 {
-	enum { OPT_AGAINST = 1000, OPT_USER, OPT_PASSWORD, OPT_INSECURE, OPT_ONLY, OPT_QUIET, OPT_LOG };
+	enum { OPT_AGAINST = 1000, OPT_USER, OPT_PASSWORD, OPT_INSECURE, OPT_ONLY, OPT_QUIET, OPT_LOG,
+	       OPT_TIMEOUT, OPT_DEADLINE };
 	static const struct option opts[] = {
 		{ "against", required_argument, 0, OPT_AGAINST }, { "user", required_argument, 0, OPT_USER },
 		{ "password", required_argument, 0, OPT_PASSWORD }, { "insecure", no_argument, 0, OPT_INSECURE },
 		{ "only", required_argument, 0, OPT_ONLY }, { "quiet", no_argument, 0, OPT_QUIET },
-		{ "log-level", required_argument, 0, OPT_LOG }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	struct verify_ctx v = { 0 };
+		{ "log-level", required_argument, 0, OPT_LOG }, { "timeout", required_argument, 0, OPT_TIMEOUT },
+		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	struct verify_ctx v = { .timeout_s = VERIFY_TIMEOUT_S, .deadline_s = VERIFY_DEADLINE_S };
 	const char *against = NULL, *only = NULL;
 	int quiet = 0, c, nf = 0, passed = 0, failed = 0;
 	struct fixture *list = NULL;
@@ -192,6 +254,12 @@ int verify_command(int argc, char **argv)
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_LOG:
 			if (log_level_option(optarg))
+				return 2;
+			break;
+		case OPT_TIMEOUT:
+		case OPT_DEADLINE:
+			if (seconds_option(c == OPT_TIMEOUT ? "--timeout" : "--deadline", optarg,
+			                   c == OPT_TIMEOUT ? &v.timeout_s : &v.deadline_s))
 				return 2;
 			break;
 		case 'h': fputs(VERIFY_HELP, stdout); return 0;
@@ -214,10 +282,16 @@ int verify_command(int argc, char **argv)
 		fprintf(stderr, "ewsemu: cannot load the fixtures in %s: %s\n", dir, err[0] ? err : emu_strerror(rc));
 		return 2;
 	}
+	v.end_ms = mono_ms() + (long long)v.deadline_s * 1000;
 	for (int i = 0; i < nf; i++) {
 		const struct fixture *f = &list[i];
 		if (only && (!f->name || !strstr(f->name, only)))
 			continue;
+		if (request_budget_ms(&v) <= 0) {
+			printf("FAIL %s\n    not sent: --deadline %d s has passed\n", f->name ? f->name : "?", v.deadline_s);
+			failed++;
+			continue;
+		}
 		if (verify_one(&v, f, quiet, against))
 			passed++;
 		else

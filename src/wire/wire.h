@@ -159,6 +159,13 @@ int wire_read_msg(wire_conn_t *c, int is_response, const char *req_method, size_
 int wire_write_msg(wire_conn_t *c, const struct wire_msg *m);
 /** Write raw bytes. */
 int wire_write_raw(wire_conn_t *c, const void *data, size_t len);
+/** Give the reads and writes on @p c from now on one deadline, @p ms
+ * milliseconds away (0 or less removes it; NULL is ignored).  Each blocking
+ * call is bounded by the time left, so a peer that trickles bytes cannot
+ * stretch an exchange past it; once it has passed, reads fail (as a timeout:
+ * EMU_EIO from wire_read_msg) and writes fail with EMU_EIO.  Removing the
+ * deadline gives the socket back its own per-call timeouts. */
+void wire_conn_set_deadline(wire_conn_t *c, int ms);
 /** Close and free (NULL is fine). */
 void wire_close(wire_conn_t *c);
 /** Close abortively (TCP RST: SO_LINGER 0) and free: a "connection reset". */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -62,9 +63,55 @@ wire_conn_t *wire_conn_wrap(int fd)
 	return c;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wire_conn_set_deadline(wire_conn_t *c, int ms)
+{
+	if (!c)
+		return;
+	socklen_t l = sizeof(struct timeval);
+	if (!c->deadline_ms && ms > 0) {   /* keep the socket's own timeouts to restore */
+		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, &l) != 0)
+			memset(&c->rcv_to, 0, sizeof c->rcv_to);
+		l = sizeof(struct timeval);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, &l) != 0)
+			memset(&c->snd_to, 0, sizeof c->snd_to);
+	} else if (c->deadline_ms && ms <= 0) {
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, sizeof c->rcv_to);
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, sizeof c->snd_to);
+	}
+	c->deadline_ms = ms > 0 ? now_ms() + ms : 0;
+}
+
+/* With a deadline, bound the next blocking socket call @p opt (SO_RCVTIMEO
+ * or SO_SNDTIMEO) by the time left.  -1 (errno ETIMEDOUT) when none is left:
+ * the per-call timeout alone lets a peer that trickles a byte at a time hold
+ * an exchange forever. */
+static int conn_bound(wire_conn_t *c, int opt)
+{
+	if (!c->deadline_ms)
+		return 0;
+	long long left = c->deadline_ms - now_ms();
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	struct timeval tv = { .tv_sec = (time_t)(left / 1000), .tv_usec = (suseconds_t)(left % 1000) * 1000 };
+	return setsockopt(c->fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
+
 /* >0 bytes read, 0 clean EOF, -1 error or timeout. */
 static ssize_t conn_recv(wire_conn_t *c, void *dst, size_t n)
 {
+	if (conn_bound(c, SO_RCVTIMEO) != 0) {
+		LOGD("wire", "read: the exchange's deadline has passed");
+		return -1;
+	}
 	if (!c->ssl) {
 		for (;;) {
 			ssize_t r = recv(c->fd, dst, n, 0);
@@ -249,6 +296,8 @@ static int send_all(wire_conn_t *c, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	while (len) {
+		if (conn_bound(c, SO_SNDTIMEO) != 0)
+			return EMU_EIO;
 		if (c->ssl) {
 			ERR_clear_error();
 			int n = SSL_write(c->ssl, p, len > INT_MAX ? INT_MAX : (int)len);
@@ -278,6 +327,8 @@ static int send_two(wire_conn_t *c, const void *a, size_t alen, const void *b, s
 	struct iovec *v = iov;
 	int n = 2;
 	while (n > 0) {
+		if (conn_bound(c, SO_SNDTIMEO) != 0)
+			return EMU_EIO;
 		struct msghdr mh = { .msg_iov = v, .msg_iovlen = (size_t)n };
 		ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)

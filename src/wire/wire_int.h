@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <sys/time.h>
+
 #include <openssl/ssl.h>
 
 #include "wire/wire.h"
@@ -87,6 +89,8 @@ struct wire_conn {
 	unsigned char *rbuf;      /* bytes read ahead: rbuf[rpos..rlen) */
 	size_t rcap, rpos, rlen;  /* rcap grows up to WIRE_HEAD_MAX */
 	struct wire_buf wbuf;     /* reused for serialising output */
+	long long deadline_ms;    /* CLOCK_MONOTONIC ms after which I/O fails; 0 = none */
+	struct timeval rcv_to, snd_to; /* the socket's own timeouts, restored without a deadline */
 };
 
 /** Wrap a connected socket (plain; set ->ssl afterwards for TLS).  NULL on
