@@ -71,6 +71,7 @@ struct http_conn {
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
 	char caller[STORE_ADDR_MAX + 1];
+	int locked_out;              /* refused because the account is locked out (for the log line) */
 	int bearer;                  /* authenticated by a bearer token (http/outlook_glue.c) */
 	unsigned scopes;             /* its token_scope bits */
 	int token_error;             /* enum http_token_error of a refused token */
