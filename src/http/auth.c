@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/password.h"
 #include "core/result.h"
@@ -43,6 +44,20 @@ void auth_log_name(const char *name, char out[AUTH_LOG_NAME_MAX + 4])
 		i += 3;
 	}
 	out[i] = '\0';
+}
+
+int auth_basic_header_ok(const char *value)
+{
+	unsigned char buf[AUTH_BASIC_DECODED_MAX];
+	size_t n = 0;
+	if (strncasecmp(value, "Basic", 5) != 0 || (value[5] != ' ' && value[5] != '\t'))
+		return 1;
+	const char *p = value + 5;
+	p += strspn(p, " \t");
+	int rc = base64_decode(p, strlen(p), buf, sizeof buf, &n);
+	int ok = rc == EMU_EINVAL || (rc == EMU_OK && memchr(buf, 0, n) == NULL);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return ok;
 }
 
 /* ---- the login cache ------------------------------------------------------- */

@@ -72,6 +72,17 @@ struct auth_who {
 int auth_basic(store_t *store, const struct auth_policy *policy, const char *userid, const char *passwd,
                struct auth_who *who);
 
+/** Longest decoded Basic credentials ("user:password") looked at: above the
+ * longest DOMAIN\\address plus the longest password a hash is made of. */
+#define AUTH_BASIC_DECODED_MAX 4096
+
+/** Can the Authorization header value @p value be handed to gSOAP's Basic
+ * decoding?  0 when it is Basic and its credentials hold a NUL byte (gSOAP
+ * would cut them there: "pw\0junk" would log in as "pw") or decode to more
+ * than AUTH_BASIC_DECODED_MAX bytes: refuse those with 401.  1 otherwise,
+ * also for other schemes and malformed base64 (gSOAP refuses those). */
+int auth_basic_header_ok(const char *value);
+
 /** Copy @p name into @p out for a log line: at most AUTH_LOG_NAME_MAX bytes,
  * bytes outside printable ASCII as '?', "..."
  * when cut.  @p out has AUTH_LOG_NAME_MAX + 4 bytes. */

@@ -299,6 +299,9 @@ static int hook_parsehdr(struct soap *soap, const char *key, const char *val)
 		memcpy(c->inm, val, n + 1);
 		c->has_inm = 1;
 		return g_orig_parsehdr(soap, key, val);
+	} else if (!strcasecmp(key, "Authorization") && !auth_basic_header_ok(val)) {
+		c->early_error = 401;   /* not to gSOAP: it would cut the credentials at a NUL */
+		return SOAP_OK;
 	} else if (!strcasecmp(key, "Content-Length")) {
 		char *end;
 		errno = 0;

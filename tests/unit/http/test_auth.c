@@ -272,6 +272,28 @@ static void test_log_name(void **state)
 	assert_string_equal(out + AUTH_LOG_NAME_MAX, "...");
 }
 
+/* Credentials gSOAP would cut at a NUL, or far too long, are refused before
+ * gSOAP sees them; everything else is left to it. */
+static void test_basic_header_check(void **state)
+{
+	(void)state;
+	char big[AUTH_BASIC_DECODED_MAX * 2];
+	assert_true(auth_basic_header_ok("Basic YW5uOnB3"));          /* ann:pw */
+	assert_true(auth_basic_header_ok("basic  YW5uOnB3"));
+	assert_false(auth_basic_header_ok("Basic YW5uOnB3AHg="));     /* ann:pw\0x */
+	assert_false(auth_basic_header_ok("Basic AGFubjpwdw=="));     /* \0ann:pw */
+	assert_true(auth_basic_header_ok("Basic !!!"));               /* malformed: gSOAP's 401 */
+	assert_true(auth_basic_header_ok("Bearer abc.def"));
+	assert_true(auth_basic_header_ok("Basically"));
+	memcpy(big, "Basic ", 6);
+	memset(big + 6, 'Q', sizeof big - 7);                         /* decodes to > the maximum */
+	big[sizeof big - 1] = '\0';
+	assert_false(auth_basic_header_ok(big));
+	size_t at_max = AUTH_BASIC_DECODED_MAX / 3 * 4;               /* decodes to 4095 bytes */
+	big[6 + at_max] = '\0';
+	assert_true(auth_basic_header_ok(big));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_zero_never_locks, setup, teardown),
 		cmocka_unit_test(test_log_name),
+		cmocka_unit_test(test_basic_header_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
