@@ -92,6 +92,15 @@ void http_date(time_t t, char out[HTTP_DATE_MAX]);
 /** The configuration of the server @p srv (server.c). */
 const struct server_config *http_server_config(const struct http_server *srv);
 
+/** Bytes of http_refusal_note()'s buffer: the longest quoted user name
+ * (http/auth.h AUTH_LOG_NAME_MAX + 3) and the words around it. */
+#define HTTP_REFUSAL_NOTE_MAX 128
+
+/** What the log line of a refused request adds after its text: " (account
+ * 'x' locked out)" when @p c was refused for a lockout, else "" (server.c).
+ * @p buf has HTTP_REFUSAL_NOTE_MAX bytes; returns @p buf or "". */
+const char *http_refusal_note(const struct http_conn *c, char *buf, size_t bufsz);
+
 /** HTTP status for @p o (http/status.c: the one table). */
 int http_status_for(enum http_outcome o);
 /** Reason text for the log and plain-text bodies. */

@@ -478,6 +478,17 @@ static int hook_not_allowed(struct soap *soap)
 	return refuse(soap, 405);
 }
 
+const char *http_refusal_note(const struct http_conn *c, char *buf, size_t bufsz)
+{
+	char shown[AUTH_LOG_NAME_MAX + 4];
+	if (!c->locked_out)
+		return "";
+	/* the client hears only "401"; the log says why (AD's event 4740) */
+	auth_log_name(c->caller, shown);
+	snprintf(buf, bufsz, " (account '%s' locked out)", shown);
+	return buf;
+}
+
 /* Answer a request that failed before dispatch (auth, size, path, method). */
 static void send_early_error(struct soap *soap, int err)
 {
@@ -508,16 +519,9 @@ static void send_early_error(struct soap *soap, int err)
 		soap->keep_alive = 0;
 	if (o != HTTP_OUT_METHOD)
 		c->extra[0] = '\0';
-	if (c->locked_out) {
-		/* the client hears only "401"; the log says why (AD's event 4740) */
-		char shown[AUTH_LOG_NAME_MAX + 4];
-		auth_log_name(c->caller, shown);
-		LOGI("http", "%s %s -> %d: %s (account '%s' locked out)", method_name(soap->status),
-		     soap->path[0] ? soap->path : "?", http_status_for(o), msg, shown);
-	} else {
-		LOGI("http", "%s %s -> %d: %s", method_name(soap->status), soap->path[0] ? soap->path : "?",
-		     http_status_for(o), msg);
-	}
+	char note[HTTP_REFUSAL_NOTE_MAX];
+	LOGI("http", "%s %s -> %d: %s%s", method_name(soap->status), soap->path[0] ? soap->path : "?",
+	     http_status_for(o), msg, http_refusal_note(c, note, sizeof note));
 	if ((soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) && o != HTTP_OUT_NOT_FOUND) {
 		soap->authrealm = c->srv->cfg->realm;
 		soap_adapter_send_fault(soap, http_status_for(o), o == HTTP_OUT_UNAUTHORIZED ? "ErrorAccessDenied" : ews_code, msg);

@@ -95,6 +95,11 @@ def test_lockout_refuses_the_right_password_until_unlock(lock_env):
     assert re.search(r"GET /ews/Exchange\.asmx/s/GetUserPhoto\S* -> 401: .*account 'ann@example\.test' locked out",
                      log), log
     assert re.search(r"WARN auth: account 'ann@example\.test' locked out until", log), log
+    # the Outlook REST API with Basic answers (and logs) it the same way
+    mark = len(e.server.stderr())
+    r = e.server.client(auth=None).request("GET", "/api/v2.0/me/photo", auth=ann.auth)
+    assert r.status == 401
+    assert "(account 'ann@example.test' locked out)" in new_log(e, mark)
     d = diag(e, "ann")
     assert "LOCKED OUT after 3 bad passwords" in d and "ewsemu unlock ann@example.test" in d, d
     # other users are not affected
