@@ -958,11 +958,26 @@ static void test_search(void **state)
 }
 
 /* A schema-1 store (no name index) is upgraded at open and searchable. */
+/* Close the store and open its file with plain LMDB, to make it look like
+ * one an older build wrote. */
+static MDB_env *close_and_open_raw(struct fixture *f)
+{
+	char file[160];
+	MDB_env *env;
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	return env;
+}
+
 static void test_schema_upgrade(void **state)
 {
 	struct fixture *f = *state;
 	struct user_record u;
-	char file[160], out[4][STORE_ADDR_MAX + 1];
+	char out[4][STORE_ADDR_MAX + 1];
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, names;
@@ -973,13 +988,8 @@ static void test_schema_upgrade(void **state)
 	make_user(&u, "carol@example.test", 0);
 	snprintf(u.display_name, sizeof u.display_name, "Carol Example");
 	put_user(f->s, &u);
-	store_close(f->s);
-	f->s = NULL;
 	/* make it look like schema 1: version 1, empty names DBI */
-	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	env = close_and_open_raw(f);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
@@ -1153,19 +1163,12 @@ static void test_store_without_lockout_dbi(void **state)
 	struct fixture *f = *state;
 	struct user_record u;
 	struct store_lockout l;
-	char file[160];
-	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
 
 	make_user(&u, "old@example.test", 0);
 	put_user(f->s, &u);
-	store_close(f->s);
-	f->s = NULL;
-	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	MDB_env *env = close_and_open_raw(f);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, "lockout", 0, &dbi), 0);
 	assert_int_equal(mdb_drop(txn, dbi, 1), 0);   /* delete the DBI itself */
