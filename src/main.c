@@ -45,7 +45,8 @@ static const char USAGE[] =
 	"                        or only clear that record (Remove-UserPhoto)\n"
 	"  set-thumbnail EMAIL (FILE.jpg | --remove)\n"
 	"                        set or remove the directory (AD) thumbnail\n"
-	"  diag EMAIL            show a user's photo data and what each size returns\n"
+	"  diag EMAIL            show a user's lockout state, photo data and what each size returns\n"
+	"  unlock EMAIL          clear a user's account lockout (Unlock-ADAccount)\n"
 	"  users                 list the directory\n"
 	"  contacts --user ADDRESS\n"
 	"                        list a mailbox's contacts\n"
@@ -71,7 +72,8 @@ static const char USAGE[] =
 enum { OPT_STORE = 1000, OPT_LOG, OPT_HTTP, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY,
        OPT_MAX_CONN, OPT_IDLE, OPT_DEMO, OPT_DOMAIN, OPT_CLEAR, OPT_REMOVE, OPT_MAX_AGE, OPT_USER,
        OPT_PHOTO, OPT_PUBLIC_URL, OPT_RECORD, OPT_ANONYMISE, OPT_REPLAY, OPT_FALLTHROUGH, OPT_JOURNAL,
-       OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_FIELD = 2000 };
+       OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_LOCK_THRESHOLD, OPT_LOCK_WINDOW,
+       OPT_LOCK_DURATION, OPT_FIELD = 2000 };
 
 /* Options every command accepts; returns 1 when handled. */
 static int common_option(int c)
@@ -180,6 +182,11 @@ static const char SERVE_HELP[] =
 	"  --max-body BYTES          largest request body (default 16777216; 413 above)\n"
 	"  --max-connections N       concurrent connections (default 256)\n"
 	"  --idle-timeout SECONDS    keep-alive idle limit (default 10)\n"
+	"  --lockout-threshold N     bad passwords that lock an account (default 10; 0 = never\n"
+	"                            lock); a locked account gets 401 even with the right\n"
+	"                            password until the duration ends or `ewsemu unlock`\n"
+	"  --lockout-window SECONDS  bad passwords count within this time (default 600)\n"
+	"  --lockout-duration SECONDS  how long an account stays locked (default 600)\n"
 	"  --log-level LEVEL         error, warn, info, debug\n"
 	"\n"
 	"QA (fixtures/README.md):\n"
@@ -281,6 +288,9 @@ static int cmd_serve(int argc, char **argv)
 		{ "fall-through", no_argument, 0, OPT_FALLTHROUGH }, { "journal", required_argument, 0, OPT_JOURNAL },
 		{ "fault-latency", required_argument, 0, OPT_F_LATENCY }, { "fault-busy-every", required_argument, 0, OPT_F_BUSY },
 		{ "fault-backoff", required_argument, 0, OPT_F_BACKOFF }, { "fault-reset-every", required_argument, 0, OPT_F_RESET },
+		{ "lockout-threshold", required_argument, 0, OPT_LOCK_THRESHOLD },
+		{ "lockout-window", required_argument, 0, OPT_LOCK_WINDOW },
+		{ "lockout-duration", required_argument, 0, OPT_LOCK_DURATION },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 	struct server_config cfg;
 	struct record_options rec = { 0 };
@@ -305,6 +315,15 @@ static int cmd_serve(int argc, char **argv)
 		case OPT_MAX_BODY: cfg.max_body = (size_t)parse_num(optarg, 1024, 1L << 30, "--max-body"); break;
 		case OPT_MAX_CONN: cfg.max_connections = (int)parse_num(optarg, 1, 100000, "--max-connections"); break;
 		case OPT_IDLE: cfg.idle_timeout = (int)parse_num(optarg, 1, 3600, "--idle-timeout"); break;
+		case OPT_LOCK_THRESHOLD:
+			cfg.auth.lockout_threshold = (int)parse_num(optarg, 0, AUTH_LOCKOUT_THRESHOLD_MAX, "--lockout-threshold");
+			break;
+		case OPT_LOCK_WINDOW:
+			cfg.auth.lockout_window = (int)parse_num(optarg, 1, AUTH_LOCKOUT_SECONDS_MAX, "--lockout-window");
+			break;
+		case OPT_LOCK_DURATION:
+			cfg.auth.lockout_duration = (int)parse_num(optarg, 1, AUTH_LOCKOUT_SECONDS_MAX, "--lockout-duration");
+			break;
 		case OPT_MAX_AGE: cfg.ews.photo_max_age = (int)parse_num(optarg, 0, 31536000, "--photo-max-age"); break;
 		case OPT_DEMO: demo = 1; break;
 		case OPT_PUBLIC_URL:
@@ -595,10 +614,31 @@ static int cmd_thumbnail(int argc, char **argv)
 	return finish(s, admin_set_thumbnail(s, argv[i], a.remove ? NULL : argv[i + 1], err, sizeof err), err);
 }
 
+static const char UNLOCK_HELP[] =
+	"usage: ewsemu unlock [--store DIR] EMAIL\n"
+	"\n"
+	"Clear EMAIL's account lockout (like Unlock-ADAccount): a running server lets the\n"
+	"user log in again at once. `ewsemu diag EMAIL` shows the lockout state; importing a\n"
+	"new password for the user clears it too.\n";
+
+static int cmd_unlock(int argc, char **argv)
+{
+	struct simple_args a;
+	store_t *s;
+	char err[512] = "";
+	int i = parse_simple(argc, argv, UNLOCK_HELP, "", &a);
+	if (argc - i != 1)
+		return fail_usage(UNLOCK_HELP);
+	if (open_store(&s))
+		return 1;
+	return finish(s, admin_unlock(s, argv[i], stdout, err, sizeof err), err);
+}
+
 static const char DIAG_HELP[] =
 	"usage: ewsemu diag [--store DIR] [--no-hr48-thumbnail] EMAIL\n"
 	"\n"
-	"Print what Get-UserPhotoDataOnPremises would show for EMAIL: the photo record,\n"
+	"Print EMAIL's account lockout state (see ewsemu unlock) and what\n"
+	"Get-UserPhotoDataOnPremises would show for EMAIL: the photo record,\n"
 	"the deletion flag, the stored renditions with sizes and ETags, and which image\n"
 	"each size code returns and why.\n";
 
@@ -898,7 +938,8 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "serve", cmd_serve }, { "demo", cmd_demo }, { "import", cmd_import },
 		{ "set-userphoto", cmd_set_photo }, { "remove-userphoto", cmd_remove_photo },
-		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "users", cmd_users },
+		{ "set-thumbnail", cmd_thumbnail }, { "diag", cmd_diag }, { "unlock", cmd_unlock },
+		{ "users", cmd_users },
 		{ "contacts", cmd_contacts }, { "add-contact", cmd_add_contact },
 		{ "remove-contact", cmd_remove_contact }, { "set-contact-photo", cmd_set_contact_photo },
 		{ "token", cmd_token }, { "record", record_command }, { "verify", verify_command },

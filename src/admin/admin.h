@@ -73,9 +73,16 @@ int admin_remove_user_photo(store_t *s, const char *email, int clear_record, cha
 /** Set the directory thumbnail from the JPEG at @p path (NULL removes it). */
 int admin_set_thumbnail(store_t *s, const char *email, const char *path, char *err, size_t errsz);
 
-/** Print @p email's photo data and, for each size code, what would be served
- * and why (like Get-UserPhotoDataOnPremises) to @p out. */
+/** Print @p email's account lockout state, photo data and, for each size
+ * code, what would be served and why (like Get-UserPhotoDataOnPremises) to
+ * @p out. */
 int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *out, char *err, size_t errsz);
+
+/** Unlock-ADAccount: clear @p email's account lockout (http/auth.h) in one
+ * write txn; a running server sees it on the next login.  Says on @p out
+ * whether the account was locked.  EMU_OK also when it was not;
+ * EMU_ENOTFOUND no such user; store errors. */
+int admin_unlock(store_t *s, const char *email, FILE *out, char *err, size_t errsz);
 
 /* ---- vCard (vcard.c, vcard_syntax.c) ------------------------------------------ */
 

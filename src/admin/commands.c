@@ -148,8 +148,25 @@ static void print_time(FILE *out, const char *label, int64_t when)
 	fprintf(out, "  %-22s %s\n", label, buf);
 }
 
+static void print_lockout(FILE *out, const struct store_lockout *l, const char *email)
+{
+	if (!l->locked_at) {
+		fprintf(out, "Account lockout        : not locked out\n");
+		return;
+	}
+	if (l->locked_until > (int64_t)time(NULL))
+		fprintf(out, "Account lockout        : LOCKED OUT after %u bad passwords (clear with: ewsemu unlock %s)\n",
+		        (unsigned)l->bad_count, email);
+	else
+		fprintf(out, "Account lockout        : not locked out (an earlier lockout after %u bad passwords has ended)\n",
+		        (unsigned)l->bad_count);
+	print_time(out, "locked at", l->locked_at);
+	print_time(out, "until", l->locked_until);
+}
+
 int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *out, char *err, size_t errsz)
 {
+	struct store_lockout lock;
 	struct heap_arena h;
 	struct ews_ctx ctx;
 	struct ews_config cfg;
@@ -163,12 +180,15 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 		rc = store_user_get(t, email, &u);
 	if (rc == EMU_OK)
 		rc = store_photo_get(t, u.email, &rec);
+	if (rc == EMU_OK)
+		rc = store_lockout_get(t, u.email, &lock);
 	store_txn_abort(t);
 	if (rc) {
 		snprintf(err, errsz, "%s: %s", email, rc == EMU_ENOTFOUND ? "no such user" : emu_strerror(rc));
 		return rc;
 	}
 	fprintf(out, "Identity               : %s (%s)\n", u.email, u.display_name);
+	print_lockout(out, &lock, u.email);
 	fprintf(out, "Mailbox photo          : %s\n", rec.mailbox_mask ? "present" : "none");
 	if (rec.mailbox_mask)
 		fprintf(out, "  uploaded size        %dx%d\n", rec.source_width, rec.source_height);
@@ -211,6 +231,28 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 	if (rc)
 		snprintf(err, errsz, "%s", emu_strerror(rc));
 	return rc;
+}
+
+int admin_unlock(store_t *s, const char *email, FILE *out, char *err, size_t errsz)
+{
+	struct store_lockout lock;
+	store_txn_t *t = NULL;
+	int rc = store_txn_begin(s, 1, &t);
+	if (rc == EMU_OK)
+		rc = store_lockout_get(t, email, &lock);
+	if (rc == EMU_OK)
+		rc = store_lockout_clear(t, email);
+	if (rc == EMU_OK)
+		rc = store_txn_commit(t);
+	else
+		store_txn_abort(t);
+	if (rc) {
+		snprintf(err, errsz, "%s: %s", email, rc == EMU_ENOTFOUND ? "no such user" : emu_strerror(rc));
+		return rc;
+	}
+	fprintf(out, "ewsemu: %s %s\n", email,
+	        lock.locked_until > (int64_t)time(NULL) ? "unlocked" : "was not locked out (nothing to clear)");
+	return EMU_OK;
 }
 
 /* ---- contacts ------------------------------------------------------------------ */

@@ -46,6 +46,15 @@ static int derive(const char *password, const unsigned char *salt, int iter, uns
 	                         EVP_sha256(), HASH_LEN, out) == 1 ? 0 : -1;
 }
 
+/* 1 when @p password derives to @p want: the one place the work is done */
+static int matches(const char *password, const unsigned char *salt, int iter, const unsigned char *want)
+{
+	unsigned char got[HASH_LEN];
+	if (derive(password, salt, iter, got) != 0)
+		return 0;
+	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
+}
+
 int password_hash(const char *password, char *out, size_t outsz)
 {
 	unsigned char salt[SALT_LEN], h[HASH_LEN];
@@ -62,7 +71,7 @@ int password_hash(const char *password, char *out, size_t outsz)
 
 int password_verify(const char *password, const char *stored)
 {
-	unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
+	unsigned char salt[SALT_LEN], want[HASH_LEN];
 	const char *p = stored;
 	if (strncmp(p, "pbkdf2-sha256$", 14) != 0 || strlen(password) > PASSWORD_MAX)
 		return 0;
@@ -76,7 +85,17 @@ int password_verify(const char *password, const char *stored)
 		return 0;
 	if (unhex(p, SALT_LEN, salt) || unhex(p + 2 * SALT_LEN + 1, HASH_LEN, want))
 		return 0;
-	if (derive(password, salt, (int)iter, got) != 0)
+	return matches(password, salt, (int)iter, want);
+}
+
+int password_verify_none(const char *password)
+{
+	/* a fixed salt and an all-zero hash: PBKDF2 output is never all zero
+	 * in practice, and the result is ignored anyway */
+	static const unsigned char salt[SALT_LEN] = "ewsemu:no-user:";
+	static const unsigned char want[HASH_LEN];
+	if (strlen(password) > PASSWORD_MAX)
 		return 0;
-	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
+	(void)matches(password, salt, ITERATIONS, want);
+	return 0;
 }

@@ -9,5 +9,10 @@
 int password_hash(const char *password, char *out, size_t outsz);
 /** 1 when @p password matches @p stored, else 0 (constant-time compare). */
 int password_verify(const char *password, const char *stored);
+/** Do the work of password_verify() against a hash made by password_hash()
+ * (same iterations, constant-time compare) that no password matches, and
+ * return 0.  For logins of unknown users and users without a password, so
+ * they cost what a wrong password of an existing user costs. */
+int password_verify_none(const char *password);
 
 #endif

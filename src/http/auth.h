@@ -1,20 +1,91 @@
-/* auth.h - Basic authentication against the store's users, with a small
- * cache so PBKDF2 runs once per credential, not once per request. */
+/* auth.h - Basic (password) authentication against the store's users: the
+ * same work for unknown users as for wrong passwords, account lockout like
+ * Active Directory's, and a small cache so PBKDF2 runs once per credential
+ * rather than once per request.  Bearer tokens are not passwords: they are
+ * checked in http/outlook_glue.c and never lock an account. */
 #ifndef EMU_HTTP_AUTH_H
 #define EMU_HTTP_AUTH_H
 
 #include "store/store.h"
 
-#define AUTH_CACHE_SECONDS 60   /* a password change takes effect within this */
+/** A cached successful login is re-verified with PBKDF2 after this many
+ * seconds at the latest.  Any commit to the store (by any process: import,
+ * unlock, a photo upload) drops every cached login at once, so password,
+ * admin-flag and lockout changes take effect on the next request. */
+#define AUTH_CACHE_SECONDS 60
+/** Logins cached at once (least recently filled are replaced). */
+#define AUTH_CACHE_SLOTS 64
 
-struct auth_who {
-	char email[STORE_ADDR_MAX + 1];  /* primary address */
-	int is_admin;
+/** Lockout defaults: Windows' account lockout policy since 2022 (10 bad
+ * passwords within 10 minutes lock the account for 10 minutes). */
+#define AUTH_LOCKOUT_THRESHOLD_DEFAULT 10
+#define AUTH_LOCKOUT_WINDOW_DEFAULT 600
+#define AUTH_LOCKOUT_DURATION_DEFAULT 600
+/** Upper bounds of the three settings (AD allows 999 attempts, 99999 min). */
+#define AUTH_LOCKOUT_THRESHOLD_MAX 999
+#define AUTH_LOCKOUT_SECONDS_MAX (99999 * 60)
+/** Accounts whose bad-password count the server keeps in memory at once.
+ * When full, the entry with the oldest window is reused (its count is
+ * lost, as if its window had ended). */
+#define AUTH_LOCKOUT_TRACKED_MAX 4096
+/** Bytes of a user name quoted in a log line (the rest becomes "..."). */
+#define AUTH_LOG_NAME_MAX 80
+
+/* The account lockout policy (AD: "Account lockout threshold", "Reset account
+ * lockout counter after", "Account lockout duration"). */
+struct auth_policy {
+	int lockout_threshold;   /* bad passwords within the window that lock; 0 = never lock */
+	int lockout_window;      /* seconds from the first bad password of a count */
+	int lockout_duration;    /* seconds an account stays locked */
 };
 
-/** Check @p userid / @p passwd (userid: any address of the user, or its
- * alias).  EMU_OK and @p who set; EMU_EAUTH when wrong; other errors from
- * the store.  Thread-safe. */
-int auth_basic(store_t *store, const char *userid, const char *passwd, struct auth_who *who);
+/** Fill @p p with the AUTH_LOCKOUT_*_DEFAULT values. */
+void auth_policy_defaults(struct auth_policy *p);
+
+struct auth_who {
+	char email[STORE_ADDR_MAX + 1];  /* primary address; set on EMU_OK and when locked out */
+	int is_admin;                    /* set on EMU_OK */
+	int locked_out;                  /* on EMU_EAUTH: the account is locked out (any password) */
+};
+
+/** Check @p userid / @p passwd (userid: any address of the user, or
+ * DOMAIN\\address).
+ *
+ * Every refusal costs one PBKDF2 run of the stored iteration count: an
+ * unknown user, a user without a password and an over-long or empty name
+ * are verified against a dummy hash (password_verify_none), a locked
+ * account is verified although the answer is a refusal either way.
+ *
+ * A wrong password for an existing user counts against @p policy; the one
+ * that reaches the threshold writes a lockout record to the store (one
+ * write txn per lockout, none per bad password: counts below the
+ * threshold live in this process's memory and are forgotten after the
+ * window, on a successful login and on restart).  While the record is in
+ * force every login of the account is refused, the right password too.
+ *
+ * @param[in] store the store (read txns; a write txn when an account locks)
+ * @param[in] policy lockout settings
+ * @param[out] who the caller (see the fields)
+ * @return EMU_OK; EMU_EAUTH wrong, unknown or locked out (who->locked_out
+ *	tells which is which, for the log only: the client must not learn it);
+ *	EMU_ENOMEM, EMU_ESTORE store failures (logged).  Thread-safe. */
+int auth_basic(store_t *store, const struct auth_policy *policy, const char *userid, const char *passwd,
+               struct auth_who *who);
+
+/** Longest decoded Basic credentials ("user:password") looked at: above the
+ * longest DOMAIN\\address plus the longest password a hash is made of. */
+#define AUTH_BASIC_DECODED_MAX 4096
+
+/** Can the Authorization header value @p value be handed to gSOAP's Basic
+ * decoding?  0 when it is Basic and its credentials hold a NUL byte (gSOAP
+ * would cut them there: "pw\0junk" would log in as "pw") or decode to more
+ * than AUTH_BASIC_DECODED_MAX bytes: refuse those with 401.  1 otherwise,
+ * also for other schemes and malformed base64 (gSOAP refuses those). */
+int auth_basic_header_ok(const char *value);
+
+/** Copy @p name into @p out for a log line: at most AUTH_LOG_NAME_MAX bytes,
+ * bytes outside printable ASCII as '?', "..."
+ * when cut.  @p out has AUTH_LOG_NAME_MAX + 4 bytes. */
+void auth_log_name(const char *name, char out[AUTH_LOG_NAME_MAX + 4]);
 
 #endif

@@ -71,6 +71,7 @@ struct http_conn {
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
 	char caller[STORE_ADDR_MAX + 1];
+	int locked_out;              /* refused because the account is locked out (for the log line) */
 	int bearer;                  /* authenticated by a bearer token (http/outlook_glue.c) */
 	unsigned scopes;             /* its token_scope bits */
 	int token_error;             /* enum http_token_error of a refused token */
@@ -90,6 +91,15 @@ void http_date(time_t t, char out[HTTP_DATE_MAX]);
 
 /** The configuration of the server @p srv (server.c). */
 const struct server_config *http_server_config(const struct http_server *srv);
+
+/** Bytes of http_refusal_note()'s buffer: the longest quoted user name
+ * (http/auth.h AUTH_LOG_NAME_MAX + 3) and the words around it. */
+#define HTTP_REFUSAL_NOTE_MAX 128
+
+/** What the log line of a refused request adds after its text: " (account
+ * 'x' locked out)" when @p c was refused for a lockout, else "" (server.c).
+ * @p buf has HTTP_REFUSAL_NOTE_MAX bytes; returns @p buf or "". */
+const char *http_refusal_note(const struct http_conn *c, char *buf, size_t bufsz);
 
 /** HTTP status for @p o (http/status.c: the one table). */
 int http_status_for(enum http_outcome o);

@@ -175,7 +175,9 @@ int glue_refuse(struct soap *soap, int status)
 		soap->keep_alive = 0;
 	if (status != 405)
 		c->extra[0] = '\0';
-	LOGI("http", "%s -> %d (refused before dispatch)", req_path(soap), status == 404 && post ? 405 : status);
+	char note[HTTP_REFUSAL_NOTE_MAX];
+	LOGI("http", "%s -> %d (refused before dispatch)%s", req_path(soap), status == 404 && post ? 405 : status,
+	     http_refusal_note(c, note, sizeof note));
 	if (!outlook) {
 		static const char msg[] = "Access is denied: the token's scopes do not cover EWS operations "
 		                          "(use user.readwrite.all, or user.read.all with user.readwrite).";

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ews/ews.h"
+#include "http/auth.h"
 #include "store/store.h"
 
 struct token_key;
@@ -23,6 +24,7 @@ struct server_config {
 	int max_connections;        /* concurrent connections */
 	size_t max_body;            /* request body bytes (413 above) */
 	int idle_timeout;           /* seconds a keep-alive connection may idle */
+	struct auth_policy auth;    /* account lockout of Basic logins (http/auth.h) */
 	struct ews_config ews;
 	const char *example_user;   /* printed with a ready-to-run curl line; may be NULL */
 	const char *example_password;
@@ -37,7 +39,7 @@ struct server_config {
 };
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,
- * 10 s idle, HR48x48 prefers the thumbnail). */
+ * 10 s idle, HR48x48 prefers the thumbnail, auth_policy_defaults()). */
 void server_config_defaults(struct server_config *cfg);
 
 /** Bind the listeners, print their URLs on stdout, and serve until SIGINT

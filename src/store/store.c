@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #define DATA_FILE "ewsemu.mdb"
-/* eight DBIs today; headroom so a later schema can add some without every
+/* nine DBIs today; headroom so a later schema can add some without every
  * old environment needing a reopen with a bigger table */
 #define MAXDBS 16
 
@@ -210,7 +210,8 @@ static int open_schema(store_t *s, const char *file)
 	    (ret = open_dbi(txn, "photo_meta", &s->photo_meta)) != EMU_OK ||
 	    (ret = open_dbi(txn, "photo_blob", &s->photo_blob)) != EMU_OK ||
 	    (ret = open_dbi(txn, "contacts", &s->contacts)) != EMU_OK ||
-	    (ret = open_dbi(txn, "contact_photo", &s->contact_photo)) != EMU_OK)
+	    (ret = open_dbi(txn, "contact_photo", &s->contact_photo)) != EMU_OK ||
+	    (ret = open_dbi(txn, "lockout", &s->lockout)) != EMU_OK)
 		goto out;
 
 	k.mv_data = (void *)K_SCHEMA;
@@ -466,6 +467,7 @@ int store_stat(store_t *s, struct store_stat *out)
 		{ s->users, &out->users }, { s->addr, &out->addresses }, { s->names, &out->names },
 		{ s->photo_meta, &out->photo_records }, { s->photo_blob, &out->photo_blobs },
 		{ s->contacts, &out->contacts }, { s->contact_photo, &out->contact_photos },
+		{ s->lockout, &out->lockouts },
 	};
 	int ret, rc;
 	memset(out, 0, sizeof *out);
@@ -493,6 +495,21 @@ int store_stat(store_t *s, struct store_stat *out)
 out:
 	mdb_txn_abort(txn);
 	return ret;
+}
+
+uint64_t store_last_txnid(store_t *s)
+{
+	MDB_envinfo info;
+	/* reads the newer meta page of the shared map: no lock, no txn, and
+	 * commits of other processes are seen */
+	if (mdb_env_info(s->env, &info) != MDB_SUCCESS)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
+uint64_t store_txn_id(store_txn_t *t)
+{
+	return (uint64_t)mdb_txn_id(t->txn);
 }
 
 int store_backup(store_t *s, const char *path)

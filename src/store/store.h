@@ -357,6 +357,34 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id);
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
 
+/* ---- account lockout (the policy is http/auth.h's; the state is here) ----- */
+
+/* A lockout in force or past: it is in force while the clock is before
+ * locked_until.  One record per user at most. */
+struct store_lockout {
+	int64_t locked_at;       /* unix seconds the account locked; 0 = no record */
+	int64_t locked_until;    /* unix seconds the lockout ends */
+	uint32_t bad_count;      /* bad passwords within the window that locked it */
+};
+
+/** The lockout record of the user with address @p address (any of their
+ * addresses).  A user without one gets an all-zero record and EMU_OK;
+ * whether it is still in force is for the caller to compare with the clock.
+ * @return EMU_OK; EMU_ENOTFOUND only when the user does not exist;
+ *	EMU_EINVAL; EMU_ELIMIT; EMU_ESTORE (corrupt record or LMDB, logged). */
+int store_lockout_get(store_txn_t *t, const char *address, struct store_lockout *out);
+
+/** Record (replace) the lockout of a user.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL read txn,
+ *	locked_at <= 0 or locked_until < locked_at; EMU_ELIMIT; EMU_ESTORE. */
+int store_lockout_set(store_txn_t *t, const char *address, const struct store_lockout *l);
+
+/** Remove a user's lockout record (Unlock-ADAccount).  EMU_OK also when
+ * there was none.  store_user_put() with a changed password hash and
+ * store_user_delete() remove it too.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL; EMU_ESTORE. */
+int store_lockout_clear(store_txn_t *t, const char *address);
+
 /* ---- tenant settings ------------------------------------------------------ */
 
 /** Record the tenant's domain (tenant-file "domain"), replacing any earlier.
@@ -379,13 +407,24 @@ struct store_stat {
 	size_t mapsize;          /* map size in bytes */
 	size_t used_bytes;       /* pages in use * page size (file high-water mark) */
 	unsigned maxreaders, numreaders;
-	size_t users, addresses, names, photo_records, photo_blobs, contacts, contact_photos;
+	size_t users, addresses, names, photo_records, photo_blobs, contacts, contact_photos, lockouts;
 };
 
 /** Environment and per-DBI counts for diagnostics (counts from a fresh read
  * snapshot).
  * @return EMU_OK; EMU_ESTORE (logged). */
 int store_stat(store_t *s, struct store_stat *out);
+
+/** Id of the last committed write transaction of the store, by any process
+ * (the same number as store_stat's last_txnid).  Cheap: reads the map's
+ * meta page, takes no lock and no transaction, so it can run per request.
+ * Two equal values mean nothing was committed in between.  0 when LMDB
+ * cannot tell (never in practice). */
+uint64_t store_last_txnid(store_t *s);
+
+/** The snapshot id of read txn @p t: the last write txn it sees.  Data read
+ * in @p t is current as long as store_last_txnid() still returns this. */
+uint64_t store_txn_id(store_txn_t *t);
 
 /** Hot backup: write a compacted copy of the whole store to the new file
  * @p path (mdb_env_copy2 with MDB_CP_COMPACT; the file must not exist).

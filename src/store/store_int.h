@@ -41,6 +41,7 @@ struct store {
 	MDB_dbi photo_blob;    /* primary \0 kind -> JPEG */
 	MDB_dbi contacts;      /* primary \0 id -> contact record */
 	MDB_dbi contact_photo; /* primary \0 id -> JPEG */
+	MDB_dbi lockout;       /* primary -> lockout record (lockout.c) */
 	dev_t dev;             /* identity of the data file, to refuse a */
 	ino_t ino;             /* second open of it in this process */
 	struct store *next;    /* list of open stores (store.c) */
@@ -78,6 +79,10 @@ size_t store_compose_key(char *key, const char *primary, size_t plen,
 /** Length of @p s when it is NUL-terminated within @p max + 1 bytes,
  * else (size_t)-1 (a field that fills its whole array is over-long). */
 size_t store_field_len(const char *s, size_t max);
+
+/** Delete the lockout record of lower-cased @p primary (none is fine):
+ * store_user_put() on a password change, store_user_delete(). */
+int store_lockout_drop(store_txn_t *t, const char *primary, size_t plen);
 
 /** Rebuild the names DBI from every user record (write txn). */
 int store_names_rebuild(store_txn_t *t);

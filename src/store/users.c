@@ -271,6 +271,11 @@ int store_user_put(store_txn_t *t, const struct user_record *u)
 	}
 	if ((ret = index_user(t, u, now.a[0], now.len[0], 1)) != EMU_OK)
 		return ret;
+	/* a new password (or a new user) ends a lockout: it counted guesses
+	 * against a password that is gone */
+	if ((!had_old || strcmp(old.password_hash, u->password_hash) != 0) &&
+	    (ret = store_lockout_drop(t, now.a[0], now.len[0])) != EMU_OK)
+		return ret;
 	k.mv_data = now.a[0];
 	k.mv_size = now.len[0];
 	v.mv_data = buf;
@@ -350,7 +355,8 @@ int store_user_delete(store_txn_t *t, const char *address)
 	    (ret = store_del_quiet(t, t->s->photo_meta, primary, plen, "photo_meta del")) != EMU_OK ||
 	    (ret = store_del_prefix(t, t->s->photo_blob, primary, plen + 1, "photo_blob del")) != EMU_OK ||
 	    (ret = store_del_prefix(t, t->s->contacts, primary, plen + 1, "contacts del")) != EMU_OK ||
-	    (ret = store_del_prefix(t, t->s->contact_photo, primary, plen + 1, "contact_photo del")) != EMU_OK)
+	    (ret = store_del_prefix(t, t->s->contact_photo, primary, plen + 1, "contact_photo del")) != EMU_OK ||
+	    (ret = store_lockout_drop(t, primary, plen)) != EMU_OK)
 		return ret;
 	return EMU_OK;
 }

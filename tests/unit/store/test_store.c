@@ -958,11 +958,26 @@ static void test_search(void **state)
 }
 
 /* A schema-1 store (no name index) is upgraded at open and searchable. */
+/* Close the store and open its file with plain LMDB, to make it look like
+ * one an older build wrote. */
+static MDB_env *close_and_open_raw(struct fixture *f)
+{
+	char file[160];
+	MDB_env *env;
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	return env;
+}
+
 static void test_schema_upgrade(void **state)
 {
 	struct fixture *f = *state;
 	struct user_record u;
-	char file[160], out[4][STORE_ADDR_MAX + 1];
+	char out[4][STORE_ADDR_MAX + 1];
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, names;
@@ -973,13 +988,8 @@ static void test_schema_upgrade(void **state)
 	make_user(&u, "carol@example.test", 0);
 	snprintf(u.display_name, sizeof u.display_name, "Carol Example");
 	put_user(f->s, &u);
-	store_close(f->s);
-	f->s = NULL;
 	/* make it look like schema 1: version 1, empty names DBI */
-	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	env = close_and_open_raw(f);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
@@ -1037,6 +1047,145 @@ static void test_contact_fields(void **state)
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 }
 
+static int lockout_of(store_t *s, const char *addr, struct store_lockout *out)
+{
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	int rc = store_lockout_get(t, addr, out);
+	store_txn_abort(t);
+	return rc;
+}
+
+static void set_lockout(store_t *s, const char *addr, int64_t at, int64_t until, uint32_t n)
+{
+	struct store_lockout l = { .locked_at = at, .locked_until = until, .bad_count = n };
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
+	assert_int_equal(store_lockout_set(t, addr, &l), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+/* Lockout records: any address reaches them, a new password or deleting the
+ * user drops them, bad values and read txns are refused. */
+static void test_lockout(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct store_lockout l, bad = { .locked_at = 0, .locked_until = 5, .bad_count = 1 };
+	store_txn_t *t;
+
+	make_user(&u, "Lee@Example.test", 1, "lee.alt@example.test");
+	snprintf(u.password_hash, sizeof u.password_hash, "hash-1");
+	put_user(f->s, &u);
+	assert_int_equal(lockout_of(f->s, "lee@example.test", &l), EMU_OK);
+	assert_int_equal(l.locked_at, 0);
+	assert_int_equal(l.locked_until, 0);
+	assert_int_equal(lockout_of(f->s, "nobody@example.test", &l), EMU_ENOTFOUND);
+
+	set_lockout(f->s, "LEE.ALT@example.test", 1000, 1600, 10);
+	assert_int_equal(lockout_of(f->s, "lee@example.test", &l), EMU_OK);
+	assert_int_equal(l.locked_at, 1000);
+	assert_int_equal(l.locked_until, 1600);
+	assert_int_equal(l.bad_count, 10);
+
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_lockout_set(t, "lee@example.test", &l), EMU_EINVAL);   /* read txn */
+	assert_int_equal(store_lockout_clear(t, "lee@example.test"), EMU_EINVAL);
+	store_txn_abort(t);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_lockout_set(t, "lee@example.test", &bad), EMU_EINVAL);
+	bad.locked_at = 10;
+	assert_int_equal(store_lockout_set(t, "lee@example.test", &bad), EMU_EINVAL); /* ends before it began */
+	assert_int_equal(store_lockout_set(t, "nobody@example.test", &l), EMU_ENOTFOUND);
+	assert_int_equal(store_lockout_clear(t, "nobody@example.test"), EMU_ENOTFOUND);
+	store_txn_abort(t);
+
+	/* the same password hash (other fields changed) keeps the lockout ... */
+	snprintf(u.title, sizeof u.title, "Manager");
+	put_user(f->s, &u);
+	assert_int_equal(lockout_of(f->s, "lee@example.test", &l), EMU_OK);
+	assert_int_equal(l.locked_until, 1600);
+	/* ... a new one ends it */
+	snprintf(u.password_hash, sizeof u.password_hash, "hash-2");
+	put_user(f->s, &u);
+	assert_int_equal(lockout_of(f->s, "lee@example.test", &l), EMU_OK);
+	assert_int_equal(l.locked_at, 0);
+
+	/* clear: once with a record, once without */
+	set_lockout(f->s, "lee@example.test", 1000, 1600, 10);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+		assert_int_equal(store_lockout_clear(t, "lee.alt@example.test"), EMU_OK);
+		assert_int_equal(store_txn_commit(t), EMU_OK);
+		assert_int_equal(lockout_of(f->s, "lee@example.test", &l), EMU_OK);
+		assert_int_equal(l.locked_at, 0);
+	}
+
+	/* deleting the user deletes the record: a new user of that address starts clean */
+	set_lockout(f->s, "lee@example.test", 1000, 1600, 10);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_delete(t, "lee@example.test"), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	struct store_stat st;
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.lockouts, 0);
+}
+
+/* store_last_txnid() moves with every commit (not with aborts or reads) and
+ * equals the snapshot id of a read txn begun after the commit. */
+static void test_txnid(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct store_stat st;
+	store_txn_t *t;
+
+	uint64_t before = store_last_txnid(f->s);
+	assert_true(before > 0);
+	assert_int_equal(store_stat(f->s, &st), EMU_OK);
+	assert_int_equal(st.last_txnid, before);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_txn_id(t), before);
+	make_user(&u, "tx@example.test", 0);
+	put_user(f->s, &u);
+	uint64_t after = store_last_txnid(f->s);
+	assert_true(after > before);
+	assert_int_equal(store_txn_id(t), before);   /* the old snapshot keeps its id */
+	store_txn_abort(t);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	store_txn_abort(t);
+	assert_int_equal(store_last_txnid(f->s), after);
+}
+
+/* A store written before the lockout DBI existed opens, and gains it. */
+static void test_store_without_lockout_dbi(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct store_lockout l;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	make_user(&u, "old@example.test", 0);
+	put_user(f->s, &u);
+	MDB_env *env = close_and_open_raw(f);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "lockout", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);   /* delete the DBI itself */
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "lockout", 0, &dbi), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(lockout_of(f->s, "old@example.test", &l), EMU_OK);
+	assert_int_equal(l.locked_at, 0);
+	set_lockout(f->s, "old@example.test", 1000, 1600, 3);
+	assert_int_equal(lockout_of(f->s, "old@example.test", &l), EMU_OK);
+	assert_int_equal(l.bad_count, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1204,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contact_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txnid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_without_lockout_dbi, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

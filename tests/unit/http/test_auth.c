@@ -1,0 +1,309 @@
+/* test_auth.c - http/auth.h: the work done for unknown users, account
+ * lockout, and a credential cache that follows the store.  The password
+ * verifiers are wrapped (-Wl,--wrap, see CMakeLists.txt) to count calls: the
+ * tests check which one ran, never how long anything took. */
+#define _GNU_SOURCE /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/password.h"
+#include "core/result.h"
+#include "http/auth.h"
+#include "store/store.h"
+
+int __real_password_verify(const char *password, const char *stored);
+int __real_password_verify_none(const char *password);
+int __wrap_password_verify(const char *password, const char *stored);
+int __wrap_password_verify_none(const char *password);
+
+static int g_verify, g_verify_none;
+
+int __wrap_password_verify(const char *password, const char *stored)
+{
+	g_verify++;
+	return __real_password_verify(password, stored);
+}
+
+int __wrap_password_verify_none(const char *password)
+{
+	g_verify_none++;
+	return __real_password_verify_none(password);
+}
+
+struct fixture {
+	char dir[64];
+	store_t *s;
+	struct auth_policy policy;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static void put_user(store_t *s, const char *email, const char *alias_addr, const char *password, int admin)
+{
+	struct user_record u;
+	store_txn_t *t;
+	memset(&u, 0, sizeof u);
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.display_name, sizeof u.display_name, "%s", email);
+	if (alias_addr) {
+		snprintf(u.proxies[0], sizeof u.proxies[0], "%s", alias_addr);
+		u.nproxies = 1;
+	}
+	if (password)
+		assert_int_equal(password_hash(password, u.password_hash, sizeof u.password_hash), EMU_OK);
+	u.is_admin = admin;
+	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/ewsemu-auth-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, 0, &f->s), EMU_OK);
+	auth_policy_defaults(&f->policy);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->s);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* auth_basic with the calls of each verifier counted. */
+static int login(struct fixture *f, const char *user, const char *pw, struct auth_who *who, int *real, int *none)
+{
+	g_verify = g_verify_none = 0;
+	int rc = auth_basic(f->s, &f->policy, user, pw, who);
+	*real = g_verify;
+	*none = g_verify_none;
+	return rc;
+}
+
+static struct store_lockout lockout_of(store_t *s, const char *addr)
+{
+	struct store_lockout l;
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_lockout_get(t, addr, &l), EMU_OK);
+	store_txn_abort(t);
+	return l;
+}
+
+static void unlock(store_t *s, const char *addr)
+{
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 1, &t), EMU_OK);
+	assert_int_equal(store_lockout_clear(t, addr), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+}
+
+/* Unknown users, users without a password and names the store rejects
+ * (empty, over-long) run the dummy verifier once: the same PBKDF2 work as a
+ * wrong password, which runs the real one once. */
+static void test_refusals_do_the_same_work(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_who who;
+	int real, none;
+	char longname[STORE_ADDR_MAX + 50];
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+
+	put_user(f->s, "ann@example.test", NULL, "Ann-pw-1", 0);
+	put_user(f->s, "nopw@example.test", NULL, NULL, 0);
+
+	assert_int_equal(login(f, "ann@example.test", "wrong", &who, &real, &none), EMU_EAUTH);
+	assert_int_equal(real, 1);
+	assert_int_equal(none, 0);
+	assert_false(who.locked_out);
+	const char *nobody[] = { "ghost@example.test", "nopw@example.test", longname, "", "DOMAIN\\",
+	                         "DOMAIN\\ghost@example.test", "\x01\x7f\xff@example.test" };
+	for (size_t i = 0; i < sizeof nobody / sizeof *nobody; i++) {
+		assert_int_equal(login(f, nobody[i], "wrong", &who, &real, &none), EMU_EAUTH);
+		assert_int_equal(real, 0);
+		assert_int_equal(none, 1);
+		assert_false(who.locked_out);
+		assert_string_equal(who.email, "");
+	}
+	/* the dummy never matches, whatever the password */
+	assert_int_equal(login(f, "nopw@example.test", "", &who, &real, &none), EMU_EAUTH);
+	assert_int_equal(none, 1);
+	assert_int_equal(password_verify_none(""), 0);
+
+	assert_int_equal(login(f, "DOMAIN\\ann@example.test", "Ann-pw-1", &who, &real, &none), EMU_OK);
+	assert_string_equal(who.email, "ann@example.test");
+}
+
+/* A right login is cached (no PBKDF2 the second time) until the store
+ * changes: then it is verified again. */
+static void test_cache_follows_the_store(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_who who;
+	int real, none;
+
+	put_user(f->s, "cal@example.test", NULL, "Cal-pw-1", 0);
+	assert_int_equal(login(f, "cal@example.test", "Cal-pw-1", &who, &real, &none), EMU_OK);
+	assert_int_equal(real, 1);
+	assert_int_equal(login(f, "cal@example.test", "Cal-pw-1", &who, &real, &none), EMU_OK);
+	assert_int_equal(real + none, 0);   /* cached */
+	put_user(f->s, "other@example.test", NULL, "x", 0);   /* any commit */
+	assert_int_equal(login(f, "cal@example.test", "Cal-pw-1", &who, &real, &none), EMU_OK);
+	assert_int_equal(real, 1);
+}
+
+/* Defect 5: a new password and a removed admin flag count at once, although
+ * the old login was cached a moment ago. */
+static void test_password_and_admin_change_apply_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_who who;
+	int real, none;
+
+	put_user(f->s, "boss@example.test", NULL, "Old-pw-1", 1);
+	assert_int_equal(login(f, "boss@example.test", "Old-pw-1", &who, &real, &none), EMU_OK);
+	assert_true(who.is_admin);
+	assert_int_equal(login(f, "boss@example.test", "Old-pw-1", &who, &real, &none), EMU_OK);
+	assert_int_equal(real, 0);   /* served from the cache */
+	put_user(f->s, "boss@example.test", NULL, "New-pw-2", 0);
+	assert_int_equal(login(f, "boss@example.test", "Old-pw-1", &who, &real, &none), EMU_EAUTH);
+	assert_false(who.is_admin);
+	assert_int_equal(login(f, "boss@example.test", "New-pw-2", &who, &real, &none), EMU_OK);
+	assert_false(who.is_admin);
+}
+
+/* threshold bad passwords lock the account: the right password is refused
+ * too (with the same work), other users are not affected, clearing the
+ * record or its end in time lets the user in again. */
+static void test_lockout(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_who who;
+	int real, none;
+
+	f->policy.lockout_threshold = 3;
+	put_user(f->s, "dan@example.test", "dan.alt@example.test", "Dan-pw-1", 0);
+	put_user(f->s, "eve@example.test", NULL, "Eve-pw-1", 0);
+
+	/* a successful login resets the count */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(login(f, "dan@example.test", "bad", &who, &real, &none), EMU_EAUTH);
+	assert_int_equal(login(f, "dan@example.test", "Dan-pw-1", &who, &real, &none), EMU_OK);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(login(f, "dan@example.test", "bad", &who, &real, &none), EMU_EAUTH);
+	assert_int_equal(lockout_of(f->s, "dan@example.test").locked_at, 0);
+	/* any address of the user counts against the same account */
+	assert_int_equal(login(f, "DAN.ALT@example.test", "bad", &who, &real, &none), EMU_EAUTH);
+	assert_true(who.locked_out);
+	struct store_lockout l = lockout_of(f->s, "dan@example.test");
+	assert_int_equal(l.bad_count, 3);
+	assert_int_equal(l.locked_until - l.locked_at, f->policy.lockout_duration);
+
+	assert_int_equal(login(f, "dan@example.test", "Dan-pw-1", &who, &real, &none), EMU_EAUTH);
+	assert_true(who.locked_out);
+	assert_int_equal(real, 1);   /* verified anyway: a lockout costs what a wrong password costs */
+	assert_string_equal(who.email, "dan@example.test");
+	assert_int_equal(login(f, "eve@example.test", "Eve-pw-1", &who, &real, &none), EMU_OK);
+
+	unlock(f->s, "dan@example.test");
+	assert_int_equal(login(f, "dan@example.test", "Dan-pw-1", &who, &real, &none), EMU_OK);
+	assert_false(who.locked_out);
+
+	/* a lockout whose time is over no longer counts */
+	store_txn_t *t;
+	struct store_lockout past = { .locked_at = time(NULL) - 100, .locked_until = time(NULL) - 1, .bad_count = 3 };
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_lockout_set(t, "dan@example.test", &past), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(login(f, "dan@example.test", "Dan-pw-1", &who, &real, &none), EMU_OK);
+
+	/* unknown users never lock anything */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(login(f, "ghost@example.test", "bad", &who, &real, &none), EMU_EAUTH);
+	assert_false(who.locked_out);
+}
+
+static void test_threshold_zero_never_locks(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_who who;
+	int real, none;
+
+	f->policy.lockout_threshold = 0;
+	put_user(f->s, "fay@example.test", NULL, "Fay-pw-1", 0);
+	for (int i = 0; i < AUTH_LOCKOUT_THRESHOLD_DEFAULT * 2; i++)
+		assert_int_equal(login(f, "fay@example.test", "bad", &who, &real, &none), EMU_EAUTH);
+	assert_int_equal(login(f, "fay@example.test", "Fay-pw-1", &who, &real, &none), EMU_OK);
+	assert_int_equal(lockout_of(f->s, "fay@example.test").locked_at, 0);
+}
+
+static void test_log_name(void **state)
+{
+	(void)state;
+	char out[AUTH_LOG_NAME_MAX + 4], longname[AUTH_LOG_NAME_MAX + 2];
+	auth_log_name("a\nb\x01\xc3\xa9'c", out);
+	assert_string_equal(out, "a?b?\?\?'c");
+	memset(longname, 'x', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	auth_log_name(longname, out);
+	assert_int_equal(strlen(out), AUTH_LOG_NAME_MAX + 3);
+	assert_string_equal(out + AUTH_LOG_NAME_MAX, "...");
+}
+
+/* Credentials gSOAP would cut at a NUL, or far too long, are refused before
+ * gSOAP sees them; everything else is left to it. */
+static void test_basic_header_check(void **state)
+{
+	(void)state;
+	char big[AUTH_BASIC_DECODED_MAX * 2];
+	assert_true(auth_basic_header_ok("Basic YW5uOnB3"));          /* ann:pw */
+	assert_true(auth_basic_header_ok("basic  YW5uOnB3"));
+	assert_false(auth_basic_header_ok("Basic YW5uOnB3AHg="));     /* ann:pw\0x */
+	assert_false(auth_basic_header_ok("Basic AGFubjpwdw=="));     /* \0ann:pw */
+	assert_true(auth_basic_header_ok("Basic !!!"));               /* malformed: gSOAP's 401 */
+	assert_true(auth_basic_header_ok("Bearer abc.def"));
+	assert_true(auth_basic_header_ok("Basically"));
+	memcpy(big, "Basic ", 6);
+	memset(big + 6, 'Q', sizeof big - 7);                         /* decodes to > the maximum */
+	big[sizeof big - 1] = '\0';
+	assert_false(auth_basic_header_ok(big));
+	size_t at_max = AUTH_BASIC_DECODED_MAX / 3 * 4;               /* decodes to 4095 bytes */
+	big[6 + at_max] = '\0';
+	assert_true(auth_basic_header_ok(big));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refusals_do_the_same_work, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_follows_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_and_admin_change_apply_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threshold_zero_never_locks, setup, teardown),
+		cmocka_unit_test(test_log_name),
+		cmocka_unit_test(test_basic_header_check),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
