@@ -227,11 +227,7 @@ static int load_contact_photo(const char *path, unsigned char **data, size_t *le
 	}
 	rc = photo_inspect(*data, *len, PHOTO_MAX_UPLOAD_BYTES, w, h);
 	if (rc) {
-		const char *what = rc == EMU_EFORMAT ? "not a JPEG image (only JPEG is accepted)" :
-		                   rc == EMU_EIMAGE ? "not a valid JPEG image" :
-		                   rc == EMU_ELIMIT ? "image too large (bytes or pixels above the limits)" :
-		                   emu_strerror(rc);
-		snprintf(err, errsz, "%s: %s", path, what);
+		snprintf(err, errsz, "%s: %s", path, photo_reject_reason(rc));
 		free(*data);
 		*data = NULL;
 	}

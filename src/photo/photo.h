@@ -38,6 +38,25 @@ int photo_size_pixels(enum photo_size s);
 /** Largest accepted directory thumbnail (AD thumbnailPhoto allows 100 KB). */
 #define PHOTO_MAX_THUMBNAIL_BYTES (100u * 1024u)
 
+/** Most memory one JPEG decode may need, in bytes (photo_decode_cost()'s
+ * total).  A progressive JPEG, or a sequential one whose first scan does not
+ * hold every component, makes libjpeg keep every DCT coefficient of the
+ * whole image (2 bytes each, all components, full resolution, whatever DCT
+ * scale is asked for): an 8192 x 8192 progressive 4:4:4 JPEG needs 402 MB
+ * from a 770 KB file.  160 MiB admits every real camera photo up to 48 MP
+ * progressive 4:2:0 (8000 x 6000: 147 MB), 24 MP progressive 4:4:4
+ * (6000 x 4000: 146 MB) and any baseline JPEG within PHOTO_MAX_DIMENSION;
+ * it refuses 8192 x 8192 progressive 4:2:0 (203 MB) and 4:4:4 (404 MB). */
+#define PHOTO_MAX_DECODE_BYTES (160u * 1024u * 1024u)
+/** Decode memory all concurrent decodes of the process may hold together:
+ * two decodes at PHOTO_MAX_DECODE_BYTES (decoding is CPU-bound and the
+ * target machine has two cores), or many small ones. */
+#define PHOTO_DECODE_POOL_BYTES (2u * PHOTO_MAX_DECODE_BYTES)
+/** How long a decode waits for room in the pool before giving up with
+ * EMU_EBUSY, in milliseconds.  A decode within the budget takes about a
+ * second of CPU, so a full pool drains well within this. */
+#define PHOTO_DECODE_WAIT_MS 30000
+
 /* ---- ETags (spec §6.3) -------------------------------------------------- */
 
 /** ETag text length: hex digits, no quotes. */
@@ -60,6 +79,48 @@ int photo_etag_matches(const char *if_none_match, const char *etag);
 
 /* ---- validation and renditions (libjpeg-turbo) ------------------------- */
 
+/* What decoding a JPEG costs, read from its markers (no pixel decoded). */
+struct photo_decode_cost {
+	int width, height, components;
+	int progressive;        /* SOF2, SOF6, SOF10 or SOF14 */
+	int scans;              /* SOS markers in the stream */
+	int buffered;           /* libjpeg keeps a whole-image coefficient buffer */
+	size_t coef_bytes;      /* that buffer; 0 when not buffered */
+	size_t output_bytes;    /* the decoded pixels at 1/@c scale_denom */
+	size_t work_bytes;      /* an allowance for libjpeg's row buffers */
+	size_t total_bytes;     /* coef_bytes + output_bytes + work_bytes */
+};
+
+/** Work out the memory a decode of @p jpeg at DCT scale 1/@p scale_denom
+ * (1, 2, 4 or 8) needs, by walking its markers once (bounded, linear in
+ * @p len; entropy-coded data is skipped, not decoded).  The rule is
+ * libjpeg's: the coefficient buffer exists when the frame is progressive
+ * or the first scan holds fewer components than the frame; it has
+ * ceil(W * h_i / (8 * h_max)) x ceil(H * v_i / (8 * v_max)) blocks per
+ * component i, each rounded up to a multiple of h_i / v_i, 128 bytes a
+ * block.  The output is ceil(W / d) x ceil(H / d) pixels, 4 bytes each for
+ * 4-component (CMYK/YCCK) frames, else 3.  Compare total_bytes with
+ * PHOTO_MAX_DECODE_BYTES.
+ * @return EMU_OK and *out; EMU_EIMAGE (no SOI, no frame header before the
+ *         first scan, a truncated or malformed marker segment, zero
+ *         dimensions, or a sampling factor outside 1..4); EMU_EINVAL (NULL
+ *         argument, bad @p scale_denom). */
+int photo_decode_cost(const void *jpeg, size_t len, int scale_denom, struct photo_decode_cost *out);
+
+/** Take @p bytes from the process-wide decode pool (PHOTO_DECODE_POOL_BYTES),
+ * waiting up to @p wait_ms milliseconds (0: do not wait) for other decodes
+ * to give theirs back.  Every photo/ decode does this itself; the function
+ * is public for tests and for callers that decode JPEG by other means.
+ * Thread-safe.
+ * @return EMU_OK (give it back with photo_decode_release()); EMU_ELIMIT
+ *         (@p bytes is more than the whole pool); EMU_EBUSY (still no room
+ *         after @p wait_ms). */
+int photo_decode_reserve(size_t bytes, int wait_ms);
+/** Give back @p bytes taken with photo_decode_reserve() and wake waiters. */
+void photo_decode_release(size_t bytes);
+/** Bytes of the pool currently taken (for diag and tests). */
+size_t photo_decode_pool_used(void);
+
 struct photo_blob {
 	unsigned char *data;    /* JPEG bytes, malloc'd; NULL if absent */
 	size_t len;
@@ -80,12 +141,16 @@ struct photo_set {
  * coefficient).  Any libjpeg warning (premature end of file, bad Huffman
  * code, extraneous bytes ...) counts as corrupt.  Grayscale, CMYK/YCCK and
  * progressive JPEGs are accepted.  Limits are checked before any pixel is
- * decoded.  Thread-safe.
+ * decoded: bytes, dimensions, then the decode memory (photo_decode_cost()
+ * at 1/8 scale against PHOTO_MAX_DECODE_BYTES); the decode then holds its
+ * share of the decode pool.  Thread-safe.
  * @param[out] width,height the declared dimensions; either may be NULL.
  * @return EMU_OK, EMU_EIMAGE (not JPEG / corrupt / zero-size / NULL),
  *         EMU_EFORMAT (PNG, GIF, BMP, WebP, TIFF, HEIF/AVIF: recognised but
- *         not JPEG), EMU_ELIMIT (more than @p max_bytes, checked first, or a
- *         dimension above PHOTO_MAX_DIMENSION), EMU_ENOMEM. */
+ *         not JPEG), EMU_ELIMIT (more than @p max_bytes, checked first, a
+ *         dimension above PHOTO_MAX_DIMENSION, or a decode needing more than
+ *         PHOTO_MAX_DECODE_BYTES), EMU_EBUSY (the decode pool stayed full
+ *         for PHOTO_DECODE_WAIT_MS), EMU_ENOMEM. */
 int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, int *height);
 
 /** Decode @p jpeg once and make every HR size up to min(width, height) of the
@@ -94,13 +159,18 @@ int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, in
  * than 48 px still yields HR48x48 so a stored photo always has a rendition.
  * Each r[s] gets its JPEG bytes (quality 90), N x N dimensions and ETag.
  * Thread-safe; deterministic (same upload -> same bytes and ETags).  Peak
- * memory is the decode at the chosen DCT scale, 3 bytes a pixel (4 for CMYK):
- * at most about 42 MB (an 8192 x 1295 CMYK upload, which cannot be halved).
+ * memory is photo_decode_cost() at the chosen DCT scale, at most
+ * PHOTO_MAX_DECODE_BYTES, taken from the decode pool for the whole call.
  * Same error codes as photo_inspect with max_bytes = PHOTO_MAX_UPLOAD_BYTES,
  * plus EMU_EINVAL for a NULL @p out and EMU_EINTERNAL if encoding fails.
  * On success the caller owns @p out and frees it with photo_set_free(); on
  * failure @p out is zeroed and holds nothing to free. */
 int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out);
+/** Why photo_inspect() or photo_make_renditions() refused an image, as a
+ * lower-case phrase for CLI and import messages ("not a valid JPEG image",
+ * "image too large (...)"); emu_strerror() for other codes.  Static string. */
+const char *photo_reject_reason(int rc);
+
 /** Free every rendition of @p set and zero it (NULL is fine). */
 void photo_set_free(struct photo_set *set);
 
