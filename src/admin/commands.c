@@ -148,6 +148,12 @@ static void print_time(FILE *out, const char *label, int64_t when)
 	fprintf(out, "  %-22s %s\n", label, buf);
 }
 
+/* "HR96x96" for a size code; "the upload" for the upload kept at its own size. */
+static const char *rendition_name(int r)
+{
+	return r == PHOTO_UPLOAD ? "the upload" : photo_size_code((enum photo_size)r);
+}
+
 int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *out, char *err, size_t errsz)
 {
 	struct heap_arena h;
@@ -184,12 +190,12 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 		fprintf(out, "none\n");
 	print_time(out, "changed", rec.thumbnail_changed);
 	fprintf(out, "Renditions:\n");
-	for (int i = 0; i < PHOTO_SIZE_COUNT; i++) {
+	for (int i = 0; i < PHOTO_RENDITION_COUNT; i++) {
 		if (rec.mailbox_mask & (1u << i))
-			fprintf(out, "  %-10s %4ux%-4u %7u bytes  ETag \"%s\"\n", photo_size_code((enum photo_size)i),
+			fprintf(out, "  %-10s %4ux%-4u %7u bytes  ETag \"%s\"\n", rendition_name(i),
 			        rec.mailbox[i].width, rec.mailbox[i].height, rec.mailbox[i].len, rec.mailbox[i].etag);
-		else
-			fprintf(out, "  %-10s (not stored)\n", photo_size_code((enum photo_size)i));
+		else if (i != PHOTO_UPLOAD)
+			fprintf(out, "  %-10s (not stored)\n", rendition_name(i));
 	}
 	fprintf(out, "Selection (HR48x48 prefers the directory thumbnail: %s):\n",
 	        hr48_prefers_thumbnail ? "yes" : "no");
@@ -204,7 +210,7 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 			fprintf(out, "  %-10s -> 404 no photo: %s\n", photo_size_code((enum photo_size)i), r.pick.why);
 		else
 			fprintf(out, "  %-10s -> %s %dx%d ETag \"%s\": %s\n", photo_size_code((enum photo_size)i),
-			        r.pick.source == PHOTO_SRC_MAILBOX ? photo_size_code(r.pick.size) : "thumbnail",
+			        r.pick.source == PHOTO_SRC_MAILBOX ? rendition_name(r.pick.size) : "thumbnail",
 			        r.width, r.height, r.etag, r.pick.why);
 	}
 	heap_arena_free(&h);

@@ -278,6 +278,11 @@ int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out)
 		/* smaller than 48 px: upscale so a stored photo always has a rendition */
 		mask = 1u << PHOTO_HR48;
 		need = photo_size_pixels(PHOTO_HR48);
+	} else if (need < side && side < photo_size_pixels(PHOTO_HR648)) {
+		/* between two size codes: keep the upload at its own size too,
+		 * else every size above `need` would lose resolution */
+		mask |= 1u << PHOTO_UPLOAD;
+		need = side;
 	}
 
 	/* One decode per upload, at the smallest DCT scale that still covers the
@@ -300,8 +305,8 @@ int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out)
 		rc = EMU_ENOMEM;
 		goto out;
 	}
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
-		int n = photo_size_pixels((enum photo_size)s);
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
+		int n = s == PHOTO_UPLOAD ? side : photo_size_pixels((enum photo_size)s);
 		if (!(mask & (1u << s)))
 			continue;
 		rc = photo_resample_square(&sq, n, rgb);
@@ -331,7 +336,7 @@ void photo_set_free(struct photo_set *set)
 {
 	if (set == NULL)
 		return;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++)
 		free(set->r[s].data);
 	memset(set, 0, sizeof *set);
 }

@@ -14,7 +14,15 @@
 enum photo_size {
 	PHOTO_HR48 = 0, PHOTO_HR64, PHOTO_HR96, PHOTO_HR120, PHOTO_HR240,
 	PHOTO_HR360, PHOTO_HR432, PHOTO_HR504, PHOTO_HR648,
-	PHOTO_SIZE_COUNT
+	PHOTO_SIZE_COUNT,
+	/* Not a size code: the rendition slot of the upload itself,
+	 * centre-cropped to a square and kept at its own size, when that size
+	 * lies between two size codes (a 200 x 200 upload: HR48..HR120 plus
+	 * the 200 x 200 upload).  It is then the largest stored rendition, so
+	 * photo_select() serves it for HR240x240 and above.  Indexes r[] of
+	 * struct photo_set, store mailbox arrays and mailbox masks. */
+	PHOTO_UPLOAD = PHOTO_SIZE_COUNT,
+	PHOTO_RENDITION_COUNT
 };
 
 /** Parse a size code.  @p case_insensitive = 0 accepts only the schema
@@ -128,10 +136,11 @@ struct photo_blob {
 	char etag[PHOTO_ETAG_LEN + 1];
 };
 
-/* All mailbox renditions made from one upload. */
+/* All mailbox renditions made from one upload: size codes, plus
+ * r[PHOTO_UPLOAD] when the upload lies between two size codes. */
 struct photo_set {
 	unsigned mask;                          /* bit s set -> r[s] present */
-	struct photo_blob r[PHOTO_SIZE_COUNT];
+	struct photo_blob r[PHOTO_RENDITION_COUNT];
 	int source_width, source_height;        /* the upload's dimensions */
 };
 
@@ -157,7 +166,11 @@ int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, in
  * upload (centre-cropped to a square, DCT-scaled decode then area
  * resampling, 4:4:4 chroma up to 120 px, 4:2:0 above).  An upload smaller
  * than 48 px still yields HR48x48 so a stored photo always has a rendition.
- * Each r[s] gets its JPEG bytes (quality 90), N x N dimensions and ETag.
+ * When min(width, height) = N lies strictly between two size codes
+ * (48 < N < 648, N not a size code), the centre-cropped upload is also kept
+ * at N x N as r[PHOTO_UPLOAD], so nothing above HR120x120 loses resolution
+ * for a 200 x 200 upload.  Each r[s] gets its JPEG bytes (quality 90),
+ * N x N dimensions and ETag.
  * Thread-safe; deterministic (same upload -> same bytes and ETags).  Peak
  * memory is photo_decode_cost() at the chosen DCT scale, at most
  * PHOTO_MAX_DECODE_BYTES, taken from the decode pool for the whole call.
@@ -179,7 +192,9 @@ void photo_set_free(struct photo_set *set);
 /* What a mailbox has, as the store reports it. */
 struct photo_avail {
 	int deleted;          /* deletion record (UserPhotoCacheId = 0) */
-	unsigned mailbox_mask;/* bit s -> mailbox rendition s stored */
+	unsigned mailbox_mask;/* bit s -> mailbox rendition s stored; bit
+	                       * PHOTO_UPLOAD: the upload at its own size, larger
+	                       * than every size-code rendition stored with it */
 	int has_thumbnail;    /* directory (AD) thumbnail stored */
 };
 
@@ -193,9 +208,11 @@ struct photo_pick {
 
 /** Decide what to serve for size @p want (spec §6.2 steps 2-6):
  * deleted -> NONE; HR48x48 and a thumbnail and @p hr48_prefers_thumbnail ->
- * THUMBNAIL; mailbox photo -> that size or the largest stored; thumbnail ->
- * THUMBNAIL; else NONE.  Mask bits above PHOTO_HR648 are ignored.  A NULL
- * @p a or an invalid @p want gives NONE.  @c why is always a static string.
+ * THUMBNAIL; mailbox photo -> that size or the largest stored (the
+ * PHOTO_UPLOAD rendition when there is one; pick.size is then PHOTO_UPLOAD);
+ * thumbnail -> THUMBNAIL; else NONE.  Mask bits above PHOTO_UPLOAD are
+ * ignored.  A NULL @p a or an invalid @p want (PHOTO_UPLOAD included: it is
+ * not a size code) gives NONE.  @c why is always a static string.
  * Step 1 (unknown recipient) is the caller's. */
 struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want,
                                int hr48_prefers_thumbnail);
