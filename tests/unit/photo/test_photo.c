@@ -449,6 +449,18 @@ static void test_renditions_nonsquare(void **state)
 	tjFree(j);
 }
 
+/* make_jpeg(w, h) gives exactly the renditions in @p mask. */
+static void expect_renditions(int w, int h, unsigned mask)
+{
+	unsigned long len;
+	struct photo_set set;
+	unsigned char *j = make_jpeg(w, h, &len);
+	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
+	check_set(&set, mask);
+	photo_set_free(&set);
+	tjFree(j);
+}
+
 /* Issue 10 defect 7: which renditions an upload between two size codes gets. */
 static void test_renditions_between_codes(void **state)
 {
@@ -458,30 +470,17 @@ static void test_renditions_between_codes(void **state)
 	int samp;
 	(void)state;
 
-	/* 200 x 200: HR48..HR120 plus the upload itself at 200 x 200 (4:2:0) */
-	j = make_jpeg(200, 200, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, 0xFu | M_UP);
-	assert_int_equal(set.r[PHOTO_UPLOAD].width, 200);
-	/* it is the upload: a strict decode equals the upload's own pixels closely */
-	px = decode_strict(&set.r[PHOTO_UPLOAD], &samp);
-	free(px);
-	photo_set_free(&set);
-	tjFree(j);
-
+	/* 200 x 200: HR48..HR120 plus the upload itself at 200 x 200 (4:2:0);
+	 * check_set decodes each strictly and checks its N x N */
+	expect_renditions(200, 200, 0xFu | M_UP);
 	/* 47 x 47: below the smallest code, HR48 upscaled and nothing else */
-	j = make_jpeg(47, 47, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, 1u << PHOTO_HR48);
-	photo_set_free(&set);
-	tjFree(j);
-
+	expect_renditions(47, 47, 1u << PHOTO_HR48);
 	/* exactly 240: a size code, no extra rendition */
-	j = make_jpeg(240, 240, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, M_240);
-	photo_set_free(&set);
-	tjFree(j);
+	expect_renditions(240, 240, M_240);
+	/* 49 and 647: just inside the range; 648 and above: HR648 is the largest */
+	expect_renditions(49, 49, 1u | M_UP);
+	expect_renditions(647, 700, (M_ALL & ~(1u << PHOTO_HR648)) | M_UP);
+	expect_renditions(700, 700, M_ALL);
 
 	/* 1000 x 500: centre-cropped 500 x 500 between HR432 and HR504 */
 	j = make_banded(1000, 500, &len);
@@ -493,23 +492,6 @@ static void test_renditions_between_codes(void **state)
 	assert_true(px[0] < 40 && px[2] > 200);
 	assert_true(px[(500 * 500 - 1) * 3] < 40 && px[(500 * 500 - 1) * 3 + 2] > 200);
 	free(px);
-	photo_set_free(&set);
-	tjFree(j);
-
-	/* 49 and 647: just inside the range; 648 and above: HR648 is the largest */
-	j = make_jpeg(49, 49, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, 1u | M_UP);
-	photo_set_free(&set);
-	tjFree(j);
-	j = make_jpeg(647, 700, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, (M_ALL & ~(1u << PHOTO_HR648)) | M_UP);
-	photo_set_free(&set);
-	tjFree(j);
-	j = make_jpeg(700, 700, &len);
-	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, M_ALL);
 	photo_set_free(&set);
 	tjFree(j);
 }

@@ -834,16 +834,39 @@ static void test_value_copied_inside_txn(void **state)
 	assert_string_equal(copy, "fake V 3");
 }
 
+/* Write meta/schema_version = @p version straight into the closed store
+ * file @p file (and empty the names DBI when @p drop_names), as an older or
+ * newer build would have left it. */
+static void force_schema(const char *file, unsigned version, int drop_names)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, names;
+	MDB_val k = { 14, "schema_version" }, v;
+	unsigned char ver[4] = { (unsigned char)(version >> 24), (unsigned char)(version >> 16),
+	                         (unsigned char)(version >> 8), (unsigned char)version };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	if (drop_names) {
+		assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
+		assert_int_equal(mdb_drop(txn, names, 0), 0);
+	}
+	v.mv_data = ver;
+	v.mv_size = sizeof ver;
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
 static void test_open_rules(void **state)
 {
 	struct fixture *f = *state;
 	store_t *again = NULL;
 	char other[128], backup[160];
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k = { 14, "schema_version" }, v;
-	unsigned char ver[4] = { 0, 0, 0, 99 };
 	struct user_record u, got;
 
 	/* the same file twice in one process is refused */
@@ -863,16 +886,7 @@ static void test_open_rules(void **state)
 	store_close(again);
 
 	/* an unknown schema version is refused, and left alone */
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, backup, MDB_NOSUBDIR, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-	v.mv_data = ver;
-	v.mv_size = sizeof ver;
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	force_schema(backup, 99, 0);
 	assert_int_equal(store_open(other, 0, &again), EMU_EFORMAT);
 	assert_null(again);
 
@@ -980,11 +994,6 @@ static void test_schema_upgrade(void **state)
 	struct fixture *f = *state;
 	struct user_record u;
 	char file[160], out[4][STORE_ADDR_MAX + 1];
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta, names;
-	MDB_val k = { 14, "schema_version" }, v;
-	unsigned char ver[4] = { 0, 0, 0, 1 };
 	int more;
 
 	make_user(&u, "carol@example.test", 0);
@@ -994,18 +1003,7 @@ static void test_schema_upgrade(void **state)
 	f->s = NULL;
 	/* make it look like schema 1: version 1, empty names DBI */
 	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
-	assert_int_equal(mdb_drop(txn, names, 0), 0);
-	v.mv_data = ver;
-	v.mv_size = sizeof ver;
-	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	force_schema(file, 1, 1);
 
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
 	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "carol", 4, out, &more), 1);
@@ -1026,7 +1024,6 @@ static void test_schema3_photos(void **state)
 	MDB_txn *txn;
 	MDB_dbi meta;
 	MDB_val k = { 14, "schema_version" }, v;
-	unsigned char ver[4] = { 0, 0, 0, 3 };
 
 	make_user(&u, "dora@example.test", 0);
 	put_user(f->s, &u);
@@ -1038,16 +1035,7 @@ static void test_schema3_photos(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	v.mv_data = ver;
-	v.mv_size = sizeof ver;
-	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	force_schema(file, 3, 0);
 
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
 	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
