@@ -51,10 +51,12 @@ int photo_size_pixels(enum photo_size s);
  * hold every component, makes libjpeg keep every DCT coefficient of the
  * whole image (2 bytes each, all components, full resolution, whatever DCT
  * scale is asked for): an 8192 x 8192 progressive 4:4:4 JPEG needs 402 MB
- * from a 770 KB file.  160 MiB admits every real camera photo up to 48 MP
- * progressive 4:2:0 (8000 x 6000: 147 MB), 24 MP progressive 4:4:4
- * (6000 x 4000: 146 MB) and any baseline JPEG within PHOTO_MAX_DIMENSION;
- * it refuses 8192 x 8192 progressive 4:2:0 (203 MB) and 4:4:4 (404 MB). */
+ * from a 770 KB file.  160 MiB (167.8 MB) admits every real camera photo up
+ * to 48 MP progressive 4:2:0 (8000 x 6000: 149 MB with pixels and rows),
+ * 24 MP progressive 4:4:4 (6000 x 4000: 151 MB), 4000 x 3000 progressive
+ * phone photos (40 MB) and any baseline JPEG within PHOTO_MAX_DIMENSION
+ * (8192 x 1295 CMYK: 14 MB); it refuses 8192 x 8192 progressive 4:2:0
+ * (207 MB) and 4:4:4 (408 MB).  Arithmetic: photo_decode_cost(). */
 #define PHOTO_MAX_DECODE_BYTES (160u * 1024u * 1024u)
 /** Decode memory all concurrent decodes of the process may hold together:
  * two decodes at PHOTO_MAX_DECODE_BYTES (decoding is CPU-bound and the
