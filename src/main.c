@@ -557,9 +557,11 @@ static int cmd_import(int argc, char **argv)
 static const char SET_PHOTO_HELP[] =
 	"usage: ewsemu set-userphoto [--store DIR] EMAIL FILE.jpg\n"
 	"\n"
-	"Replace EMAIL's mailbox photo with a JPEG (at most 8 MiB and 8192x8192) and\n"
-	"clear any deletion record, like Set-UserPhoto. Every size code up to the\n"
-	"picture's size is made once, now.\n";
+	"Replace EMAIL's mailbox photo with a JPEG (at most 8 MiB, 8192x8192, and\n"
+	"160 MiB of memory to decode: a progressive JPEG needs about 2 bytes per pixel\n"
+	"and colour component) and clear any deletion record, like Set-UserPhoto.\n"
+	"Every size code up to the picture's size is made once, now; a picture between\n"
+	"two size codes is also kept at its own size as the largest rendition.\n";
 
 static int cmd_set_photo(int argc, char **argv)
 {

@@ -164,6 +164,12 @@ static void print_lockout(FILE *out, const struct store_lockout *l, const char *
 	print_time(out, "until", l->locked_until);
 }
 
+/* "HR96x96" for a size code; "the upload" for the upload kept at its own size. */
+static const char *rendition_name(int r)
+{
+	return r == PHOTO_UPLOAD ? "the upload" : photo_size_code((enum photo_size)r);
+}
+
 int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *out, char *err, size_t errsz)
 {
 	struct store_lockout lock;
@@ -204,12 +210,12 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 		fprintf(out, "none\n");
 	print_time(out, "changed", rec.thumbnail_changed);
 	fprintf(out, "Renditions:\n");
-	for (int i = 0; i < PHOTO_SIZE_COUNT; i++) {
+	for (int i = 0; i < PHOTO_RENDITION_COUNT; i++) {
 		if (rec.mailbox_mask & (1u << i))
-			fprintf(out, "  %-10s %4ux%-4u %7u bytes  ETag \"%s\"\n", photo_size_code((enum photo_size)i),
+			fprintf(out, "  %-10s %4ux%-4u %7u bytes  ETag \"%s\"\n", rendition_name(i),
 			        rec.mailbox[i].width, rec.mailbox[i].height, rec.mailbox[i].len, rec.mailbox[i].etag);
-		else
-			fprintf(out, "  %-10s (not stored)\n", photo_size_code((enum photo_size)i));
+		else if (i != PHOTO_UPLOAD)
+			fprintf(out, "  %-10s (not stored)\n", rendition_name(i));
 	}
 	fprintf(out, "Selection (HR48x48 prefers the directory thumbnail: %s):\n",
 	        hr48_prefers_thumbnail ? "yes" : "no");
@@ -224,7 +230,7 @@ int admin_diag(store_t *s, const char *email, int hr48_prefers_thumbnail, FILE *
 			fprintf(out, "  %-10s -> 404 no photo: %s\n", photo_size_code((enum photo_size)i), r.pick.why);
 		else
 			fprintf(out, "  %-10s -> %s %dx%d ETag \"%s\": %s\n", photo_size_code((enum photo_size)i),
-			        r.pick.source == PHOTO_SRC_MAILBOX ? photo_size_code(r.pick.size) : "thumbnail",
+			        r.pick.source == PHOTO_SRC_MAILBOX ? rendition_name(r.pick.size) : "thumbnail",
 			        r.width, r.height, r.etag, r.pick.why);
 	}
 	heap_arena_free(&h);
@@ -269,11 +275,7 @@ static int load_contact_photo(const char *path, unsigned char **data, size_t *le
 	}
 	rc = photo_inspect(*data, *len, PHOTO_MAX_UPLOAD_BYTES, w, h);
 	if (rc) {
-		const char *what = rc == EMU_EFORMAT ? "not a JPEG image (only JPEG is accepted)" :
-		                   rc == EMU_EIMAGE ? "not a valid JPEG image" :
-		                   rc == EMU_ELIMIT ? "image too large (bytes or pixels above the limits)" :
-		                   emu_strerror(rc);
-		snprintf(err, errsz, "%s: %s", path, what);
+		snprintf(err, errsz, "%s: %s", path, photo_reject_reason(rc));
 		free(*data);
 		*data = NULL;
 	}

@@ -243,14 +243,7 @@ static int load_file(struct imp *im, json_t *obj, const char *key, const char *f
 static int image_fail(struct imp *im, int rc, const char *field, json_t *obj, const char *key)
 {
 	const char *rel = json_string_value(json_object_get(obj, key));
-	const char *why;
-	switch (rc) {
-	case EMU_EIMAGE: why = "not a valid JPEG image"; break;
-	case EMU_EFORMAT: why = "not a JPEG image (only JPEG is accepted)"; break;
-	case EMU_ELIMIT: why = "image too large (bytes or pixels above the limits)"; break;
-	default: why = emu_strerror(rc);
-	}
-	return fail(im, rc, field, "%s: %s", rel != NULL ? rel : "?", why);
+	return fail(im, rc, field, "%s: %s", rel != NULL ? rel : "?", photo_reject_reason(rc));
 }
 
 /* Generic text for a store refusal. */

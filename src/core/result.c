@@ -18,6 +18,7 @@ const char *emu_strerror(int r)
 	case EMU_EFORMAT: return "unsupported format";
 	case EMU_EDELETED: return "photo deleted";
 	case EMU_EINTERNAL: return "internal error";
+	case EMU_EBUSY: return "server busy";
 	}
 	return "unknown error";
 }

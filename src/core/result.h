@@ -23,7 +23,8 @@ typedef enum emu_result {
 	EMU_EAUTH = -10,      /* missing or wrong credentials */
 	EMU_EFORMAT = -11,    /* well-formed but unsupported (e.g. PNG upload) */
 	EMU_EDELETED = -12,   /* photo deletion record hides every photo */
-	EMU_EINTERNAL = -13   /* a bug or an impossible state */
+	EMU_EINTERNAL = -13,  /* a bug or an impossible state */
+	EMU_EBUSY = -14       /* a shared resource stayed exhausted; try again later */
 } emu_result;
 
 /** Return a static, human-readable text for @p r (never NULL). */

@@ -387,6 +387,8 @@ static int write_failed(const struct ews_ctx *ctx, const struct ews_status *st, 
 		o = HTTP_OUT_FORBIDDEN;
 	else if (!strcmp(code, EWS_ERROR_DATA_SIZE_LIMIT))
 		o = HTTP_OUT_TOO_LARGE;
+	else if (!strcmp(code, EWS_ERROR_SERVER_BUSY))
+		o = HTTP_OUT_BUSY;
 	else if (reason == EMU_EFORMAT)
 		o = HTTP_OUT_UNSUPPORTED_MEDIA;
 	else if (reason == EMU_EIMAGE) {

@@ -107,6 +107,33 @@ static tjscalingfactor pick_scale(int side, int need)
 	return best;
 }
 
+/* The decode-memory check (issue 10 defect 3): refuse a decode above
+ * PHOTO_MAX_DECODE_BYTES, else take its cost from the decode pool into
+ * *reserved (give it back with photo_decode_release once the pixels are
+ * freed). */
+static int admit(const void *jpeg, size_t len, tjscalingfactor sf, size_t *reserved)
+{
+	struct photo_decode_cost c;
+	int rc = photo_decode_cost(jpeg, len, sf.denom, &c);
+
+	*reserved = 0;
+	if (rc != EMU_OK) {
+		LOGD("photo", "JPEG markers rejected: %s", emu_strerror(rc));
+		return EMU_EIMAGE;
+	}
+	if (c.total_bytes > PHOTO_MAX_DECODE_BYTES) {
+		LOGI("photo", "JPEG %dx%d, %d components, %s, %d scans needs %zu bytes to decode "
+		     "(coefficients %zu, pixels %zu), above the limit of %zu",
+		     c.width, c.height, c.components, c.progressive ? "progressive" : "sequential", c.scans,
+		     c.total_bytes, c.coef_bytes, c.output_bytes, (size_t)PHOTO_MAX_DECODE_BYTES);
+		return EMU_ELIMIT;
+	}
+	rc = photo_decode_reserve(c.total_bytes, PHOTO_DECODE_WAIT_MS);
+	if (rc == EMU_OK)
+		*reserved = c.total_bytes;
+	return rc;
+}
+
 /* Decode the whole stream at scale @p sf into malloc'd RGB (*px). */
 static int decode_rgb(tjhandle tj, const void *jpeg, size_t len, const struct jpeg_hdr *h,
                       tjscalingfactor sf, unsigned char **px, int *w, int *hh)
@@ -147,6 +174,7 @@ int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, in
 	tjhandle tj = NULL;
 	struct jpeg_hdr h;
 	unsigned char *px = NULL;
+	size_t reserved = 0;
 	int sw, sh, rc;
 
 	rc = precheck(jpeg, len, max_bytes);
@@ -161,7 +189,10 @@ int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, in
 	if (rc != EMU_OK)
 		goto out;
 	/* The smallest scale still entropy-decodes every coefficient, so it
-	 * finds truncation and corruption at 1/64 of the memory. */
+	 * finds truncation and corruption at 1/64 of the pixel memory. */
+	rc = admit(jpeg, len, pick_scale(1, 1), &reserved);
+	if (rc != EMU_OK)
+		goto out;
 	rc = decode_rgb(tj, jpeg, len, &h, pick_scale(1, 1), &px, &sw, &sh);
 	if (rc != EMU_OK)
 		goto out;
@@ -172,6 +203,7 @@ int photo_inspect(const void *jpeg, size_t len, size_t max_bytes, int *width, in
 out:
 	free(px);
 	(void)tjDestroy(tj);
+	photo_decode_release(reserved);
 	return rc;
 }
 
@@ -213,6 +245,8 @@ int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out)
 	struct jpeg_hdr h;
 	unsigned char *px = NULL, *rgb = NULL;
 	struct rgb_view sq;
+	tjscalingfactor sf;
+	size_t reserved = 0;
 	unsigned mask = 0;
 	int rc, side, need = 0, dw, dh;
 
@@ -244,13 +278,22 @@ int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out)
 		/* smaller than 48 px: upscale so a stored photo always has a rendition */
 		mask = 1u << PHOTO_HR48;
 		need = photo_size_pixels(PHOTO_HR48);
+	} else if (need < side && side < photo_size_pixels(PHOTO_HR648)) {
+		/* between two size codes: keep the upload at its own size too,
+		 * else every size above `need` would lose resolution */
+		mask |= 1u << PHOTO_UPLOAD;
+		need = side;
 	}
 
 	/* One decode per upload, at the smallest DCT scale that still covers the
 	 * largest rendition; smaller sizes are area-averaged from it.  Measured
 	 * (-O2, vectorised): 648x648 upload 6.3 ms against 7.1 ms for one
 	 * DCT-scaled decode per size; 2000x1500 upload 12 ms against 18 ms. */
-	rc = decode_rgb(tjd, jpeg, len, &h, pick_scale(side, need), &px, &dw, &dh);
+	sf = pick_scale(side, need);
+	rc = admit(jpeg, len, sf, &reserved);
+	if (rc != EMU_OK)
+		goto out;
+	rc = decode_rgb(tjd, jpeg, len, &h, sf, &px, &dw, &dh);
 	if (rc != EMU_OK)
 		goto out;
 	sq.w = sq.h = dw < dh ? dw : dh;
@@ -262,8 +305,8 @@ int photo_make_renditions(const void *jpeg, size_t len, struct photo_set *out)
 		rc = EMU_ENOMEM;
 		goto out;
 	}
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
-		int n = photo_size_pixels((enum photo_size)s);
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
+		int n = s == PHOTO_UPLOAD ? side : photo_size_pixels((enum photo_size)s);
 		if (!(mask & (1u << s)))
 			continue;
 		rc = photo_resample_square(&sq, n, rgb);
@@ -283,6 +326,7 @@ out:
 		(void)tjDestroy(tjd);
 	if (tjc != NULL)
 		(void)tjDestroy(tjc);
+	photo_decode_release(reserved);
 	if (rc != EMU_OK)
 		photo_set_free(out);
 	return rc;
@@ -292,7 +336,7 @@ void photo_set_free(struct photo_set *set)
 {
 	if (set == NULL)
 		return;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++)
 		free(set->r[s].data);
 	memset(set, 0, sizeof *set);
 }

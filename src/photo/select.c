@@ -3,7 +3,7 @@
  * photo_select(). */
 #include "photo/photo.h"
 
-#define ALL_SIZES ((1u << PHOTO_SIZE_COUNT) - 1u)
+#define ALL_RENDITIONS ((1u << PHOTO_RENDITION_COUNT) - 1u)
 
 struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want,
                                int hr48_prefers_thumbnail)
@@ -27,20 +27,23 @@ struct photo_pick photo_select(const struct photo_avail *a, enum photo_size want
 		return p;
 	}
 	/* spec §6.2 step 4 */
-	mask = a->mailbox_mask & ALL_SIZES;
+	mask = a->mailbox_mask & ALL_RENDITIONS;
 	if (mask != 0) {
 		p.source = PHOTO_SRC_MAILBOX;
 		if (mask & (1u << want)) {
 			p.why = "mailbox rendition of the requested size";
 			return p;
 		}
-		for (int s = PHOTO_SIZE_COUNT - 1; s >= 0; s--) {
+		/* renditions are indexed smallest first, the upload at its own
+		 * size (between two size codes) last */
+		for (int s = PHOTO_RENDITION_COUNT - 1; s >= 0; s--) {
 			if (mask & (1u << s)) {
 				p.size = (enum photo_size)s;
 				break;
 			}
 		}
-		p.why = "largest stored mailbox rendition";
+		p.why = p.size == PHOTO_UPLOAD ? "the upload at its own size, the largest stored rendition"
+		                                : "largest stored mailbox rendition";
 		return p;
 	}
 	/* spec §6.2 step 5: the thumbnail as is, for any size */

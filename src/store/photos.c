@@ -1,6 +1,8 @@
 /* photos.c - mailbox photos, directory thumbnails and deletion records
  * (spec §6.1, §6.4): photo_meta (primary -> record) and photo_blob
- * (primary \0 kind -> JPEG bytes).
+ * (primary \0 kind -> JPEG bytes).  Mailbox renditions are indexed by
+ * enum photo_size, PHOTO_UPLOAD (9) included: the upload kept at its own
+ * size, written since schema 4.
  *
  * The record always describes exactly the blobs that exist; both change in
  * the same write txn.
@@ -20,7 +22,7 @@ enum {
 };
 
 #define INFO_ENC_MAX (3 + 1 + 8 + PHOTO_ETAG_LEN)
-#define PHOTO_ENC_MAX (1 + 4 + PHOTO_SIZE_COUNT * INFO_ENC_MAX + 2 * 7 + INFO_ENC_MAX + 2 * 11)
+#define PHOTO_ENC_MAX (1 + 4 + PHOTO_RENDITION_COUNT * INFO_ENC_MAX + 2 * 7 + INFO_ENC_MAX + 2 * 11)
 
 static int encode_photo(const struct photo_record *r, unsigned char *buf, size_t cap, size_t *len)
 {
@@ -28,7 +30,7 @@ static int encode_photo(const struct photo_record *r, unsigned char *buf, size_t
 	store_enc_init(&e, buf, cap);
 	if (r->deleted)
 		store_enc_u8(&e, P_DELETED, 1);
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++)
 		if (r->mailbox_mask & (1u << s))
 			store_enc_info(&e, P_MAILBOX, s, &r->mailbox[s]);
 	if (r->source_width > 0)
@@ -70,7 +72,7 @@ static int decode_photo(const MDB_val *v, const char *key, struct photo_record *
 			break;
 		case P_MAILBOX:
 			res = store_dec_info(p, n, &size, &info);
-			if (res == 0 && size < PHOTO_SIZE_COUNT) {
+			if (res == 0 && size < PHOTO_RENDITION_COUNT) {
 				r->mailbox[size] = info;
 				r->mailbox_mask |= 1u << size;
 			} else {
@@ -193,7 +195,7 @@ int store_photo_get(store_txn_t *t, const char *email, struct photo_record *out)
 int store_photo_blob(store_txn_t *t, const char *email, enum photo_size size,
                      const void **data, size_t *len)
 {
-	if ((int)size < 0 || size >= PHOTO_SIZE_COUNT)
+	if ((int)size < 0 || size >= PHOTO_RENDITION_COUNT)
 		return EMU_EINVAL;
 	return get_blob(t, email, (unsigned)size, data, len);
 }
@@ -205,11 +207,11 @@ int store_thumbnail_blob(store_txn_t *t, const char *email, const void **data, s
 
 static int check_set(const struct photo_set *set)
 {
-	if (set == NULL || set->mask == 0 || (set->mask >> PHOTO_SIZE_COUNT) != 0)
+	if (set == NULL || set->mask == 0 || (set->mask >> PHOTO_RENDITION_COUNT) != 0)
 		return EMU_EINVAL;
 	if (set->source_width < 0 || set->source_height < 0)
 		return EMU_EINVAL;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		const struct photo_blob *b = &set->r[s];
 		size_t elen;
 		if (!(set->mask & (1u << s)))
@@ -239,7 +241,7 @@ int store_photo_set(store_txn_t *t, const char *email, const struct photo_set *s
 	    (ret = store_resolve(t, email, primary, &plen)) != EMU_OK ||
 	    (ret = load(t, primary, plen, &r)) != EMU_OK)
 		return ret;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		const struct photo_blob *b = &set->r[s];
 		struct store_image_info *info = &r.mailbox[s];
 		memset(info, 0, sizeof *info);
@@ -275,7 +277,7 @@ int store_photo_remove(store_txn_t *t, const char *email)
 	    (ret = store_resolve(t, email, primary, &plen)) != EMU_OK ||
 	    (ret = load(t, primary, plen, &r)) != EMU_OK)
 		return ret;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++)
 		if ((ret = del_blob(t, primary, plen, (unsigned)s)) != EMU_OK)
 			return ret;
 	memset(r.mailbox, 0, sizeof r.mailbox);

@@ -235,11 +235,12 @@ static int open_schema(store_t *s, const char *file)
 		}
 		if (have < STORE_SCHEMA_VERSION) {
 			/* 1 -> 2 -> 3: (re)build the name index; contact records
-			 * only gained optional fields */
+			 * only gained optional fields; 3 -> 4: photo records may
+			 * gain rendition 9, nothing to convert */
 			struct store_txn up = { s, txn, 1 };
 			LOGI("store", "%s: upgrading schema %u to %u", file, (unsigned)have,
 			     (unsigned)STORE_SCHEMA_VERSION);
-			if ((ret = store_names_rebuild(&up)) != EMU_OK)
+			if (have < STORE_SCHEMA_NAMES_CURRENT && (ret = store_names_rebuild(&up)) != EMU_OK)
 				goto out;
 			if ((ret = write_version(s, txn)) != EMU_OK)
 				goto out;

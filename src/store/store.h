@@ -206,7 +206,8 @@ struct store_image_info {
 struct photo_record {
 	int deleted;                      /* UserPhotoCacheId = 0 */
 	unsigned mailbox_mask;            /* bit s -> mailbox rendition s stored */
-	struct store_image_info mailbox[PHOTO_SIZE_COUNT];
+	struct store_image_info mailbox[PHOTO_RENDITION_COUNT];  /* [PHOTO_UPLOAD]: the
+	                                     upload at its own size (schema 4) */
 	int source_width, source_height;  /* the upload the renditions came from */
 	int has_thumbnail;
 	struct store_image_info thumbnail;
@@ -221,7 +222,8 @@ struct photo_record {
  *	EMU_EINVAL; EMU_ELIMIT; EMU_ESTORE (logged). */
 int store_photo_get(store_txn_t *t, const char *email, struct photo_record *out);
 
-/** Point *data at mailbox rendition @p size: memory inside the database,
+/** Point *data at mailbox rendition @p size (a size code, or PHOTO_UPLOAD
+ * for the upload kept at its own size): memory inside the database,
  * read-only, valid until @p t ends (or is reset).  The deletion record is
  * not consulted (photo_select() decides what to serve).
  * @return EMU_OK; EMU_ENOTFOUND no such user or rendition; EMU_EINVAL bad
@@ -240,7 +242,7 @@ int store_thumbnail_blob(store_txn_t *t, const char *email, const void **data, s
  * are removed.  mailbox_changed becomes time(NULL); the thumbnail is not
  * touched.  @p set stays owned by the caller.
  * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL empty mask, bits
- *	beyond PHOTO_SIZE_COUNT, a present rendition without data or etag, a
+ *	beyond PHOTO_UPLOAD, a present rendition without data or etag, a
  *	dimension outside 1..65535, or a read txn; EMU_ELIMIT a rendition over
  *	4 GiB or map full; EMU_ESTORE (logged). */
 int store_photo_set(store_txn_t *t, const char *email, const struct photo_set *set);

@@ -16,16 +16,20 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 3u
+#define STORE_SCHEMA_VERSION 4u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
  * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
- * values carry display name and address, so it is rebuilt). */
+ * values carry display name and address, so it is rebuilt; 3 -> 4: nothing
+ * to convert, but photo_meta may now hold mailbox rendition 9, the upload at
+ * its own size, which a schema-3 build would reject as corrupt). */
 #define STORE_SCHEMA_OLDEST 1u
+/** The first schema whose names DBI needs no rebuild at upgrade. */
+#define STORE_SCHEMA_NAMES_CURRENT 3u
 /** First byte of every encoded record (users, photo_meta, contacts). */
 #define STORE_RECORD_FORMAT 1u
 
 /** photo_blob key kind byte of the directory thumbnail (mailbox renditions
- * use their enum photo_size value, 0..8). */
+ * use their enum photo_size value, 0..8, and 9 = PHOTO_UPLOAD). */
 #define STORE_KIND_THUMBNAIL 0x10u
 
 /** Key buffer large enough for "primary\0id" and "primary\0kind". */

@@ -109,7 +109,7 @@ def test_soap_set_user_photo_clears_deletion_record(env, rc):
     assert resp.status == 200
     assert resp.body_elem.get("ResponseClass") == "Success"
     data = soap_picture(me.get_user_photo(user.email, "HR648x648"))
-    assert decode_image(data)[1] == (240, 240), "a 300 px upload yields up to HR240x240"
+    assert decode_image(data)[1] == (300, 300), "a 300 px upload is kept at its own size as the largest"
     assert soap_picture(me.get_user_photo(user.email, "HR48x48")) == user.thumb_bytes
 
 

@@ -58,7 +58,15 @@ int op_set_user_photo(const struct ews_ctx *ctx, const char *email, const void *
 			return rc;
 		if (rc == EMU_ELIMIT)
 			ews_status_error(st, EWS_ERROR_DATA_SIZE_LIMIT,
-			                 "The photo exceeds the size limit (8 MiB, 8192x8192 pixels).");
+			                 "The photo exceeds the size limits (8 MiB of JPEG, 8192x8192 pixels, "
+			                 "160 MiB of memory to decode; a progressive JPEG needs about 2 bytes "
+			                 "per pixel and colour component).");
+		else if (rc == EMU_EBUSY)
+			/* the decode pool stayed full for PHOTO_DECODE_WAIT_MS: a
+			 * transient refusal the client may retry, as Exchange does
+			 * when it throttles */
+			ews_status_error(st, EWS_ERROR_SERVER_BUSY,
+			                 "The server is decoding too many photos at once; try again later.");
 		else if (rc == EMU_EFORMAT)
 			ews_status_error(st, EWS_ERROR_INVALID_ARGUMENT,
 			                 "The photo must be a JPEG image; this format is not supported.");

@@ -298,10 +298,13 @@ static void test_import_good(void **state)
 	assert_true(password_verify("secret", u.password_hash));
 	assert_int_equal(u.is_admin, 0);
 
-	/* 200x150 upload: renditions up to 150 px -> HR48..HR120 */
+	/* 200x150 upload: renditions up to 150 px -> HR48..HR120, and the
+	 * centre-cropped upload at 150 x 150 (between two size codes) */
 	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
 	assert_int_equal(r.deleted, 0);
-	assert_int_equal(r.mailbox_mask, 0xfu);
+	assert_int_equal(r.mailbox_mask, 0xfu | 1u << PHOTO_UPLOAD);
+	assert_int_equal(r.mailbox[PHOTO_UPLOAD].width, 150);
+	assert_int_equal(r.mailbox[PHOTO_UPLOAD].height, 150);
 	assert_int_equal(r.source_width, 200);
 	assert_int_equal(r.source_height, 150);
 	for (int s = 0; s < 4; s++) {

@@ -136,8 +136,10 @@ static void test_metadata(void **state)
 	assert_string_equal(str(j, "@odata.context"), "https://mail.example.test/api/v2.0/$metadata#Me/photo/$entity");
 	assert_string_equal(str(j, "@odata.id"), "https://mail.example.test/api/v2.0/Users('alice@example.test')/photo");
 	assert_string_equal(str(j, "@odata.mediaContentType"), "image/jpeg");
-	assert_string_equal(str(j, "Id"), "240X240");   /* a 300 px upload: largest is 240 */
-	assert_int_equal(json_integer_value(json_object_get(j, "Width")), 240);
+	/* a 300 px upload: the largest is the upload itself (issue 10 defect 7) */
+	assert_string_equal(str(j, "Id"), "300X300");
+	assert_int_equal(json_integer_value(json_object_get(j, "Width")), 300);
+	assert_int_equal(json_integer_value(json_object_get(j, "Height")), 300);
 	const char *tag = str(j, "@odata.mediaEtag");
 	assert_int_equal(strlen(tag), PHOTO_ETAG_LEN + 2);
 	assert_true(tag[0] == '"' && tag[PHOTO_ETAG_LEN + 1] == '"');
@@ -195,9 +197,10 @@ static void test_photos(void **state)
 	assert_int_equal(r.outcome, HTTP_OUT_OK);
 	assert_string_equal(str(j, "@odata.context"), "https://mail.example.test/api/v2.0/$metadata#Me/photos");
 	json_t *arr = json_object_get(j, "value");
-	assert_int_equal(json_array_size(arr), 5);   /* 48 64 96 120 240 */
+	assert_int_equal(json_array_size(arr), 6);   /* 48 64 96 120 240 and the 300 px upload */
 	assert_string_equal(str(json_array_get(arr, 0), "Id"), "48X48");
 	assert_string_equal(str(json_array_get(arr, 4), "Id"), "240X240");
+	assert_string_equal(str(json_array_get(arr, 5), "Id"), "300X300");
 	assert_string_equal(str(json_array_get(arr, 2), "@odata.id"),
 	                    "https://mail.example.test/api/v2.0/Users('alice@example.test')/photos('96X96')");
 	json_decref(j);
@@ -210,6 +213,13 @@ static void test_photos(void **state)
 	assert_int_equal(r.outcome, HTTP_OUT_OK);
 	json_decref(serve(x, OUTLOOK_GET, "/api/v2.0/me/photos('648x648')", NULL, NULL, &r));
 	assert_int_equal(r.outcome, HTTP_OUT_NO_PHOTO);
+	/* the upload's own entry, metadata and bytes */
+	j = serve(x, OUTLOOK_GET, "/api/v2.0/me/photos('300x300')", NULL, NULL, &r);
+	assert_int_equal(r.outcome, HTTP_OUT_OK);
+	assert_int_equal(json_integer_value(json_object_get(j, "Width")), 300);
+	json_decref(j);
+	assert_null(serve(x, OUTLOOK_GET, "/api/v2.0/me/photos('300X300')/$value", NULL, NULL, &r));
+	assert_int_equal(r.outcome, HTTP_OUT_OK);
 	/* no photo: one 1X1 entry */
 	j = serve(x, OUTLOOK_GET, "/api/v2.0/users('bob@example.test')/photos", NULL, NULL, &r);
 	arr = json_object_get(j, "value");
@@ -249,7 +259,7 @@ static void test_writes_and_scopes(void **state)
 	assert_null(serve(x, OUTLOOK_PUT, "/api/v2.0/users('bob@example.test')/photo/$value", NULL, &rwall, &r));
 	assert_int_equal(r.outcome, HTTP_OUT_OK);
 	j = serve(x, OUTLOOK_GET, "/api/v2.0/users('bob@example.test')/photo", NULL, &rwall, &r);
-	assert_string_equal(str(j, "Id"), "240X240");
+	assert_string_equal(str(j, "Id"), "300X300");   /* the 300 px upload itself */
 	json_decref(j);
 	/* Basic callers (no token): others' photos are read-only */
 	json_decref(serve(x, OUTLOOK_DELETE, "/api/v2.0/users('bob@example.test')/photo", NULL, NULL, &r));
@@ -279,7 +289,7 @@ static void test_writes_and_scopes(void **state)
 	assert_int_equal(outlook_serve(&x->f.ctx, &req, &r), EMU_OK);
 	assert_int_equal(r.outcome, HTTP_OUT_BAD_REQUEST);
 	j = serve(x, OUTLOOK_GET, "/api/v2.0/me/photo", NULL, &rw, &r);
-	assert_string_equal(str(j, "Id"), "240X240");
+	assert_string_equal(str(j, "Id"), "300X300");
 	json_decref(j);
 }
 

@@ -97,11 +97,13 @@ static unsigned char *decode_strict(const struct photo_blob *b, int *subsamp)
 /* Every rendition in set: exact N x N, clean decode, right chroma, ETag. */
 static void check_set(const struct photo_set *set, unsigned want_mask)
 {
+	int side = set->source_width < set->source_height ? set->source_width : set->source_height;
 	assert_int_equal(set->mask, want_mask);
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		const struct photo_blob *b = &set->r[s];
 		char etag[PHOTO_ETAG_LEN + 1];
-		int n = photo_size_pixels((enum photo_size)s), samp;
+		/* the upload rendition keeps the upload's own (square) size */
+		int n = s == PHOTO_UPLOAD ? side : photo_size_pixels((enum photo_size)s), samp;
 		if (!(want_mask & (1u << s))) {
 			assert_null(b->data);
 			continue;
@@ -249,6 +251,7 @@ static void test_etag_matches(void **state)
 #define M_ALL 0x1FFu
 #define M_240 0x01Fu   /* HR48 .. HR240: a 240x240 upload */
 #define M_648 0x100u   /* only the largest (odd, but stores may hold it) */
+#define M_UP (1u << PHOTO_UPLOAD)   /* the upload at its own size */
 
 /* Nine outcomes per row, HR48 .. HR648: "-" none, "T" thumbnail, or the
  * pixel size of the mailbox rendition served. */
@@ -326,14 +329,15 @@ static void test_select_table(void **state)
 
 static void test_select_edges(void **state)
 {
-	struct photo_avail a = { 0, M_ALL | 0xFE00u, 1 };
+	struct photo_avail a = { 0, M_ALL | 0xFC00u, 1 };
 	struct photo_pick p;
 	(void)state;
 	assert_int_equal(photo_select(NULL, PHOTO_HR96, 1).source, PHOTO_SRC_NONE);
 	assert_int_equal(photo_select(&a, PHOTO_SIZE_COUNT, 1).source, PHOTO_SRC_NONE);
+	assert_int_equal(photo_select(&a, PHOTO_UPLOAD, 1).source, PHOTO_SRC_NONE);   /* not a size code */
 	assert_int_equal(photo_select(&a, (enum photo_size)-1, 1).source, PHOTO_SRC_NONE);
-	/* bits above HR648 are ignored */
-	a.mailbox_mask = 0xFE00u;
+	/* bits above PHOTO_UPLOAD are ignored */
+	a.mailbox_mask = 0xFC00u;
 	a.has_thumbnail = 0;
 	assert_int_equal(photo_select(&a, PHOTO_HR96, 1).source, PHOTO_SRC_NONE);
 	/* a gap in the mask: the largest stored, not the next larger */
@@ -341,6 +345,32 @@ static void test_select_edges(void **state)
 	p = photo_select(&a, PHOTO_HR96, 1);
 	assert_int_equal(p.source, PHOTO_SRC_MAILBOX);
 	assert_int_equal(p.size, PHOTO_HR240);
+}
+
+/* Issue 10 defect 7: a 200 x 200 upload stores HR48..HR120 and the upload;
+ * HR240x240 and above get the upload, which diag explains. */
+static void test_select_upload(void **state)
+{
+	struct photo_avail a = { 0, 0xFu | M_UP, 0 };
+	struct photo_pick p;
+	(void)state;
+	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+		p = photo_select(&a, (enum photo_size)s, 1);
+		assert_int_equal(p.source, PHOTO_SRC_MAILBOX);
+		if (s <= PHOTO_HR120) {
+			assert_int_equal(p.size, s);
+			assert_string_equal(p.why, "mailbox rendition of the requested size");
+		} else {
+			assert_int_equal(p.size, PHOTO_UPLOAD);
+			assert_string_equal(p.why, "the upload at its own size, the largest stored rendition");
+		}
+	}
+	/* HR48x48 still prefers the directory thumbnail; a deletion hides all */
+	a.has_thumbnail = 1;
+	assert_int_equal(photo_select(&a, PHOTO_HR48, 1).source, PHOTO_SRC_THUMBNAIL);
+	assert_int_equal(photo_select(&a, PHOTO_HR648, 1).size, PHOTO_UPLOAD);
+	a.deleted = 1;
+	assert_int_equal(photo_select(&a, PHOTO_HR648, 1).source, PHOTO_SRC_NONE);
 }
 
 /* ---- JPEG validation and renditions ------------------------------------------- */
@@ -387,11 +417,11 @@ static void test_renditions_nonsquare(void **state)
 	struct photo_set set;
 	(void)state;
 	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, M_ALL & ~(1u << PHOTO_HR648));   /* min side 600 */
+	check_set(&set, (M_ALL & ~(1u << PHOTO_HR648)) | M_UP);   /* min side 600 */
 	assert_int_equal(set.source_width, 800);
 	assert_int_equal(set.source_height, 600);
 	/* centre crop: the red side bands are gone, even at the edges */
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		int n, samp;
 		unsigned char *px;
 		if (!(set.mask & (1u << s)))
@@ -413,7 +443,55 @@ static void test_renditions_nonsquare(void **state)
 	/* portrait too */
 	j = make_jpeg(300, 500, &len);
 	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, M_240);
+	check_set(&set, M_240 | M_UP);
+	assert_int_equal(set.r[PHOTO_UPLOAD].width, 300);
+	photo_set_free(&set);
+	tjFree(j);
+}
+
+/* make_jpeg(w, h) gives exactly the renditions in @p mask. */
+static void expect_renditions(int w, int h, unsigned mask)
+{
+	unsigned long len;
+	struct photo_set set;
+	unsigned char *j = make_jpeg(w, h, &len);
+	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
+	check_set(&set, mask);
+	photo_set_free(&set);
+	tjFree(j);
+}
+
+/* Issue 10 defect 7: which renditions an upload between two size codes gets. */
+static void test_renditions_between_codes(void **state)
+{
+	unsigned long len;
+	struct photo_set set;
+	unsigned char *j, *px;
+	int samp;
+	(void)state;
+
+	/* 200 x 200: HR48..HR120 plus the upload itself at 200 x 200 (4:2:0);
+	 * check_set decodes each strictly and checks its N x N */
+	expect_renditions(200, 200, 0xFu | M_UP);
+	/* 47 x 47: below the smallest code, HR48 upscaled and nothing else */
+	expect_renditions(47, 47, 1u << PHOTO_HR48);
+	/* exactly 240: a size code, no extra rendition */
+	expect_renditions(240, 240, M_240);
+	/* 49 and 647: just inside the range; 648 and above: HR648 is the largest */
+	expect_renditions(49, 49, 1u | M_UP);
+	expect_renditions(647, 700, (M_ALL & ~(1u << PHOTO_HR648)) | M_UP);
+	expect_renditions(700, 700, M_ALL);
+
+	/* 1000 x 500: centre-cropped 500 x 500 between HR432 and HR504 */
+	j = make_banded(1000, 500, &len);
+	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
+	check_set(&set, 0x7Fu | M_UP);
+	assert_int_equal(set.r[PHOTO_UPLOAD].width, 500);
+	px = decode_strict(&set.r[PHOTO_UPLOAD], &samp);
+	/* the red side bands are cropped away: blue at the corners */
+	assert_true(px[0] < 40 && px[2] > 200);
+	assert_true(px[(500 * 500 - 1) * 3] < 40 && px[(500 * 500 - 1) * 3 + 2] > 200);
+	free(px);
 	photo_set_free(&set);
 	tjFree(j);
 }
@@ -462,14 +540,14 @@ static void test_renditions_gray_cmyk_progressive(void **state)
 	j = make_jpeg_ex(300, 300, TJPF_GRAY, TJSAMP_GRAY, 0, NULL, &len);
 	assert_int_equal(photo_inspect(j, len, PHOTO_MAX_UPLOAD_BYTES, &w, &h), EMU_OK);
 	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, M_240);
+	check_set(&set, M_240 | M_UP);
 	photo_set_free(&set);
 	tjFree(j);
 
 	j = make_jpeg_ex(128, 128, TJPF_CMYK, TJSAMP_444, 0, white, &len);
 	assert_int_equal(photo_inspect(j, len, PHOTO_MAX_UPLOAD_BYTES, NULL, NULL), EMU_OK);
 	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, 0xFu);
+	check_set(&set, 0xFu | M_UP);
 	px = decode_strict(&set.r[PHOTO_HR96], &samp);
 	assert_in_range(px[0], 245, 255);
 	assert_in_range(px[1], 245, 255);
@@ -490,7 +568,7 @@ static void test_renditions_gray_cmyk_progressive(void **state)
 
 	j = make_jpeg_ex(400, 400, TJPF_RGB, TJSAMP_420, TJFLAG_PROGRESSIVE, NULL, &len);
 	assert_int_equal(photo_make_renditions(j, len, &set), EMU_OK);
-	check_set(&set, 0x3Fu);
+	check_set(&set, 0x3Fu | M_UP);
 	photo_set_free(&set);
 	/* truncated progressive data is rejected too */
 	assert_int_equal(photo_inspect(j, len * 2 / 3, PHOTO_MAX_UPLOAD_BYTES, NULL, NULL), EMU_EIMAGE);
@@ -732,9 +810,11 @@ int main(void)
 		cmocka_unit_test(test_etag_matches),
 		cmocka_unit_test(test_select_table),
 		cmocka_unit_test(test_select_edges),
+		cmocka_unit_test(test_select_upload),
 		cmocka_unit_test(test_renditions_648),
 		cmocka_unit_test(test_renditions_504),
 		cmocka_unit_test(test_renditions_nonsquare),
+		cmocka_unit_test(test_renditions_between_codes),
 		cmocka_unit_test(test_renditions_tiny),
 		cmocka_unit_test(test_renditions_gray_cmyk_progressive),
 		cmocka_unit_test(test_uniform_colour),

@@ -287,12 +287,13 @@ static void test_user_limits(void **state)
 /* A set with renditions for every bit of @p mask; data "fake <tag> <s>". */
 static void make_set(struct photo_set *set, unsigned mask, char tag)
 {
-	static const int pixels[PHOTO_SIZE_COUNT] = { 48, 64, 96, 120, 240, 360, 432, 504, 648 };
+	/* PHOTO_UPLOAD: a 200 x 200 upload kept at its own size */
+	static const int pixels[PHOTO_RENDITION_COUNT] = { 48, 64, 96, 120, 240, 360, 432, 504, 648, 200 };
 	memset(set, 0, sizeof *set);
 	set->mask = mask;
 	set->source_width = 800;
 	set->source_height = 600;
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		if (!(mask & (1u << s)))
 			continue;
 		set->r[s].data = malloc(64);
@@ -305,7 +306,7 @@ static void make_set(struct photo_set *set, unsigned mask, char tag)
 
 static void free_set(struct photo_set *set)
 {
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++)
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++)
 		free(set->r[s].data);
 }
 
@@ -379,7 +380,8 @@ static void test_photo(void **state)
 	expect_blob(t, "alice@example.test", PHOTO_HR96, "fake A 2");
 	expect_blob(t, "alice@example.test", PHOTO_HR648, "fake A 8");
 	expect_blob(t, "alice@example.test", PHOTO_HR240, NULL);
-	assert_int_equal(store_photo_blob(t, "alice@example.test", PHOTO_SIZE_COUNT, &p, &n), EMU_EINVAL);
+	assert_int_equal(store_photo_blob(t, "alice@example.test", PHOTO_RENDITION_COUNT, &p, &n), EMU_EINVAL);
+	expect_blob(t, "alice@example.test", PHOTO_UPLOAD, NULL);
 	assert_int_equal(store_thumbnail_blob(t, "al@example.test", &p, &n), EMU_OK);
 	assert_int_equal(n, 3);
 	assert_memory_equal(p, "abc", 3);
@@ -388,8 +390,21 @@ static void test_photo(void **state)
 	expect_blob(t, "bob@example.test", PHOTO_HR48, NULL);
 	store_txn_abort(t);
 
-	/* replace with a different set: stale renditions go */
+	/* the upload at its own size is a rendition like the others, with its
+	 * own dimensions (issue 10 defect 7) */
 	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 0xFu | 1u << PHOTO_UPLOAD, 'U');
+	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, 0xFu | 1u << PHOTO_UPLOAD);
+	assert_int_equal(r.mailbox[PHOTO_UPLOAD].width, 200);
+	assert_int_equal(r.mailbox[PHOTO_UPLOAD].height, 200);
+	assert_string_equal(r.mailbox[PHOTO_UPLOAD].etag, "U000000000000009");
+	expect_blob(t, "alice@example.test", PHOTO_UPLOAD, "fake U 9");
+	expect_blob(t, "alice@example.test", PHOTO_HR648, NULL);
+
+	/* replace with a different set: stale renditions go */
 	make_set(&set, m2, 'B');
 	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_OK);
 	free_set(&set);
@@ -401,6 +416,8 @@ static void test_photo(void **state)
 	expect_blob(t, "alice@example.test", PHOTO_HR240, "fake B 4");
 	expect_blob(t, "alice@example.test", PHOTO_HR96, NULL);
 	expect_blob(t, "alice@example.test", PHOTO_HR648, NULL);
+	expect_blob(t, "alice@example.test", PHOTO_UPLOAD, NULL);
+	assert_int_equal(r.mailbox[PHOTO_UPLOAD].width, 0);
 
 	/* Remove-UserPhoto: mailbox gone, deletion record, thumbnail kept */
 	assert_int_equal(store_photo_remove(t, "alice@example.test"), EMU_OK);
@@ -440,7 +457,7 @@ static void test_photo(void **state)
 	/* bad input */
 	make_set(&set, 0, 'D');
 	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
-	make_set(&set, 1u << PHOTO_SIZE_COUNT, 'D');
+	make_set(&set, 1u << PHOTO_RENDITION_COUNT, 'D');   /* beyond PHOTO_UPLOAD */
 	assert_int_equal(store_photo_set(t, "alice@example.test", &set), EMU_EINVAL);
 	make_set(&set, 1, 'D');
 	set.r[0].etag[0] = '\0';
@@ -817,16 +834,46 @@ static void test_value_copied_inside_txn(void **state)
 	assert_string_equal(copy, "fake V 3");
 }
 
+/* Write meta/schema_version = @p version straight into the closed store
+ * file @p file (and empty the names DBI when @p drop_names), as an older or
+ * newer build would have left it. */
+/* The closed store file @p file opened with plain LMDB, as another build would. */
+static MDB_env *open_raw(const char *file)
+{
+	MDB_env *env;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
+	return env;
+}
+
+static void force_schema(const char *file, unsigned version, int drop_names)
+{
+	MDB_env *env = open_raw(file);
+	MDB_txn *txn;
+	MDB_dbi meta, names;
+	MDB_val k = { 14, "schema_version" }, v;
+	unsigned char ver[4] = { (unsigned char)(version >> 24), (unsigned char)(version >> 16),
+	                         (unsigned char)(version >> 8), (unsigned char)version };
+
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	if (drop_names) {
+		assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
+		assert_int_equal(mdb_drop(txn, names, 0), 0);
+	}
+	v.mv_data = ver;
+	v.mv_size = sizeof ver;
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
 static void test_open_rules(void **state)
 {
 	struct fixture *f = *state;
 	store_t *again = NULL;
 	char other[128], backup[160];
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k = { 14, "schema_version" }, v;
-	unsigned char ver[4] = { 0, 0, 0, 99 };
 	struct user_record u, got;
 
 	/* the same file twice in one process is refused */
@@ -846,16 +893,7 @@ static void test_open_rules(void **state)
 	store_close(again);
 
 	/* an unknown schema version is refused, and left alone */
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, backup, MDB_NOSUBDIR, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-	v.mv_data = ver;
-	v.mv_size = sizeof ver;
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	force_schema(backup, 99, 0);
 	assert_int_equal(store_open(other, 0, &again), EMU_EFORMAT);
 	assert_null(again);
 
@@ -963,46 +1001,88 @@ static void test_search(void **state)
 static MDB_env *close_and_open_raw(struct fixture *f)
 {
 	char file[160];
-	MDB_env *env;
 	store_close(f->s);
 	f->s = NULL;
 	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR, 0600), 0);
-	return env;
+	return open_raw(file);
 }
 
 static void test_schema_upgrade(void **state)
 {
 	struct fixture *f = *state;
 	struct user_record u;
-	char out[4][STORE_ADDR_MAX + 1];
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta, names;
-	MDB_val k = { 14, "schema_version" }, v;
-	unsigned char ver[4] = { 0, 0, 0, 1 };
+	char file[160], out[4][STORE_ADDR_MAX + 1];
 	int more;
 
 	make_user(&u, "carol@example.test", 0);
 	snprintf(u.display_name, sizeof u.display_name, "Carol Example");
 	put_user(f->s, &u);
 	/* make it look like schema 1: version 1, empty names DBI */
-	env = close_and_open_raw(f);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	assert_int_equal(mdb_dbi_open(txn, "names", 0, &names), 0);
-	assert_int_equal(mdb_drop(txn, names, 0), 0);
-	v.mv_data = ver;
-	v.mv_size = sizeof ver;
-	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	force_schema(file, 1, 1);
 
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
 	assert_int_equal(search(f->s, STORE_SEARCH_NAMES, "carol", 4, out, &more), 1);
 	assert_string_equal(out[0], "carol@example.test");
+}
+
+/* A schema-3 store (before the upload rendition) opens, is upgraded to 4,
+ * keeps its photos, and then stores the upload rendition. */
+static void test_schema3_photos(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct photo_record r;
+	struct photo_set set;
+	store_txn_t *t;
+	char file[160];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	MDB_val k = { 14, "schema_version" }, v;
+
+	make_user(&u, "dora@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	make_set(&set, 0xFu, 'O');     /* what a schema-3 build stored for 200 x 200 */
+	assert_int_equal(store_photo_set(t, "dora@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	force_schema(file, 3, 0);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_photo_get(t, "dora@example.test", &r), EMU_OK);
+	assert_int_equal(r.mailbox_mask, 0xFu);
+	expect_blob(t, "dora@example.test", PHOTO_HR120, "fake O 3");
+	make_set(&set, 0xFu | 1u << PHOTO_UPLOAD, 'N');
+	assert_int_equal(store_photo_set(t, "dora@example.test", &set), EMU_OK);
+	free_set(&set);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	store_close(f->s);
+	f->s = NULL;
+
+	/* the version on disk is now 4 */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR | MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+	assert_int_equal(v.mv_size, 4);
+	assert_int_equal(((unsigned char *)v.mv_data)[3], 4);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	expect_blob(t, "dora@example.test", PHOTO_UPLOAD, "fake N 9");
+	store_txn_abort(t);
 }
 
 /* Every contact field survives a round trip; timestamps are the store's. */
@@ -1203,6 +1283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema3_photos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contact_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txnid, setup, teardown),
