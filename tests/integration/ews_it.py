@@ -396,6 +396,7 @@ class Client:
         self.auth = auth
         self._connect()
         self.connects = 0
+        self.idle_closes = 0   # connections this client closed itself (IDLE_RECONNECT), not the server
         self.last_used = 0.0
 
     def close(self):
@@ -413,6 +414,7 @@ class Client:
             self._connect()
         if self.conn.sock is not None and time.monotonic() - self.last_used > IDLE_RECONNECT:
             self.conn.close()    # the server may have closed it (keep-alive idle timeout)
+            self.idle_closes += 1
         if self.conn.sock is None:
             self.connects += 1
         self.conn.request(method, path, body=body, headers=h)

@@ -52,7 +52,12 @@ def test_parallel_keepalive_clients(env):
                 else:
                     assert_unchanged(client.get_user_photo(email, size, inm=want[1]))
                 done[n] += 1
-            assert client.connects == 1, f"thread {n}: {client.connects} connections, keep-alive was dropped"
+            # a thread starved for IDLE_RECONNECT seconds (a loaded machine: every SOAP answer is
+            # schema-checked by a subprocess in the thread) closes its connection itself; only a
+            # connection the server dropped counts against keep-alive
+            server_drops = client.connects - 1 - client.idle_closes
+            assert server_drops == 0, f"thread {n}: {client.connects} connections, {client.idle_closes} closed idle " \
+                                      f"by the client: the server dropped keep-alive"
         except Exception as e:   # collected and reported by the main thread
             errors.append(f"thread {n} request {done[n]}: {type(e).__name__}: {e}")
         finally:
