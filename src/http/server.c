@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "core/xmllimit.h"
 #include "http/auth.h"
 #include "http/conn.h"
 #include "http/io.h"
@@ -725,7 +726,7 @@ static int open_listener(struct http_server *srv, const char *spec, int tls, str
 	soap->transfer_timeout = 60;
 	soap->max_keep_alive = 1000;
 	soap->recv_maxlength = cfg->max_body;     /* chunked bodies carry no Content-Length */
-	soap->maxlevel = 64;
+	soap->maxlevel = XML_LIMIT_DEPTH;   /* xmlcheck refuses deeper bodies first */
 	soap->maxoccurs = 10000;
 	soap->maxlength = (long)cfg->max_body;
 	if (tls && soap_ssl_server_context(soap, SOAP_SSL_NO_AUTHENTICATION | SOAP_TLSv1_2 | SOAP_TLSv1_3,
