@@ -252,15 +252,22 @@ static size_t hook_recv(struct soap *soap, char *buf, size_t len)
 	return n;
 }
 
-/* Answer "not well-formed" with the checker's finding (spec §1.5). */
+/* Answer "not well-formed" with the checker's finding (spec §1.5).  The
+ * rest of the declared body is read and dropped first (at most the body
+ * limit, under the receive timeout): the answer closes the connection, and
+ * closing with unread bytes makes the kernel reset it - a client still
+ * sending would lose the answer. */
 static int send_xml_fault(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
-	char msg[300];
+	char msg[300], sink[4096];
 	snprintf(msg, sizeof msg, "The request failed schema validation: the body is not well-formed XML: %s.",
 	         c->xml.error);
 	soap->keep_alive = 0;
 	LOGI("http", "POST %s -> 500: %s", soap->path, msg);
+	c->xml_active = 0;
+	while (c->body_remaining > 0 && hook_recv(soap, sink, sizeof sink) > 0)
+		;
 	return soap_adapter_send_fault(soap, http_status_for(HTTP_OUT_SOAP_FAULT), "ErrorSchemaValidation", msg);
 }
 
