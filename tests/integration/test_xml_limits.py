@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from ews_it import (CLI_TIMEOUT, EWS_PATH, EWSEMU_BIN, HTTP_TIMEOUT, NS_M, STARTUP_TIMEOUT, Server,
-                    assert_fault, assert_no_sanitizer, assert_still_serving, basic, envelope)
+from ews_it import (CLI_TIMEOUT, EWS_PATH, EWSEMU_BIN, HTTP_TIMEOUT, NS, NS_M, STARTUP_TIMEOUT, Server,
+                    assert_fault, assert_no_sanitizer, assert_still_serving, basic, envelope, soap_picture,
+                    validate_soap_body)
 
 DEPTH = 64
 ATTRS = 64
@@ -138,6 +139,132 @@ def test_soap_at_the_limits_is_parsed(env, body):
     for _, _, why in SOAP_OVER:
         assert why not in text, text[:600]
     assert s.status in (200, 500), s.status
+    assert_still_serving(env.server, c, s.http)
+
+
+# ---- live SOAP with Transfer-Encoding: chunked: the same check, the same answers ----------
+# A chunked body carries no Content-Length; gSOAP de-chunks it and the server checks the
+# de-chunked bytes before gSOAP parses them.  On the old code these bodies skipped the check:
+# 100k attributes in one chunked start tag ran for minutes (past the hang guard), a
+# mismatched tag was parsed, a body over 16 MiB was answered as a broken body.
+
+def chunked(body, sizes=(8192,)):
+    """@p body framed as HTTP chunks, their sizes taken in turn from @p sizes."""
+    out, i, k = [], 0, 0
+    while i < len(body):
+        n = sizes[k % len(sizes)]
+        out.append(b"%x\r\n" % len(body[i:i + n]) + body[i:i + n] + b"\r\n")
+        i, k = i + n, k + 1
+    return b"".join(out) + b"0\r\n\r\n"
+
+
+def soap_chunked(client, body, sizes=(8192,)):
+    """POST @p body to EWS as a chunked SOAP request on @p client's keep-alive connection
+    (http.client sends a body it is handed as is when the headers name a transfer encoding)."""
+    return client.soap(None, raw=chunked(body, sizes), headers={"Transfer-Encoding": "chunked"})
+
+
+# chunk sizes that are small and coprime to the names, so chunk boundaries fall inside
+# element names, attribute names and values, prefixes and "xmlns:"
+TINY_CHUNKS = (1, 2, 3, 5, 7, 11, 13)
+
+
+@pytest.mark.parametrize("body,why", [c[1:] for c in SOAP_OVER], ids=[c[0] for c in SOAP_OVER])
+def test_chunked_soap_over_the_limits_is_schema_validation_fault(env, body, why):
+    c = env.client("large")
+    s = soap_chunked(c, body)
+    assert_fault(s, "ErrorSchemaValidation")
+    assert why in s.fault()[1], s.fault()
+    assert_still_serving(env.server, c, s.http)
+
+
+@pytest.mark.parametrize("body", [c[1] for c in SOAP_AT_LIMIT], ids=[c[0] for c in SOAP_AT_LIMIT])
+def test_chunked_soap_at_the_limits_is_parsed(env, body):
+    c = env.client("large")
+    s = soap_chunked(c, body, TINY_CHUNKS)
+    text = s.body.decode("utf-8", "replace")
+    for _, _, why in SOAP_OVER:
+        assert why not in text, text[:600]
+    assert "not well-formed" not in text, text[:600]
+    assert s.status in (200, 500), s.status
+    assert_still_serving(env.server, c, s.http)
+
+
+@pytest.mark.parametrize("body,why", [c[1:] for c in SOAP_OVER if c[0] in ("attrs-65", "nsdecls-33")],
+                         ids=["attrs-65", "nsdecls-33"])
+def test_chunked_soap_over_the_limits_in_tiny_chunks_is_refused(env, body, why):
+    c = env.client("large")
+    s = soap_chunked(c, body, TINY_CHUNKS)
+    assert_fault(s, "ErrorSchemaValidation")
+    assert why in s.fault()[1], s.fault()
+    assert_still_serving(env.server, c, s.http)
+
+
+CHUNKED_MALFORMED = {
+    "mismatched-tag": (envelope("<m:GetUserPhoto><m:Email>large@example.test</m:Mail>"
+                                "<m:SizeRequested>HR96x96</m:SizeRequested></m:GetUserPhoto>"),
+                       "end tag </m:Mail> does not match <m:Email>"),
+    # the chunking is complete, the XML is not: answered when the last chunk arrives
+    "truncated": (envelope("<m:GetUserPhoto><m:Email>large@example.test</m:Email>")[:-40],
+                  "the document ends inside"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHUNKED_MALFORMED))
+def test_chunked_malformed_xml_is_schema_validation_fault(env, case):
+    body, why = CHUNKED_MALFORMED[case]
+    c = env.client("large")
+    s = soap_chunked(c, body.encode(), TINY_CHUNKS)
+    assert_fault(s, "ErrorSchemaValidation")
+    assert "not well-formed" in s.fault()[1] and why in s.fault()[1], s.fault()
+    assert_still_serving(env.server, c, s.http)
+
+
+def test_chunked_refusal_reads_the_rest_of_the_body(env):
+    """Refused in the first chunk of a 4 MiB body: the server reads (and drops) the rest
+    before closing, so the client, still sending, gets the answer instead of a reset."""
+    body = soap_with(attributes(ATTRS + 1) + "<pad>" + "x" * (4 << 20) + "</pad>")
+    c = env.client("large")
+    s = soap_chunked(c, body, (65536,))
+    assert_fault(s, "ErrorSchemaValidation")
+    assert "more than 64 attributes on one element" in s.fault()[1], s.fault()
+    assert_still_serving(env.server, c, s.http)
+
+
+def test_chunked_body_over_the_size_limit_is_413(env):
+    """The 16 MiB body limit (--max-body) holds for a chunked body (no Content-Length to
+    refuse early): 413 ErrorRequestStreamTooBig, as for a declared length."""
+    body = soap_with("<pad>" + "x" * (17 << 20) + "</pad>")
+    c = env.client("large")
+    s = soap_chunked(c, body, (65536,))
+    assert s.status == 413, (s.status, s.body[:400])
+    assert b"ErrorRequestStreamTooBig" in s.body, s.body[:800]
+    validate_soap_body(s.body, "413 fault of a chunked body")
+    assert_still_serving(env.server, c, s.http)
+
+
+def test_chunked_get_user_photo_is_answered(env):
+    u = env.u("large")
+    body = envelope(f"<m:GetUserPhoto><m:Email>{u.email}</m:Email>"
+                    "<m:SizeRequested>HR96x96</m:SizeRequested></m:GetUserPhoto>").encode()
+    c = env.client("large")
+    for sizes in ((8192,), TINY_CHUNKS):
+        s = soap_chunked(c, body, sizes)
+        soap_picture(s)
+    assert_still_serving(env.server, c, s.http)
+
+
+def test_chunked_resolve_names_is_answered(env):
+    u = env.u("large")
+    body = envelope(f'<m:ResolveNames ReturnFullContactData="true" SearchScope="ActiveDirectory">'
+                    f"<m:UnresolvedEntry>{u.email}</m:UnresolvedEntry></m:ResolveNames>").encode()
+    c = env.client("large")
+    s = soap_chunked(c, body, TINY_CHUNKS)
+    assert s.status == 200, (s.status, s.body[:600])
+    msg = s.body_elem.find("m:ResponseMessages/m:ResolveNamesResponseMessage", NS)
+    assert msg is not None and msg.findtext("m:ResponseCode", namespaces=NS) == "NoError", s.body[:800]
+    addrs = [a.text for a in msg.findall("m:ResolutionSet/t:Resolution/t:Mailbox/t:EmailAddress", NS)]
+    assert addrs == [u.email], addrs
     assert_still_serving(env.server, c, s.http)
 
 
