@@ -5,7 +5,8 @@
 
 Starts `serve` (demo store) and `serve --replay fixtures/corpus` on random loopback
 ports, POSTs one body with N attributes on one element, then one with N namespace
-declarations, to the EWS endpoint of each (authenticated), and prints per case the
+declarations, to the EWS endpoint of each (authenticated) - to `serve` both with a
+Content-Length and with Transfer-Encoding: chunked (64 KiB chunks) - and prints per case the
 answer's status, the wall time to the answer and the server's CPU time spent on it
 (utime+stime from /proc, read once the process has been idle for a second, so work
 that goes on after the answer is counted too).  BENCH_TIMEOUT (600 s) caps one case.
@@ -58,13 +59,22 @@ def start(args, tmp, name):
     sys.exit(f"xml-limits: {name} did not start")
 
 
-def case(proc, addr, body):
+def chunked(body, size=65536):
+    """@p body framed as HTTP chunks of @p size bytes (the last one shorter)."""
+    parts = [body[i:i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n" % len(p) + p + b"\r\n" for p in parts) + b"0\r\n\r\n"
+
+
+def case(proc, addr, body, is_chunked=False):
     before = settle(proc.pid)
+    headers = {"Content-Type": "text/xml; charset=utf-8", "Authorization": AUTH}
+    if is_chunked:
+        body = chunked(body)   # sent as is: the headers name the transfer encoding
+        headers["Transfer-Encoding"] = "chunked"
     t0 = time.monotonic()
     c = http.client.HTTPConnection(*addr, timeout=TIMEOUT)
     try:
-        c.request("POST", "/EWS/Exchange.asmx", body=body,
-                  headers={"Content-Type": "text/xml; charset=utf-8", "Authorization": AUTH})
+        c.request("POST", "/EWS/Exchange.asmx", body=body, headers=headers)
         status = c.getresponse().status
     except Exception as e:   # noqa: BLE001 - a reset or timeout is a result here
         status = type(e).__name__
@@ -83,15 +93,18 @@ def main():
     decls = ("<soap:Envelope xmlns:soap='http://schemas.xmlsoap.org/soap/envelope/'><soap:Body><e"
              + "".join(f' xmlns:p{i}="urn:p{i}"' for i in range(N)) + "/></soap:Body></soap:Envelope>").encode()
     print(f"binary {BIN}; N = {N}; bodies {len(attrs)} and {len(decls)} bytes")
-    print(f"{'server':8} {'body':22} {'answer':>28} {'wall s':>8} {'cpu s':>8}")
+    print(f"{'server':8} {'body':26} {'answer':>28} {'wall s':>8} {'cpu s':>8}")
     for name, args in (("serve", ["serve", "--store", str(tmp / "store")]),
                        ("replay", ["serve", "--replay", str(REPO / "fixtures" / "corpus"),
                                    "--store", str(tmp / "store")])):
         proc, addr = start(args, tmp, name)
         try:
-            for label, body in ((f"{N} attributes", attrs), (f"{N} ns declarations", decls)):
-                status, wall, cpu = case(proc, addr, body)
-                print(f"{name:8} {label:22} {str(status):>28} {wall:8.2f} {cpu:8.2f}", flush=True)
+            cases = [(f"{N} attributes", attrs, False), (f"{N} ns declarations", decls, False)]
+            if name == "serve":
+                cases += [(f"{N} attributes chunked", attrs, True), (f"{N} ns decls chunked", decls, True)]
+            for label, body, is_chunked in cases:
+                status, wall, cpu = case(proc, addr, body, is_chunked)
+                print(f"{name:8} {label:26} {str(status):>28} {wall:8.2f} {cpu:8.2f}", flush=True)
                 if proc.poll() is not None:
                     break
         finally:
