@@ -8,6 +8,7 @@ declarations per element.  Each case is sent at the limit and one above where th
 outcome differs, and at the sizes of the issue (5,000 and 100,000 levels, 100k
 attributes, 100k declarations).  On the old code these cases crashed (SIGSEGV,
 exit 139) or ran for minutes; the only timeouts here are generous hang guards."""
+import gzip
 import http.client
 import http.server
 import subprocess
@@ -281,6 +282,30 @@ def test_chunked_resolve_names_is_answered(env):
     assert msg is not None and msg.findtext("m:ResponseCode", namespaces=NS) == "NoError", s.body[:800]
     addrs = [a.text for a in msg.findall("m:ResolutionSet/t:Resolution/t:Mailbox/t:EmailAddress", NS)]
     assert addrs == [u.email], addrs
+    assert_still_serving(env.server, c, s.http)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_compressed_soap_is_checked_as_inflated(env, framing):
+    """Content-Encoding: gzip - gSOAP inflates the body and the checker sees what gSOAP
+    parses: 100k attributes are refused, a valid request is answered (the old code fed the
+    compressed bytes to the checker, or none of them when chunked)."""
+    u = env.u("large")
+    good = envelope(f"<m:GetUserPhoto><m:Email>{u.email}</m:Email>"
+                    "<m:SizeRequested>HR96x96</m:SizeRequested></m:GetUserPhoto>").encode()
+    bad = next(c[1] for c in CHUNKED_OVER if c[0] == "attrs-100k-dispatched")
+    c = env.client("large")
+    for body, ok in ((bad, False), (good, True)):
+        z = gzip.compress(body)
+        h = {"Content-Encoding": "gzip"}
+        if framing == "chunked":
+            z, h["Transfer-Encoding"] = chunked(z, (4096,)), "chunked"
+        s = c.soap(None, raw=z, headers=h)
+        if ok:
+            soap_picture(s)
+        else:
+            assert_fault(s, "ErrorSchemaValidation")
+            assert "more than 64 attributes on one element" in s.fault()[1], s.fault()
     assert_still_serving(env.server, c, s.http)
 
 
