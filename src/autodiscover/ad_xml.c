@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "core/xmllimit.h"
 
 #define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
 #define AD_NS "http://schemas.microsoft.com/exchange/2010/Autodiscover"
@@ -81,8 +82,13 @@ static char *text_of(struct arena *a, xmlNode *n)
 
 static xmlDoc *parse(const char *body, size_t len)
 {
+	char why[128];
 	if (!body || len == 0 || len > (size_t)INT32_MAX)
 		return NULL;
+	if (xml_limit_check(body, len, 0, why, sizeof why) != EMU_OK) {
+		LOGI("autodiscover", "request refused before parsing: %s", why);
+		return NULL;
+	}
 	xmlDoc *doc = xmlReadMemory(body, (int)len, "request.xml", NULL,
 	                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc && doc->intSubset) {   /* no DTDs in a web service request */

@@ -67,6 +67,9 @@ struct http_conn {
 	int refused;                 /* this request was answered during parsing */
 	int early_error;             /* HTTP status to refuse with once headers are read */
 	int xml_active;              /* body bytes still go through the checker */
+	int chunked;                 /* this SOAP body comes chunked (checked as gSOAP de-chunks it) */
+	int inflated;                /* ... or compressed (checked as gSOAP inflates it) */
+	int body_ended;              /* the chunked body's last chunk was read */
 	struct xmlcheck xml;         /* well-formedness of this request's body */
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */

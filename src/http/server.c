@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "core/xmllimit.h"
 #include "http/auth.h"
 #include "http/conn.h"
 #include "http/io.h"
@@ -227,7 +228,8 @@ static int refuse(struct soap *soap, int status)
 }
 
 /* Never read past the declared body: gSOAP would otherwise wait for more
- * bytes of a truncated XML body until the idle timeout. */
+ * bytes of a truncated XML body until the idle timeout.  (A chunked body
+ * needs no such bound: gSOAP stops at its last chunk.) */
 static size_t hook_recv(struct soap *soap, char *buf, size_t len)
 {
 	struct http_conn *c = soap->user;
@@ -239,20 +241,68 @@ static size_t hook_recv(struct soap *soap, char *buf, size_t len)
 		len = (size_t)c->body_remaining;
 	size_t n = io_recv(soap, buf, len);
 	c->body_remaining -= (long long)n;
-	if (c->xml_active) {
-		/* a body that is not well-formed ends here for gSOAP (EOF); the
-		 * request loop then answers with the checker's message */
-		if (xmlcheck_feed(&c->xml, buf, n) || (c->body_remaining == 0 && xmlcheck_finish(&c->xml))) {
-			c->xml_active = 0;
-			return 0;
-		}
-		if (c->body_remaining == 0)
-			c->xml_active = 0;
-	}
 	return n;
 }
 
-/* Answer "not well-formed" with the checker's finding (spec §1.5). */
+/* The one place the body checker is fed while gSOAP reads.  gSOAP 2.8.124
+ * calls fpreparerecv from soap_recv_raw() with each piece of input it has
+ * just put into soap->buf (at soap->bufidx, @p n bytes) and before its
+ * parser takes a byte of it.  For a Content-Length body that piece is what
+ * frecv returned.  For a chunked body frecv sees the raw stream (chunk-size
+ * lines and data mixed), while fpreparerecv gets the data of one chunk (or
+ * of the part of a chunk that fits the buffer) without the framing, and
+ * n == 0 once for the last chunk ("0" CRLF CRLF); a peer that closes inside
+ * a chunk ends with frecv returning 0 and no call here.  So this hook sees
+ * exactly the body gSOAP parses, whatever the framing; frecv would have to
+ * de-chunk a second time.  A body that is not well-formed ends here for
+ * gSOAP: the rejected bytes are marked consumed (bufidx = buflen, which
+ * keeps gSOAP's chunk position, held in buflen/chunkbuflen/chunksize,
+ * intact) and SOAP_EOF stops the parser; the request loop then answers
+ * with the checker's message. */
+static int hook_prepare_recv(struct soap *soap, const char *buf, size_t n)
+{
+	struct http_conn *c = soap->user;
+	if (!c)
+		return SOAP_OK;
+	if (c->chunked && n == 0)
+		c->body_ended = 1;
+	if (!c->xml_active)
+		return SOAP_OK;
+	/* where an inflated body ends is gSOAP's business: its parser reports
+	 * a truncated one; the checker still sees every byte */
+	int end = c->inflated ? 0 : c->chunked ? n == 0 : c->body_remaining == 0;
+	if (xmlcheck_feed(&c->xml, buf, n) || (end && xmlcheck_finish(&c->xml))) {
+		c->xml_active = 0;
+		soap->bufidx = soap->buflen;
+		return SOAP_EOF;
+	}
+	if (end)
+		c->xml_active = 0;
+	return SOAP_OK;
+}
+
+/* Read and drop the rest of the request body (at most the body limit,
+ * under the receive timeout) before an answer that closes the connection:
+ * closing with unread bytes makes the kernel reset it, and a client still
+ * sending would lose the answer.  A Content-Length body ends at its length
+ * (hook_recv); a chunked one at its last chunk, read through gSOAP's own
+ * de-chunking (soap_recv_raw; gSOAP's recv_maxlength bounds it). */
+static void drain_body(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	char sink[4096];
+	c->xml_active = 0;
+	if (c->chunked) {
+		while (!c->body_ended && soap_recv_raw(soap) == SOAP_OK)
+			;
+		return;
+	}
+	while (c->body_remaining > 0 && hook_recv(soap, sink, sizeof sink) > 0)
+		;
+}
+
+/* Answer "not well-formed" with the checker's finding (spec §1.5), after
+ * reading the rest of the body (drain_body). */
 static int send_xml_fault(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
@@ -261,17 +311,43 @@ static int send_xml_fault(struct soap *soap)
 	         c->xml.error);
 	soap->keep_alive = 0;
 	LOGI("http", "POST %s -> 500: %s", soap->path, msg);
+	drain_body(soap);
 	return soap_adapter_send_fault(soap, http_status_for(HTTP_OUT_SOAP_FAULT), "ErrorSchemaValidation", msg);
 }
 
-/* Start the well-formedness check of a SOAP body with the bytes gSOAP has
- * already buffered; a body that is wholly buffered is decided here, before
- * gSOAP parses it. */
+/* A chunked body carries no Content-Length for hook_parsehdr to refuse
+ * early; gSOAP ends its input (SOAP_EOF) once it has read more than
+ * recv_maxlength bytes of the message.  That is the body limit, answered
+ * as for a declared length (413), not as a broken body. */
+static int chunked_over_limit(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	return c->chunked && soap->recv_maxlength && soap->count > soap->recv_maxlength;
+}
+
+/* Start the well-formedness check of a SOAP body.  A Content-Length body:
+ * gSOAP handed the bytes it already buffered to fpreparerecv together with
+ * the headers, before we knew there was a body, so they are fed here (a body
+ * that is wholly buffered is decided here, before gSOAP parses it); the rest
+ * goes through hook_prepare_recv.  A chunked or compressed
+ * (Content-Encoding: gzip/deflate) body: the buffered bytes are still raw
+ * (chunk-size lines, compressed data) and gSOAP hands them de-chunked and
+ * inflated to fpreparerecv before parsing them, so all of it goes through
+ * hook_prepare_recv. */
 static int check_body(struct soap *soap)
 {
 	struct http_conn *c = soap->user;
-	if (c->content_length <= 0 || !(soap->status == SOAP_POST || soap->status == SOAP_POST_FILE))
-		return SOAP_OK;   /* empty (answered later) or chunked (gSOAP's own checks only) */
+	if (!(soap->status == SOAP_POST || soap->status == SOAP_POST_FILE))
+		return SOAP_OK;
+	c->chunked = c->content_length < 0 && (soap->imode & SOAP_IO) == SOAP_IO_CHUNK;
+	c->inflated = soap->zlib_in != SOAP_ZLIB_NONE;
+	if (c->chunked || c->inflated) {
+		xmlcheck_init(&c->xml);
+		c->xml_active = 1;
+		return SOAP_OK;
+	}
+	if (c->content_length <= 0)
+		return SOAP_OK;   /* empty: answered later */
 	xmlcheck_init(&c->xml);
 	size_t buffered = soap->buflen - soap->bufidx;
 	if ((long long)buffered > c->content_length)
@@ -369,6 +445,9 @@ static int hook_parse(struct soap *soap)
 	c->token_error = HTTP_TOKEN_NONE;
 	c->early_error = 0;
 	c->xml_active = 0;
+	c->chunked = 0;
+	c->inflated = 0;
+	c->body_ended = 0;
 	c->xml.error[0] = '\0';
 
 	int rc = g_orig_parse(soap);
@@ -580,6 +659,21 @@ static int serve_autodiscover(struct soap *soap, enum ad_endpoint ep, int has_bo
 	return reply(soap, r.ok ? HTTP_OUT_OK : HTTP_OUT_SOAP_FAULT, r.content_type, r.body, r.len);
 }
 
+/* Answer a body gSOAP could not read to the end or parse, when we know why:
+ * the checker's finding (ErrorSchemaValidation) or a chunked body over the
+ * limit (413, as for a declared length).  Returns 0 when neither applies. */
+static int answer_body_problem(struct soap *soap)
+{
+	struct http_conn *c = soap->user;
+	if (c->xml.error[0])
+		send_xml_fault(soap);
+	else if (chunked_over_limit(soap))
+		send_early_error(soap, 413);
+	else
+		return 0;
+	return 1;
+}
+
 static void serve_connection(struct soap *soap)
 {
 	soap->keep_alive = soap->max_keep_alive + 1;
@@ -590,6 +684,9 @@ static void serve_connection(struct soap *soap)
 		((struct http_conn *)soap->user)->body_remaining = -1;
 		((struct http_conn *)soap->user)->refused = 0;
 		((struct http_conn *)soap->user)->headers_done = 0;
+		/* gSOAP reads the next request before calling fparse: the checker
+		 * of an inflated body (which runs to the end of the request) stops */
+		((struct http_conn *)soap->user)->xml_active = 0;
 		/* soap_begin_serve() without its own error replies: we answer */
 		if (soap_begin_recv(soap)) {
 			int err = soap->error;
@@ -599,8 +696,8 @@ static void serve_connection(struct soap *soap)
 				continue;
 			}
 			struct http_conn *c = soap->user;
-			if (c->xml.error[0]) {
-				send_xml_fault(soap);
+			if (answer_body_problem(soap)) {
+				/* answered */
 			} else if (c->headers_done && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) &&
 			           ad_endpoint_for(soap->path) != AD_NONE) {
 				soap->keep_alive = 0;   /* an empty body: Autodiscover answers it in its own terms */
@@ -632,9 +729,7 @@ static void serve_connection(struct soap *soap)
 		if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
 			/* headers were fine, the body is not a SOAP envelope (spec §1.5) */
 			soap->keep_alive = 0;
-			if (((struct http_conn *)soap->user)->xml.error[0])
-				send_xml_fault(soap);
-			else
+			if (!answer_body_problem(soap))
 				soap_adapter_send_error(soap, http_status_for(HTTP_OUT_SOAP_FAULT));
 			break;
 		}
@@ -642,10 +737,8 @@ static void serve_connection(struct soap *soap)
 			/* a fault from an operation comes after the whole request was
 			 * read: the connection stays usable; a parse failure may not */
 			struct http_conn *c = soap->user;
-			if (c->xml.error[0]) {
-				send_xml_fault(soap);
+			if (answer_body_problem(soap))
 				break;
-			}
 			if (soap->error != SOAP_FAULT)
 				soap->keep_alive = 0;
 			c->fault_keep_alive = soap->keep_alive;
@@ -746,7 +839,7 @@ static int open_listener(struct http_server *srv, const char *spec, int tls, str
 	soap->transfer_timeout = 60;
 	soap->max_keep_alive = 1000;
 	soap->recv_maxlength = cfg->max_body;     /* chunked bodies carry no Content-Length */
-	soap->maxlevel = 64;
+	soap->maxlevel = XML_LIMIT_DEPTH;   /* xmlcheck refuses deeper bodies first */
 	soap->maxoccurs = 10000;
 	soap->maxlength = (long)cfg->max_body;
 	if (tls && soap_ssl_server_context(soap, SOAP_SSL_NO_AUTHENTICATION | SOAP_TLSv1_2 | SOAP_TLSv1_3,
@@ -781,6 +874,7 @@ static int open_listener(struct http_server *srv, const char *spec, int tls, str
 	}
 	io_install(soap);   /* fsend, fclose: one send per response */
 	soap->frecv = hook_recv;
+	soap->fpreparerecv = hook_prepare_recv;
 	soap->fparse = hook_parse;
 	soap->fparsehdr = hook_parsehdr;
 	soap->fresponse = hook_response;

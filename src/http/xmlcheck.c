@@ -98,6 +98,9 @@ static int declared(const struct xmlcheck *x, const char *prefix)
  * prefixes to check once the tag is complete. */
 static int attribute(struct xmlcheck *x)
 {
+	const char *over = xml_limit_attribute(&x->tag, x->tok, x->len);
+	if (over)
+		return fail(x, over);
 	if (!strncmp(x->tok, "xmlns:", 6)) {
 		if (x->nns >= XMLCHECK_MAX_NS)
 			return fail(x, "too many namespace declarations");
@@ -136,8 +139,9 @@ static int open_element(struct xmlcheck *x)
 {
 	if (x->root_done)
 		return fail(x, "a second root element");
-	if (x->depth >= XMLCHECK_MAX_DEPTH)
-		return fail(x, "elements nested too deeply");
+	const char *over = xml_limit_element(x->depth + 1);
+	if (over)
+		return fail(x, over);   /* and so the name stack is never full */
 	memcpy(x->stack[x->depth++], x->tok, x->len + 1);
 	x->seen_root = 1;
 	return 0;
@@ -209,6 +213,7 @@ static int step(struct xmlcheck *x, unsigned char c)
 			x->len = 0;
 		} else if (is_name_start(c)) {
 			x->state = S_START;
+			x->tag.attrs = x->tag.ns_decls = 0;
 			return tok_add(x, c);
 		} else {
 			return fail(x, "'<' not followed by a name");

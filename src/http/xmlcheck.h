@@ -8,7 +8,12 @@
 
 #include <stddef.h>
 
-#define XMLCHECK_MAX_DEPTH 64     /* element nesting (gSOAP's maxlevel too) */
+#include "core/xmllimit.h"
+
+/* Nesting, attributes and namespace declarations per element are bounded
+ * by core/xmllimit.h (as for every XML parse); the limits below bound this
+ * checker's own state. */
+#define XMLCHECK_MAX_DEPTH XML_LIMIT_DEPTH /* the name stack */
 #define XMLCHECK_MAX_NAME 128     /* bytes of one qualified name */
 #define XMLCHECK_MAX_NS 64        /* namespace prefixes declared at once */
 #define XMLCHECK_MAX_PREFIX 32    /* bytes of one prefix */
@@ -21,6 +26,7 @@ struct xmlcheck {
 	char tok[XMLCHECK_MAX_NAME + 1];
 	char stack[XMLCHECK_MAX_DEPTH][XMLCHECK_MAX_NAME + 1];
 	int nns, npend;
+	struct xml_limit_tag tag;     /* attributes of the start tag being read */
 	struct { char prefix[XMLCHECK_MAX_PREFIX + 1]; int depth; } ns[XMLCHECK_MAX_NS];
 	char pend[XMLCHECK_MAX_ATTR_PREFIXES][XMLCHECK_MAX_PREFIX + 1]; /* this tag's attribute prefixes */
 	char error[200];              /* first problem, "" while fine */

@@ -14,8 +14,11 @@
 
 #include "core/base64.h"
 #include "core/result.h"
+#include "core/xmllimit.h"
 #include "record/record.h"
 
+/* HUGE for the text-node size only (a base64 photo passes libxml2's 10 MB
+ * cap); nesting is bounded by xml_limit_check() before parsing */
 #define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE)
 #define NS_MESSAGES "http://schemas.microsoft.com/exchange/services/2006/messages"
 #define NS_TYPES "http://schemas.microsoft.com/exchange/services/2006/types"
@@ -410,7 +413,8 @@ static void xml_init(void)
 
 xmlDoc *anon_xml_parse(const struct fixture_body *b)
 {
-	if (b->kind != FIXTURE_BODY_XML || !b->data || b->len == 0 || b->len > (size_t)RECORD_CAPTURE_MAX)
+	if (b->kind != FIXTURE_BODY_XML || !b->data || b->len == 0 || b->len > (size_t)RECORD_CAPTURE_MAX ||
+	    xml_limit_check(b->data, b->len, 0, NULL, 0) != EMU_OK)
 		return NULL;
 	pthread_once(&g_xml_once, xml_init);
 	xmlDoc *d = xmlReadMemory((const char *)b->data, (int)b->len, "body.xml", NULL, XML_OPTIONS);

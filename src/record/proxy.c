@@ -22,12 +22,15 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "core/xmllimit.h"
 
 #define DEFAULT_TIMEOUT 60
 #define ORIGIN_MAX 320                    /* "https://" + host + ":port" */
 #define HOST_MAX 272                      /* "[" + host (256) + "]:port" */
 #define UPSTREAM_BODY_MAX RECORD_CAPTURE_MAX
-#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE)
+/* no XML_PARSE_HUGE: an Autodiscover answer has no text node near libxml2's
+ * 10 MB cap (one that has is forwarded unrewritten) */
+#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
 struct proxy {
 	recorder_t *rec;
@@ -259,16 +262,42 @@ static void self_origin(const struct proxy *p, const struct wire_peer *peer, con
 		snprintf(out, outsz, "%s", p->listen_origin);
 }
 
-static void bad_gateway(const struct proxy *p, struct wire_msg *resp, int rc)
+/* Answer 502: the upstream server did not answer (@p rc says why), or
+ * answered with a body the proxy cannot take (@p why says why; then @p rc
+ * is not used). */
+static void bad_gateway(const struct proxy *p, struct wire_msg *resp, int rc, const char *why)
 {
 	char body[512];
-	int n = snprintf(body, sizeof body, "ewsemu record: the upstream server %s did not answer: %s.\n", p->up_url,
-	                 emu_strerror(rc));
+	int n = why ? snprintf(body, sizeof body, "ewsemu record: the upstream server %s answered with a body "
+	                       "the proxy cannot take: %s.\n", p->up_url, why)
+	            : snprintf(body, sizeof body, "ewsemu record: the upstream server %s did not answer: %s.\n",
+	                       p->up_url, emu_strerror(rc));
+	if (n < 0 || (size_t)n >= sizeof body)
+		n = (int)strlen(body);
 	wire_msg_free(resp);
 	wire_msg_init(resp);
 	if (wire_msg_response(resp, 502, NULL) == EMU_OK &&
 	    wire_msg_set_header(resp, "Content-Type", "text/plain; charset=utf-8") == EMU_OK)
 		wire_msg_set_body(resp, body, (size_t)n);
+}
+
+/* An XML answer over the limits of core/xmllimit.h would cost the recorder
+ * and a client's parser their stack or quadratic time: answered 502 and not
+ * recorded (there is no usable answer to record).  Returns 1 when refused
+ * (then @p ur is freed and @p resp holds the 502). */
+static int upstream_body_refused(const struct proxy *p, const struct wire_msg *req, struct wire_msg *ur,
+                                 struct wire_msg *resp)
+{
+	char why[128];
+	const char *ct = wire_msg_header(ur, "Content-Type");
+	if (!ur->body || !ct || !rec_memcasemem(ct, strlen(ct), "xml", 3) ||
+	    xml_limit_check(ur->body, ur->body_len, 0, why, sizeof why) == EMU_OK)
+		return 0;
+	LOGW("record", "%s %s -> 502: upstream %s answered %d with XML over the limits (%s); not recorded",
+	     req->method, req->target, p->up_url, ur->status, why);
+	wire_msg_free(ur);
+	bad_gateway(p, resp, EMU_ELIMIT, why);
+	return 1;
 }
 
 static enum wire_action proxy_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
@@ -283,22 +312,24 @@ static enum wire_action proxy_handle(void *ctx, struct wire_peer *peer, const st
 	wire_msg_init(&ur);
 	if (!pc) {
 		if (!(pc = calloc(1, sizeof *pc))) {
-			bad_gateway(p, resp, EMU_ENOMEM);
+			bad_gateway(p, resp, EMU_ENOMEM, NULL);
 			return WIRE_REPLY_CLOSE;
 		}
 		peer->conn_state = pc;
 	}
 	if ((rc = build_upstream_request(p, req, &up)) != EMU_OK || (rc = forward(p, pc, &up, &ur, &closed)) != EMU_OK) {
 		LOGW("record", "%s %s -> 502: upstream %s: %s", req->method, req->target, p->up_url, emu_strerror(rc));
-		bad_gateway(p, resp, rc);   /* not recorded: no real answer */
+		bad_gateway(p, resp, rc, NULL);   /* not recorded: no real answer */
 		wire_msg_free(&up);
 		return WIRE_REPLY;
 	}
 	wire_msg_free(&up);
+	if (upstream_body_refused(p, req, &ur, resp))
+		return closed ? WIRE_REPLY_CLOSE : WIRE_REPLY;
 	wire_msg_free(resp);
 	if ((rc = wire_msg_copy(resp, &ur)) != EMU_OK || (rc = wire_msg_strip_hop_by_hop(resp)) != EMU_OK) {
 		wire_msg_free(&ur);
-		bad_gateway(p, resp, rc);
+		bad_gateway(p, resp, rc, NULL);
 		return WIRE_REPLY_CLOSE;
 	}
 	wire_msg_free(&ur);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http/xmlcheck.h"
@@ -101,11 +102,39 @@ static void test_bad_documents(void **state)
 static void test_limits(void **state)
 {
 	(void)state;
-	char deep[XMLCHECK_MAX_DEPTH * 3 + 8] = "";
-	for (int i = 0; i <= XMLCHECK_MAX_DEPTH; i++)
+	/* core/xmllimit.h: at the limit passes (byte by byte too), one above fails */
+	char deep[XML_LIMIT_DEPTH * 8 + 16] = "";
+	for (int i = 0; i < XML_LIMIT_DEPTH; i++)
 		strcat(deep, "<a>");
+	for (int i = 0; i < XML_LIMIT_DEPTH; i++)
+		strcat(deep, "</a>");
+	assert_int_equal(check_whole(deep), 0);
+	assert_int_equal(check_bytes(deep), 0);
+	memmove(deep + 3, deep, strlen(deep) + 1);
+	memcpy(deep, "<a>", 3);
+	strcat(deep, "</a>");
 	assert_int_equal(check_whole(deep), -1);
-	assert_non_null(strstr(g_x.error, "nested too deeply"));
+	assert_non_null(strstr(g_x.error, "nested deeper than 64 levels"));
+
+	/* attributes and namespace declarations, per start tag */
+	char wide[(XML_LIMIT_ATTRS + XML_LIMIT_NS_DECLS + 2) * 24 + 64];
+	for (int attrs = XML_LIMIT_ATTRS; attrs <= XML_LIMIT_ATTRS + 1; attrs++) {
+		for (int decls = XML_LIMIT_NS_DECLS; decls <= XML_LIMIT_NS_DECLS + 1; decls++) {
+			size_t n = (size_t)snprintf(wide, sizeof wide, "<r><e");
+			for (int i = 0; i < attrs; i++)
+				n += (size_t)snprintf(wide + n, sizeof wide - n, " a%d='v'", i);
+			for (int i = 0; i < decls; i++)
+				n += (size_t)snprintf(wide + n, sizeof wide - n, " xmlns:p%d='urn:p'", i);
+			snprintf(wide + n, sizeof wide - n, "/><e a='1' xmlns='urn:x'/></r>");
+			int over = attrs > XML_LIMIT_ATTRS || decls > XML_LIMIT_NS_DECLS;
+			assert_int_equal(check_whole(wide), over ? -1 : 0);
+			assert_int_equal(check_bytes(wide), over ? -1 : 0);
+			if (attrs > XML_LIMIT_ATTRS)
+				assert_non_null(strstr(g_x.error, "more than 64 attributes on one element"));
+			else if (over)
+				assert_non_null(strstr(g_x.error, "more than 32 namespace declarations"));
+		}
+	}
 
 	char longname[XMLCHECK_MAX_NAME + 8] = "<";
 	memset(longname + 1, 'n', XMLCHECK_MAX_NAME + 2);
