@@ -309,6 +309,24 @@ def test_compressed_soap_is_checked_as_inflated(env, framing):
     assert_still_serving(env.server, c, s.http)
 
 
+def test_compressed_soap_inflating_past_the_body_limit_is_cut_short(env):
+    """A gzip bomb: 128 KiB that inflate to 128 MiB of whitespace inside a valid envelope.
+    The inflated body counts against --max-body (16 MiB): parsing stops there with
+    ErrorSchemaValidation, the server never holds or parses the rest, and keeps serving."""
+    import zlib
+    u = env.u("large")
+    head, tail = envelope(f"<m:GetUserPhoto><m:Email>{u.email}</m:Email>ZZZ"
+                          "<m:SizeRequested>HR96x96</m:SizeRequested></m:GetUserPhoto>").encode().split(b"ZZZ")
+    co = zlib.compressobj(9, zlib.DEFLATED, 31)
+    spaces = b" " * (1 << 20)
+    z = co.compress(head) + b"".join(co.compress(spaces) for _ in range(128)) + co.compress(tail) + co.flush()
+    assert len(z) < 1 << 20
+    c = env.client("large")
+    s = c.soap(None, raw=z, headers={"Content-Encoding": "gzip"})
+    assert_fault(s, "ErrorSchemaValidation")
+    assert_still_serving(env.server, c, s.http)
+
+
 # ---- Autodiscover POX: 600 Invalid Request ----------------------------------------------
 
 @pytest.mark.parametrize("inner", [nested(DEPTH + 1 - 2), nested(5000), attributes(100_000), ns_decls(100_000)],
