@@ -32,6 +32,11 @@ struct mem_in {
 	size_t left;
 };
 
+/* One engine context for the process, as a listener's copy serves request
+ * after request on a keep-alive connection (created lazily: the sink hooks
+ * below are defined after this point). */
+static struct soap *g_soap;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -130,24 +135,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_body(data, size, size > 0 ? data[size - 1] * 31u : 0);
 
-	soap = soap_new1(SOAP_C_UTFSTRING);
-	if (soap == NULL)
-		return 0;
-	soap_adapter_init_context(soap);
-	soap->recv_maxlength = FUZZ_SOAP_MAX_BODY;
-	soap->maxlevel = 64;
-	soap->maxoccurs = 10000;
-	soap->maxlength = (long)FUZZ_SOAP_MAX_BODY;
-	soap->user = &in;
-	soap->frecv = mem_recv;
-	soap->fsend = sink_send;
-
-	if (read_request(soap) != SOAP_OK && soap->error < SOAP_STOP) {
-		soap->user = NULL;
-		(void)soap_adapter_send_error(soap, 500);
+	if (g_soap == NULL) {
+		g_soap = soap_new1(SOAP_C_UTFSTRING);
+		if (g_soap == NULL)
+			return 0;
+		soap_adapter_init_context(g_soap);
+		g_soap->recv_maxlength = FUZZ_SOAP_MAX_BODY;
+		g_soap->maxlevel = 64;
+		g_soap->maxoccurs = 10000;
+		g_soap->maxlength = (long)FUZZ_SOAP_MAX_BODY;
+		g_soap->frecv = mem_recv;
+		g_soap->fsend = sink_send;
 	}
+	soap = g_soap;
+	soap->user = &in;
+	soap->keep_alive = 0;
+	if (read_request(soap) != SOAP_OK && soap->error < SOAP_STOP)
+		(void)soap_adapter_send_error(soap, 500);
+	/* per request, as the server's loop: gSOAP's memory of this request goes */
 	soap_destroy(soap);
 	soap_end(soap);
-	soap_free(soap);
+	soap->user = NULL;
 	return 0;
 }
