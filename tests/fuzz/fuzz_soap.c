@@ -1,27 +1,39 @@
-/* fuzz_soap.c - SOAP request deserialisation through the generated gSOAP
- * code, configured as the server configures a connection (src/http/
- * server.c: SOAP_C_UTFSTRING, the namespace table of src/soap, maxlevel 64,
- * maxoccurs 10000, the default 16 MiB body limit), reading from memory
- * through a frecv hook.
+/* fuzz_soap.c - SOAP requests through the generated gSOAP code and the
+ * operations behind it, with a gSOAP context configured as src/http/
+ * server.c configures a connection (SOAP_C_UTFSTRING, the namespace table
+ * of src/soap, maxlevel 64, maxoccurs 10000, the default 16 MiB body
+ * limit), reading from memory through a frecv hook and writing responses
+ * into a sink.
  *
- * One input is what a client sends on a connection: either a bare SOAP
- * envelope or an HTTP request head followed by one (gSOAP's head parser
- * runs when the input does not start with '<').  The body first goes
- * through the server's streaming well-formedness check (http/xmlcheck.h),
- * fed in pieces as from a socket, then gSOAP reads envelope, header and
- * body and deserialises the operation element with the generated
- * soap_get___m__<Op>() the generated soap_serve_request() would call.  The
- * operation adapters themselves (which need a store and a connection) do
- * not run; a request that fails is answered with soap_adapter_send_error()
- * into a sink, which covers the fault text built from the input.
+ * One input is what a client sends: a bare SOAP envelope, or an HTTP
+ * request head followed by one (gSOAP's head parser runs when the input
+ * does not start with '<').  The body first goes through the server's
+ * streaming well-formedness check (http/xmlcheck.h), fed in pieces as from
+ * a socket.  Then the steps of the server's request loop: soap_begin_recv,
+ * envelope + header + body, soap_adapter_dispatch() (the generated
+ * soap_serve_request: deserialisation of the operation element, the
+ * adapter in src/soap, the operation in src/ews/ops against a store, the
+ * serialised response), or soap_adapter_send_error() on failure.
+ *
+ * The store is the demo organisation (src/demo), built once per process
+ * in a folder under $TMPDIR that is removed at exit; the caller is the
+ * demo user alex.smith@contoso.test (not an administrator), as after Basic
+ * authentication.  Not covered: authentication and the HTTP hooks of
+ * src/http/server.c (see README.md).
  *
  * Invariant checked beyond the sanitizers: xmlcheck gives the same verdict
  * however the body is split. */
 #include <stdio.h>
 
+#include <dirent.h>
+
 #include "soapH.h"
+#include "core/result.h"
+#include "demo/demo.h"
+#include "http/conn.h"
 #include "http/xmlcheck.h"
 #include "soap/soap_adapter.h"
+#include "store/store.h"
 
 #include "fuzz_common.h"
 
@@ -31,38 +43,85 @@ struct mem_in {
 	const uint8_t *p;
 	size_t left;
 };
+static struct mem_in g_in;   /* what mem_recv hands out */
 
-/* One engine context for the process, as a listener's copy serves request
- * after request on a keep-alive connection (created lazily: the sink hooks
- * below are defined after this point). */
+#define FUZZ_SOAP_CALLER "alex.smith@contoso.test"
+
+/* One engine context and one connection for the process, as a listener's
+ * copy serves request after request on a keep-alive connection. */
 static struct soap *g_soap;
+static struct http_conn g_conn;
+static const struct ews_config g_config = { 1, 3600 };   /* serve's defaults */
+static store_t *g_store;
+static char g_dir[4096];
+
+static void *request_alloc(void *ctx, size_t n)
+{
+	return soap_malloc((struct soap *)ctx, n);
+}
+
+static void cleanup(void)
+{
+	char path[4200];
+	DIR *d;
+	struct dirent *e;
+	if (g_soap != NULL) {
+		g_soap->user = NULL;
+		soap_free(g_soap);
+		g_soap = NULL;
+	}
+	store_close(g_store);
+	g_store = NULL;
+	if (g_dir[0] == '\0')
+		return;
+	d = opendir(g_dir);   /* the store's files; nothing deeper */
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			(void)remove(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	(void)remove(g_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const char *tmp = getenv("TMPDIR");
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_logs();
+	snprintf(g_dir, sizeof g_dir, "%s/ewsemu-fuzz-soap-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(g_dir) == NULL) {
+		perror("fuzz_soap: mkdtemp");
+		abort();
+	}
+	atexit(cleanup);
+	if (store_open(g_dir, (size_t)256 << 20, &g_store) != EMU_OK || demo_build(g_store, NULL) != EMU_OK)
+		abort();
 	return 0;
 }
 
 /* frecv: hand the input out in pieces of at most 1 KiB, as a socket would */
 static size_t mem_recv(struct soap *soap, char *buf, size_t len)
 {
-	struct mem_in *in = soap->user;
-	size_t n = len < in->left ? len : in->left;
+	size_t n = len < g_in.left ? len : g_in.left;
+	(void)soap;
 	if (n > 1024)
 		n = 1024;
-	memcpy(buf, in->p, n);
-	in->p += n;
-	in->left -= n;
+	memcpy(buf, g_in.p, n);
+	g_in.p += n;
+	g_in.left -= n;
 	return n;
 }
 
+/* the response goes nowhere, or to stderr with EWSEMU_FUZZ_LOG=debug (to
+ * study a reproducer) */
 static int sink_send(struct soap *soap, const char *s, size_t n)
 {
 	(void)soap;
-	(void)s;
-	(void)n;
+	if (log_enabled(LOG_DEBUG))
+		fwrite(s, 1, n, stderr);
 	return SOAP_OK;
 }
 
@@ -102,30 +161,21 @@ static void check_body(const uint8_t *data, size_t size, size_t split)
 	FUZZ_ASSERT((a == 0) == (b == 0));
 }
 
-/* soap_serve_request() of generated/soapServer.c without the service call */
-#define READ_OP(op)                                                                     \
-	if (!soap_match_tag(soap, soap->tag, "m:" #op)) {                               \
-		struct __m__##op req;                                                   \
-		soap_default___m__##op(soap, &req);                                     \
-		if (!soap_get___m__##op(soap, &req, "-m:" #op, NULL))                  \
-			return soap->error;                                             \
-		return soap_body_end_in(soap) || soap_envelope_end_in(soap) || soap_end_recv(soap) \
-		       ? soap->error : SOAP_OK;                                          \
-	}
-
-static int read_request(struct soap *soap)
+/* The steps of the server's request loop (src/http/server.c) for one
+ * request, without its HTTP hooks. */
+static void serve_one(struct soap *soap)
 {
-	if (soap_begin_serve(soap))
-		return soap->error;
-	(void)soap_peek_element(soap);
-	READ_OP(GetItem)
-	READ_OP(GetFolder)
-	READ_OP(GetAttachment)
-	READ_OP(ResolveNames)
-	READ_OP(ConvertId)
-	READ_OP(GetUserPhoto)
-	READ_OP(SetUserPhoto)
-	return soap->error = SOAP_NO_METHOD;
+	if (soap_begin_recv(soap)) {
+		if (soap->error < SOAP_STOP && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE))
+			(void)soap_adapter_send_error(soap, 500);
+		return;
+	}
+	if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
+		(void)soap_adapter_send_error(soap, 500);
+		return;
+	}
+	if (soap_adapter_dispatch(soap))
+		(void)soap_adapter_send_error(soap, 500);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -148,13 +198,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_soap->fsend = sink_send;
 	}
 	soap = g_soap;
-	soap->user = &in;
+	/* the connection state the server's parse hook resets per request */
+	memset(&g_conn, 0, sizeof g_conn);
+	g_conn.ews.store = g_store;
+	g_conn.ews.config = &g_config;
+	g_conn.arena.alloc = request_alloc;
+	g_conn.arena.ctx = soap;
+	g_conn.ews.arena = &g_conn.arena;
+	snprintf(g_conn.caller, sizeof g_conn.caller, "%s", FUZZ_SOAP_CALLER);
+	g_conn.ews.caller = g_conn.caller;
+	g_conn.content_length = -1;
+	g_conn.body_remaining = -1;
+	g_in = in;
+	soap->user = &g_conn;
 	soap->keep_alive = 0;
-	if (read_request(soap) != SOAP_OK && soap->error < SOAP_STOP)
-		(void)soap_adapter_send_error(soap, 500);
+	serve_one(soap);
 	/* per request, as the server's loop: gSOAP's memory of this request goes */
 	soap_destroy(soap);
 	soap_end(soap);
-	soap->user = NULL;
 	return 0;
 }
