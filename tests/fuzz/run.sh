@@ -32,7 +32,10 @@ cmake --build "$dir" -j "$JOBS" --target fuzz-targets
 : "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=1}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
 export ASAN_OPTIONS UBSAN_OPTIONS
-out=$PWD/$dir/fuzz
+case "$dir" in
+  /*) out=$dir/fuzz ;;
+  *) out=$PWD/$dir/fuzz ;;
+esac
 mkdir -p "$out/logs" "$out/tmp"
 export TMPDIR="$out/tmp"   # fuzz_tenant's store and files
 passed=0
