@@ -4,8 +4,10 @@
 #ifndef EMU_FUZZ_COMMON_H
 #define EMU_FUZZ_COMMON_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,37 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size)
 		s[size] = '\0';
 	}
 	return s;
+}
+
+/* Remove @p path and, for a folder, what it holds (@p depth levels below it
+ * at most: the trees the targets make are shallow). */
+static inline void fuzz_remove_tree(const char *path, int depth)
+{
+	DIR *d = depth > 0 ? opendir(path) : NULL;
+	struct dirent *e;
+	char sub[4352];
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+		fuzz_remove_tree(sub, depth - 1);
+	}
+	if (d != NULL)
+		closedir(d);
+	(void)remove(path);
+}
+
+/* A fresh folder $TMPDIR/ewsemu-fuzz-<name>-XXXXXX (/tmp without TMPDIR)
+ * into @p dir, for a target's per-process store and files; the target
+ * removes it at exit with fuzz_remove_tree().  Aborts when it cannot. */
+static inline void fuzz_make_tmpdir(char *dir, size_t dirsz, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, dirsz, "%s/ewsemu-fuzz-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+	if (mkdtemp(dir) == NULL) {
+		perror("fuzz: mkdtemp");
+		abort();
+	}
 }
 
 /* Invariant violated: crash so libFuzzer saves the input.  A finding of the

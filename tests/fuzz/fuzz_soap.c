@@ -25,8 +25,6 @@
  * however the body is split. */
 #include <stdio.h>
 
-#include <dirent.h>
-
 #include "soapH.h"
 #include "core/result.h"
 #include "demo/demo.h"
@@ -62,9 +60,6 @@ static void *request_alloc(void *ctx, size_t n)
 
 static void cleanup(void)
 {
-	char path[4200];
-	DIR *d;
-	struct dirent *e;
 	if (g_soap != NULL) {
 		g_soap->user = NULL;
 		soap_free(g_soap);
@@ -72,30 +67,16 @@ static void cleanup(void)
 	}
 	store_close(g_store);
 	g_store = NULL;
-	if (g_dir[0] == '\0')
-		return;
-	d = opendir(g_dir);   /* the store's files; nothing deeper */
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			(void)remove(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	(void)remove(g_dir);
+	if (g_dir[0] != '\0')
+		fuzz_remove_tree(g_dir, 1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_logs();
-	snprintf(g_dir, sizeof g_dir, "%s/ewsemu-fuzz-soap-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL) {
-		perror("fuzz_soap: mkdtemp");
-		abort();
-	}
+	fuzz_make_tmpdir(g_dir, sizeof g_dir, "soap");
 	atexit(cleanup);
 	if (store_open(g_dir, (size_t)256 << 20, &g_store) != EMU_OK || demo_build(g_store, NULL) != EMU_OK)
 		abort();

@@ -14,7 +14,6 @@
  *
  * Invariants checked beyond the sanitizers: a failed import explains
  * itself (err non-empty) and a successful one leaves err empty. */
-#include <dirent.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -32,30 +31,12 @@ static char g_dir[4096];
 static char g_file[4200];
 static store_t *g_store;
 
-/* Remove @p path and, for a folder, what it holds (the tree made here is two
- * levels deep: photos/, store/). */
-static void remove_tree(const char *path, int depth)
-{
-	DIR *d = depth < 3 ? opendir(path) : NULL;
-	struct dirent *e;
-	char sub[4300];
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-		remove_tree(sub, depth + 1);
-	}
-	if (d != NULL)
-		closedir(d);
-	(void)remove(path);
-}
-
 static void cleanup(void)
 {
 	store_close(g_store);
 	g_store = NULL;
 	if (g_dir[0] != '\0')
-		remove_tree(g_dir, 0);
+		fuzz_remove_tree(g_dir, 2);
 }
 
 static void put_avatar(const char *name, const char *initials, int size)
@@ -75,16 +56,11 @@ static void put_avatar(const char *name, const char *initials, int size)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[4300];
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_logs();
-	snprintf(g_dir, sizeof g_dir, "%s/ewsemu-fuzz-tenant-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL) {
-		perror("fuzz_tenant: mkdtemp");
-		abort();
-	}
+	fuzz_make_tmpdir(g_dir, sizeof g_dir, "tenant");
 	atexit(cleanup);
 	snprintf(path, sizeof path, "%s/photos", g_dir);
 	if (mkdir(path, 0700) != 0)
