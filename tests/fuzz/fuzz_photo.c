@@ -43,11 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(set.source_width == w && set.source_height == h);
 	FUZZ_ASSERT(set.mask & (1u << PHOTO_HR48));
-	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
+	int side = w < h ? w : h;
+	for (int s = 0; s < PHOTO_RENDITION_COUNT; s++) {
 		int rw = 0, rh = 0;
 		if (!(set.mask & (1u << s)))
 			continue;
-		FUZZ_ASSERT(set.r[s].width == set.r[s].height && set.r[s].width == photo_size_pixels((enum photo_size)s));
+		/* the nine codes at their edge; the upload at its own (cropped) size, only
+		 * when that lies between two codes */
+		int edge = s == PHOTO_UPLOAD ? side : photo_size_pixels((enum photo_size)s);
+		FUZZ_ASSERT(set.r[s].width == set.r[s].height && set.r[s].width == edge);
+		if (s == PHOTO_UPLOAD)
+			FUZZ_ASSERT(side > photo_size_pixels(PHOTO_HR48) && side < photo_size_pixels(PHOTO_HR648));
 		FUZZ_ASSERT(photo_inspect(set.r[s].data, set.r[s].len, PHOTO_MAX_UPLOAD_BYTES, &rw, &rh) == EMU_OK);
 		FUZZ_ASSERT(rw == set.r[s].width && rh == set.r[s].height);
 	}
