@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -56,7 +57,7 @@ int auth_basic_header_ok(const char *value)
 	p += strspn(p, " \t");
 	int rc = base64_decode(p, strlen(p), buf, sizeof buf, &n);
 	int ok = rc == EMU_EINVAL || (rc == EMU_OK && memchr(buf, 0, n) == NULL);
-	OPENSSL_cleanse(buf, sizeof buf);
+	OPENSSL_cleanse(buf, rc == EMU_OK ? n : sizeof buf);   /* per request: only what was written */
 	return ok;
 }
 
@@ -144,7 +145,9 @@ struct track {
 };
 
 static struct track g_track[AUTH_LOCKOUT_TRACKED_MAX];
-static int g_tracked;        /* slots in use: successful logins skip the scan when 0 */
+/* slots in use, changed under g_track_lock; a successful login reads it
+ * without the lock and skips lock and scan while no account has a count */
+static atomic_int g_tracked;
 static pthread_mutex_t g_track_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* FNV-1a of the ASCII-lower-cased address, never 0.  A collision would only
@@ -205,14 +208,14 @@ static unsigned track_failure(const struct auth_policy *p, const char *email, ti
 /* A successful login resets the account's count (AD's badPwdCount). */
 static void track_success(const char *email)
 {
+	if (atomic_load_explicit(&g_tracked, memory_order_relaxed) == 0)
+		return;   /* every cached login of a quiet server: no global lock */
+	uint64_t h = track_hash(email);
 	pthread_mutex_lock(&g_track_lock);
-	if (g_tracked > 0) {
-		uint64_t h = track_hash(email);
-		for (int i = 0; i < AUTH_LOCKOUT_TRACKED_MAX; i++) {
-			if (g_track[i].hash == h) {
-				track_free(&g_track[i]);
-				break;
-			}
+	for (int i = 0; i < AUTH_LOCKOUT_TRACKED_MAX; i++) {
+		if (g_track[i].hash == h) {
+			track_free(&g_track[i]);
+			break;
 		}
 	}
 	pthread_mutex_unlock(&g_track_lock);
