@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ews_it import (REST_PATH, UserSpec, assert_still_serving, destroy_env, etag_of, make_env, make_jpeg,
+from ews_it import (REST_PATH, UserSpec, assert_no_sanitizer, assert_still_serving, destroy_env, etag_of, make_env, make_jpeg,
                     run_cli, soap_picture, write_tenant, NS)
 
 WAIT = 30   # seconds: only catches a hang; the waits below end as soon as the state is reached
@@ -202,6 +202,19 @@ def test_bad_lockout_options_are_refused(tmp_path, args):
 def test_unlock_of_unknown_user_fails(lock_env):
     p = lock_env.cli("unlock", "nobody@example.test")
     assert p.returncode == 1 and "no such user" in p.stderr
+
+
+@pytest.mark.parametrize("args,status", [
+    ((), 2), (("a@example.test", "b@example.test"), 2),            # usage errors
+    (("u" * 5000 + "@example.test",), 1), (("",), 1), (("not an address\n",), 1), (("DOMAIN\\",), 1),
+], ids=["none", "two", "oversized", "empty", "malformed", "domain-only"])
+def test_unlock_refuses_bad_arguments_and_changes_nothing(lock_env, args, status):
+    before = lock_env.cli("diag", lock_env.users["ann"].email, check=True).stdout
+    p = lock_env.cli("unlock", *args)
+    assert p.returncode == status, (p.returncode, p.stdout, p.stderr)
+    assert p.stderr.strip(), "a refusal says why"
+    assert_no_sanitizer(p.stderr, "unlock")
+    assert lock_env.cli("diag", lock_env.users["ann"].email, check=True).stdout == before
 
 
 # ---- hostile Authorization headers -----------------------------------------------------
