@@ -202,74 +202,22 @@ static const char SERVE_HELP[] =
 	"  --fault-backoff MS        BackOffMilliseconds of those answers (default 5000)\n"
 	"  --fault-reset-every N     with --replay: every Nth request's connection is reset\n";
 
-/* serve --replay --fall-through: the live server runs on an internal
- * loopback port behind the replay server. */
-struct live_server {
-	store_t *store;
-	struct server_config *cfg;
-	pthread_mutex_t lock;
-	pthread_cond_t ready;
-	char url[256];
-	int done, rc;
-};
-
-static void live_listening(void *ctx, int tls, const char *url)
-{
-	struct live_server *l = ctx;
-	pthread_mutex_lock(&l->lock);
-	if (!tls && !l->url[0])
-		snprintf(l->url, sizeof l->url, "%s", url);
-	pthread_cond_broadcast(&l->ready);
-	pthread_mutex_unlock(&l->lock);
-}
-
-static void *live_thread(void *arg)
-{
-	struct live_server *l = arg;
-	int rc = server_run(l->store, l->cfg);
-	pthread_mutex_lock(&l->lock);
-	l->rc = rc;
-	l->done = 1;
-	pthread_cond_broadcast(&l->ready);
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
-}
-
+/* serve --replay [--fall-through]: the replay server, whose unmatched
+ * requests go to the live routes by a function call. */
 static int serve_replay(store_t *s, struct server_config *cfg, struct replay_options *ro, int fallthrough)
 {
-	struct live_server live = { .store = s, .cfg = cfg };
-	pthread_t tid;
-	int rc;
-	if (!fallthrough)
-		return replay_run(ro) == EMU_OK ? 0 : 1;
-	pthread_mutex_init(&live.lock, NULL);
-	pthread_cond_init(&live.ready, NULL);
-	struct server_config lc = *cfg;
-	lc.http_listen = "127.0.0.1:0";
-	lc.https_listen = NULL;
-	lc.quiet = 1;
-	lc.no_signals = 1;
-	lc.on_listening = live_listening;
-	lc.on_listening_ctx = &live;
-	lc.example_user = NULL;
-	live.cfg = &lc;
-	if (pthread_create(&tid, NULL, live_thread, &live) != 0) {
-		fprintf(stderr, "ewsemu: cannot start the live server\n");
-		return 1;
+	http_front_t *front = NULL;
+	if (fallthrough) {
+		if (http_front_new(s, cfg, &front) != EMU_OK) {
+			fprintf(stderr, "ewsemu: out of memory\n");
+			return 1;
+		}
+		ro->fallthrough = http_front_handle;
+		ro->fallthrough_end = http_front_conn_end;
+		ro->fallthrough_ctx = front;
 	}
-	pthread_mutex_lock(&live.lock);
-	while (!live.url[0] && !live.done)
-		pthread_cond_wait(&live.ready, &live.lock);
-	pthread_mutex_unlock(&live.lock);
-	if (!live.url[0]) {
-		pthread_join(tid, NULL);
-		fprintf(stderr, "ewsemu: the live server for --fall-through did not start\n");
-		return 1;
-	}
-	ro->fallthrough_url = live.url;
-	rc = replay_run(ro);
-	server_request_stop();
-	pthread_join(tid, NULL);
+	int rc = replay_run(ro);
+	http_front_free(front);
 	return rc == EMU_OK ? 0 : 1;
 }
 
@@ -418,9 +366,19 @@ static int cmd_serve(int argc, char **argv)
 			store_close(s);
 			return 1;
 		}
-		cfg.recorder = recorder;
+		http_front_t *front;
+		if (http_front_new(s, &cfg, &front) != EMU_OK) {
+			recorder_close(recorder);
+			store_close(s);
+			return 1;
+		}
+		struct record_layer layer = { .rec = recorder, .inner = http_front_handle,
+			                      .inner_end = http_front_conn_end, .inner_ctx = front };
+		rc = server_listen(&cfg, record_layer_handle, record_layer_conn_end, &layer);
+		http_front_free(front);
+	} else {
+		rc = server_run(s, &cfg);
 	}
-	rc = server_run(s, &cfg);
 	recorder_close(recorder);
 	store_close(s);
 	return rc == EMU_OK ? 0 : 1;

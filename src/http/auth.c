@@ -47,18 +47,34 @@ void auth_log_name(const char *name, char out[AUTH_LOG_NAME_MAX + 4])
 	out[i] = '\0';
 }
 
-int auth_basic_header_ok(const char *value)
+int auth_basic_credentials(const char *value, char *user, size_t usersz, char *pass, size_t passsz)
 {
 	unsigned char buf[AUTH_BASIC_DECODED_MAX];
 	size_t n = 0;
+	int rc = EMU_EINVAL;
 	if (strncasecmp(value, "Basic", 5) != 0 || (value[5] != ' ' && value[5] != '\t'))
-		return 1;
+		return EMU_ENOTFOUND;
 	const char *p = value + 5;
 	p += strspn(p, " \t");
-	int rc = base64_decode(p, strlen(p), buf, sizeof buf, &n);
-	int ok = rc == EMU_EINVAL || (rc == EMU_OK && memchr(buf, 0, n) == NULL);
-	OPENSSL_cleanse(buf, rc == EMU_OK ? n : sizeof buf);   /* per request: only what was written */
-	return ok;
+	if (base64_decode(p, strlen(p), buf, sizeof buf, &n) != EMU_OK)
+		goto out;   /* malformed, or longer than any real credentials */
+	/* a NUL would cut the name or password short: "pw\0junk" is not "pw" */
+	const unsigned char *colon = memchr(buf, ':', n);
+	if (!colon || memchr(buf, 0, n))
+		goto out;
+	size_t ul = (size_t)(colon - buf), pl = n - ul - 1;
+	if (ul >= usersz || pl >= passsz) {
+		rc = EMU_ELIMIT;
+		goto out;
+	}
+	memcpy(user, buf, ul);
+	user[ul] = '\0';
+	memcpy(pass, colon + 1, pl);
+	pass[pl] = '\0';
+	rc = EMU_OK;
+out:
+	OPENSSL_cleanse(buf, n ? n : sizeof buf);
+	return rc;
 }
 
 /* ---- the login cache ------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * same work for unknown users as for wrong passwords, account lockout like
  * Active Directory's, and a small cache so PBKDF2 runs once per credential
  * rather than once per request.  Bearer tokens are not passwords: they are
- * checked in http/outlook_glue.c and never lock an account. */
+ * checked in http_authenticate() (http/login.c) and never lock an account. */
 #ifndef EMU_HTTP_AUTH_H
 #define EMU_HTTP_AUTH_H
 
@@ -76,12 +76,15 @@ int auth_basic(store_t *store, const struct auth_policy *policy, const char *use
  * longest DOMAIN\\address plus the longest password a hash is made of. */
 #define AUTH_BASIC_DECODED_MAX 4096
 
-/** Can the Authorization header value @p value be handed to gSOAP's Basic
- * decoding?  0 when it is Basic and its credentials hold a NUL byte (gSOAP
- * would cut them there: "pw\0junk" would log in as "pw") or decode to more
- * than AUTH_BASIC_DECODED_MAX bytes: refuse those with 401.  1 otherwise,
- * also for other schemes and malformed base64 (gSOAP refuses those). */
-int auth_basic_header_ok(const char *value);
+/** The credentials of the Authorization header value @p value when it is
+ * Basic: the decoded name (before the first ':') into @p user and the
+ * password into @p pass, NUL-terminated.  EMU_OK; EMU_ENOTFOUND another
+ * scheme; EMU_EINVAL malformed base64, no ':', or a NUL byte in them (a NUL
+ * would cut them short: "pw\0junk" must not log in as "pw"); EMU_ELIMIT
+ * more than AUTH_BASIC_DECODED_MAX bytes decoded, or a part longer than its
+ * buffer.  The decoded bytes are wiped; on failure @p user and @p pass are
+ * untouched. */
+int auth_basic_credentials(const char *value, char *user, size_t usersz, char *pass, size_t passsz);
 
 /** Copy @p name into @p out for a log line: at most AUTH_LOG_NAME_MAX bytes,
  * bytes outside printable ASCII as '?', "..."

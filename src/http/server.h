@@ -1,17 +1,23 @@
-/* server.h - the ewsemu listener: HTTP and HTTPS on the configured
- * addresses, one thread per connection (capped), keep-alive, Basic auth
- * against the store, SOAP dispatch and the non-SOAP routes. */
+/* server.h - the live ewsemu server: its configuration, the HTTP front
+ * (the routes of front.c as a wire_handler) and the listeners (src/wire/:
+ * HTTP and HTTPS, one thread per connection, capped, keep-alive).
+ *
+ * A QA layer (serve --record, serve --replay --fall-through) is set up by
+ * the command, not here: it wraps http_front_handle() in a wire_handler of
+ * its own and runs that with server_listen(), so this library never links
+ * the QA tools. */
 #ifndef EMU_HTTP_SERVER_H
 #define EMU_HTTP_SERVER_H
 
 #include <stddef.h>
 
 #include "ews/ews.h"
+#include "ews/outcome.h"
 #include "http/auth.h"
 #include "store/store.h"
+#include "wire/wire.h"
 
 struct token_key;
-struct recorder;   /* record/record.h */
 
 struct server_config {
 	const char *http_listen;    /* "127.0.0.1:8080", "[::1]:0"; NULL = off */
@@ -28,27 +34,39 @@ struct server_config {
 	struct ews_config ews;
 	const char *example_user;   /* printed with a ready-to-run curl line; may be NULL */
 	const char *example_password;
-	struct recorder *recorder;  /* serve --record: every exchange is written as a fixture; NULL = off */
-	/* called once per listener after it is bound, with its real URL (port 0
-	 * resolved); NULL = none.  Used to run a live server behind the replay
-	 * server (serve --replay --fall-through). */
-	void (*on_listening)(void *ctx, int tls, const char *url);
-	void *on_listening_ctx;
 	int quiet;                  /* print no URLs on stdout */
-	int no_signals;             /* install no signal handlers: stopped by server_request_stop() */
 };
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,
  * 10 s idle, HR48x48 prefers the thumbnail, auth_policy_defaults()). */
 void server_config_defaults(struct server_config *cfg);
 
-/** Bind the listeners, print their URLs on stdout, and serve until SIGINT
- * or SIGTERM.  Returns EMU_OK after a clean shutdown, or an error when a
- * listener cannot be set up. */
+typedef struct http_front http_front_t;
+
+/** The live routes for @p store under @p cfg (both must outlive it).
+ * EMU_OK or EMU_ENOMEM. */
+int http_front_new(store_t *store, const struct server_config *cfg, http_front_t **out);
+void http_front_free(http_front_t *f);
+/** The front as a wire_handler (ctx: the http_front_t) and its
+ * end-of-connection callback (frees the connection's gSOAP engine). */
+enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
+                                   struct wire_msg *resp);
+void http_front_conn_end(void *ctx, struct wire_peer *peer);
+
+/** Run @p h on the listeners of @p cfg (http_listen, https_listen with
+ * cert_file; max_connections, idle_timeout, max_body each), print their
+ * URLs unless cfg->quiet, and serve until SIGINT or SIGTERM; requests in
+ * progress finish.  Returns EMU_OK after a clean shutdown, or the error of
+ * a listener that cannot be set up (logged). */
+int server_listen(const struct server_config *cfg, wire_handler h, wire_conn_end end, void *ctx);
+
+/** http_front_new() + server_listen() with the front. */
 int server_run(store_t *store, const struct server_config *cfg);
 
-/** Make a running server_run() return (from any thread), as SIGTERM does. */
-void server_request_stop(void);
+/** HTTP status for @p o (http/status.c: the one table). */
+int http_status_for(enum http_outcome o);
+/** Reason text of @p o for the log. */
+const char *http_outcome_text(enum http_outcome o);
 
 /** Create a self-signed ECDSA certificate + key at @p path unless a file is
  * already there (then it is reused).  EMU_OK, EMU_EIO, EMU_EINTERNAL. */

@@ -1,6 +1,6 @@
 /* status.c - the one table that turns transport outcomes into HTTP statuses
  * (layer 3 of the three error layers; spec §2.3, §3.2, §10.2). */
-#include "http/conn.h"
+#include "http/server.h"
 
 static const struct {
 	int status;

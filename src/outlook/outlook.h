@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "ews/ews.h"
-#include "http/conn.h"
+#include "ews/outcome.h"
 #include "photo/photo.h"
 
 #define OUTLOOK_PATH_MAX 1024      /* longest (decoded) path accepted */

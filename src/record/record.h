@@ -57,6 +57,20 @@ int record_exchange_raw(recorder_t *r, const void *req, size_t reqlen, const voi
 int record_exchange_capture(recorder_t *r, const void *req, size_t reqlen, const void *resp, size_t resplen,
                             size_t *req_used);
 
+/* serve --record: a wire_handler in front of another one (the live routes).
+ * Each request goes to @c inner; the request and the reply it filled are
+ * written as a fixture (record_exchange) before wire/ sends the reply.
+ * Set the fields and pass the struct as the handler's ctx. */
+struct record_layer {
+	recorder_t *rec;
+	wire_handler inner;
+	wire_conn_end inner_end;           /* may be NULL */
+	void *inner_ctx;
+};
+enum wire_action record_layer_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
+                                     struct wire_msg *resp);
+void record_layer_conn_end(void *ctx, struct wire_peer *peer);
+
 struct record_proxy_options {
 	const char *upstream;              /* "https://exchange.example.com" (path prefix kept) */
 	const char *listen;                /* "127.0.0.1:8080" */

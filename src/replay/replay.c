@@ -23,8 +23,6 @@
 #include "core/result.h"
 #include "replay/replay_int.h"
 
-#define UPSTREAM_TIMEOUT_S 60
-#define UPSTREAM_BODY_MAX (64u << 20)   /* a fall-through answer (photos are far smaller) */
 #define NEAR_TEXT_MAX 1024
 #define CALLER_MAX 512
 #define OPERATION_MAX 128
@@ -33,16 +31,9 @@ struct replay_server {
 	const struct replay_options *opt;
 	fixture_set_t *set;
 	replay_journal_t *journal;
-	struct wire_url upstream;
-	int has_upstream;
 	atomic_ulong count;                /* requests past the authentication check */
 	wire_server_t *http, *https;
 	char http_url[320], https_url[320];
-};
-
-/* the per-connection state of fall-through: one upstream connection */
-struct upstream_conn {
-	wire_conn_t *conn;
 };
 
 static void sleep_ms(int ms)
@@ -52,23 +43,10 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* RFC 9110 §5.6.7 IMF-fixdate, independent of the locale. */
-static void http_date_now(char *out, size_t outsz)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	snprintf(out, outsz, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
-	         months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 static int add_date(struct wire_msg *resp)
 {
-	char date[64];
-	http_date_now(date, sizeof date);
+	char date[WIRE_DATE_MAX];
+	wire_http_date(time(NULL), date);
 	return wire_msg_set_header(resp, "Date", date);
 }
 
@@ -152,75 +130,26 @@ static int answer_unmatched(struct wire_msg *resp, const struct wire_msg *req, c
 	return answer_text(resp, 404, text);
 }
 
-/* Fall-through: send @p req to the live server over this connection's own
- * upstream connection (reconnecting once when a kept-alive one went stale)
- * and hand its answer back.  Authorization is passed on; Host is kept so
- * the live server builds URLs that point at the replay server. */
+/* Fall-through: a function call into the live routes (opt->fallthrough),
+ * on this connection's own state slot. */
 static int forward(struct replay_server *s, struct wire_peer *peer, const struct wire_msg *req,
                    struct wire_msg *resp)
 {
-	struct upstream_conn *uc = peer->conn_state;
-	struct wire_msg fwd, up;
-	int rc;
-	wire_msg_init(&fwd);
-	wire_msg_init(&up);
-	if (!uc) {
-		uc = calloc(1, sizeof *uc);
-		if (!uc)
-			return EMU_ENOMEM;
-		peer->conn_state = uc;
+	enum wire_action act = s->opt->fallthrough(s->opt->fallthrough_ctx, peer, req, resp);
+	if (act == WIRE_RESET || resp->status == 0) {
+		LOGW("replay", "fall-through %s %s: the live routes gave no answer", req->method, req->target);
+		wire_msg_free(resp);
+		wire_msg_init(resp);
+		return answer_text(resp, 502, "The fall-through server did not answer.\n");
 	}
-	if ((rc = wire_msg_copy(&fwd, req)) != EMU_OK)
-		goto out;
-	wire_msg_strip_hop_by_hop(&fwd);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int reused = uc->conn != NULL, wrote = 0;
-		if (!uc->conn && (rc = wire_connect(&s->upstream, 1, UPSTREAM_TIMEOUT_S, &uc->conn)) != EMU_OK) {
-			uc->conn = NULL;
-			break;
-		}
-		rc = wire_write_msg(uc->conn, &fwd);
-		if (rc == EMU_OK) {
-			wrote = 1;
-			rc = wire_read_msg(uc->conn, 1, req->method, UPSTREAM_BODY_MAX, &up);
-		}
-		if (rc == EMU_OK)
-			break;
-		wire_close(uc->conn);
-		uc->conn = NULL;
-		wire_msg_free(&up);
-		wire_msg_init(&up);
-		if (!reused || (wrote && rc != EMU_ENOTFOUND))
-			break;
-	}
-	if (rc != EMU_OK) {
-		LOGW("replay", "fall-through %s %s: the live server did not answer: %s", req->method, req->target,
-		     emu_strerror(rc));
-		rc = answer_text(resp, 502, "The fall-through server did not answer.\n");
-		goto out;
-	}
-	const char *conn = wire_msg_header(&up, "Connection");
-	if (conn && !strcasecmp(conn, "close")) {
-		wire_close(uc->conn);
-		uc->conn = NULL;
-	}
-	wire_msg_strip_hop_by_hop(&up);
-	*resp = up;   /* resp was empty: ownership moves */
-	wire_msg_init(&up);
-out:
-	wire_msg_free(&fwd);
-	wire_msg_free(&up);
-	return rc;
+	return EMU_OK;
 }
 
 static void conn_end(void *ctx, struct wire_peer *peer)
 {
-	struct upstream_conn *uc = peer->conn_state;
-	if (uc) {
-		wire_close(uc->conn);
-		free(uc);
-		peer->conn_state = NULL;
-	}
+	struct replay_server *s = ctx;
+	if (s->opt->fallthrough_end)
+		s->opt->fallthrough_end(s->opt->fallthrough_ctx, peer);
 }
 
 static void add_fault(char *faults, size_t sz, const char *what)
@@ -364,7 +293,7 @@ static enum wire_action handle(void *ctx, struct wire_peer *peer, const struct w
 		snprintf(near_text, sizeof near_text, "no fixture for %s %s %s; no fixtures loaded", req->method,
 		         req->target, op[0] ? op : "-");
 	o.near_miss = near_text;
-	if (s->has_upstream) {
+	if (opt->fallthrough) {
 		LOGI("replay", "%s, falling through to the live server", near_text);
 		o.fallthrough = 1;
 		rc = forward(s, peer, req, resp);
@@ -431,14 +360,6 @@ int replay_server_start(const struct replay_options *opt, replay_server_t **out)
 		rc = EMU_EINVAL;
 		goto fail;
 	}
-	if (opt->fallthrough_url) {
-		if (wire_url_parse(opt->fallthrough_url, &s->upstream) != EMU_OK) {
-			fprintf(stderr, "ewsemu: bad fall-through URL %s\n", opt->fallthrough_url);
-			rc = EMU_EINVAL;
-			goto fail;
-		}
-		s->has_upstream = 1;
-	}
 	if (opt->journal && (rc = replay_journal_open(opt->journal, &s->journal)) != EMU_OK) {
 		fprintf(stderr, "ewsemu: cannot open the journal %s: %s\n", opt->journal, emu_strerror(rc));
 		goto fail;
@@ -501,7 +422,7 @@ int replay_run(const struct replay_options *opt)
 		printf("ewsemu: journal      %s\n", opt->journal);
 	fflush(stdout);
 	LOGI("replay", "replaying (%s%s%s)", opt->require_auth ? "Basic auth required" : "anonymous access allowed",
-	     opt->fallthrough_url ? ", unmatched requests fall through to the live store" : "",
+	     opt->fallthrough ? ", unmatched requests fall through to the live store" : "",
 	     opt->latency_ms || opt->busy_every || opt->reset_every ? ", global fault injection on" : "");
 	wire_wait_for_signal();
 	replay_server_stop(s);

@@ -7,8 +7,8 @@
  * BackOffMilliseconds, connection reset) per fixture or globally, and
  * journals every request.  A request that matches nothing gets a well-formed
  * SOAP fault (404 for GET) and a near-miss report in the log, or with
- * fall-through goes to the live store handlers (an in-process ewsemu server
- * on an internal loopback port).
+ * fall-through goes to the live store's routes (a function call into
+ * src/http/'s front, set by the command).
  *
  * Result codes (core/result.h): EMU_OK; EMU_EINVAL bad fixture directory or
  * option; EMU_EIO journal file or listener failure; EMU_ENOMEM.
@@ -27,7 +27,13 @@ struct replay_options {
 	const char *https_listen;          /* NULL = off */
 	const char *cert_file;             /* for https */
 	const char *journal;               /* journal file (JSON lines); NULL = none */
-	const char *fallthrough_url;       /* live server for unmatched requests; NULL = fault */
+	/* serve --replay --fall-through: unmatched requests go to this handler
+	 * (the live routes, http_front_handle), called in-process on the
+	 * replay connection's own thread and state slot (peer->conn_state
+	 * belongs to it; fallthrough_end frees it).  NULL = a fault. */
+	wire_handler fallthrough;
+	wire_conn_end fallthrough_end;
+	void *fallthrough_ctx;
 	int latency_ms;                    /* global fault injection: added to every answer */
 	int busy_every;                    /* every Nth request answered ErrorServerBusy (0 = never) */
 	int busy_backoff_ms;               /* BackOffMilliseconds of those answers */
@@ -50,7 +56,7 @@ typedef struct replay_server replay_server_t;
  * outlive the server.  The global fault counters (busy_every, reset_every)
  * count the requests that got past the authentication check.
  * Returns EMU_OK and *out (freed by replay_server_stop()), EMU_EINVAL (bad
- * fixtures, bad fall-through URL, no listener), EMU_EIO (journal, listener),
+ * fixtures, no listener), EMU_EIO (journal, listener),
  * EMU_ENOMEM. */
 int replay_server_start(const struct replay_options *opt, replay_server_t **out);
 /** "http://127.0.0.1:PORT" (@p tls 0) or "https://..." (@p tls 1) with the

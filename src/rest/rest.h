@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "ews/ews.h"
-#include "http/conn.h"
+#include "ews/outcome.h"
 #include "photo/photo.h"
 
 #define REST_QUERY_MAX 2048     /* longest query string accepted */

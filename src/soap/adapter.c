@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "soap/adapter_int.h"
 
@@ -14,7 +13,6 @@
 #include "core/log.h"
 #include "core/result.h"
 #include "ews/ops/ops.h"
-#include "http/conn.h"
 
 #define NS_ERRORS "http://schemas.microsoft.com/exchange/services/2006/errors"
 
@@ -25,15 +23,10 @@
 static int g_major = 15, g_minor = 2, g_build = 2562, g_rev = 17;
 static char g_version[] = "V2017_07_11";
 
-struct http_conn *adapter_conn(struct soap *soap)
-{
-	return soap->user;
-}
-
-/* The op context: caller, store and this request's gSOAP memory. */
+/* The op context of this request: caller, store, the engine's memory. */
 const struct ews_ctx *adapter_ctx(struct soap *soap)
 {
-	return &adapter_conn(soap)->ews;
+	return &((struct soap_engine *)soap->user)->ews;
 }
 
 /* Every response carries exactly one t:ServerVersionInfo header (spec §1.2);
@@ -54,13 +47,6 @@ void adapter_version_header(struct soap *soap)
 	v->Version = g_version;
 	h->t__ServerVersionInfo = v;
 	soap->header = h;
-}
-
-void soap_adapter_init_context(struct soap *soap)
-{
-	soap_set_namespaces(soap, namespaces);
-	/* one serialisation pass, chunked: faster for base64 photos (notes) */
-	soap_set_omode(soap, SOAP_IO_CHUNK);
 }
 
 /* XML-escape @p s into soap memory. */
@@ -111,61 +97,6 @@ int adapter_fault(struct soap *soap, const char *code, const char *message)
 	return soap->error = SOAP_FAULT;
 }
 
-int soap_adapter_send_fault(struct soap *soap, int status, const char *ews_code, const char *message)
-{
-	adapter_fault(soap, ews_code, message);
-	adapter_version_header(soap);
-	soap->error = status;   /* the HTTP status gSOAP puts on the fault */
-	soap->keep_alive = status < 400 || status == 500 ? soap->keep_alive : 0;
-	return soap_send_fault(soap);
-}
-
-int soap_adapter_send_error(struct soap *soap, int status)
-{
-	if (soap->error != SOAP_FAULT || !soap->fault || !soap->fault->detail) {
-		/* the engine failed before an adapter ran: unknown operation, or a
-		 * body that is not well-formed or not schema-valid (spec §1.5) */
-		char text[512];
-		if (soap->error == SOAP_NO_METHOD) {
-			snprintf(text, sizeof text,
-			         "ewsemu does not implement the operation '%.200s'. It serves GetUserPhoto, SetUserPhoto, "
-			         "ResolveNames, GetFolder, GetItem, GetAttachment and ConvertId.",
-			         soap->tag[0] ? soap->tag : "(empty body)");
-			LOGI("soap", "%s", text);
-			return soap_adapter_send_fault(soap, status, "ErrorInvalidOperation", text);
-		}
-		if (soap->error == SOAP_EOF || soap->error == SOAP_NO_DATA) {
-			snprintf(text, sizeof text, "The request failed schema validation: the body is empty or ends "
-			         "before the SOAP envelope is complete.");
-		} else if (soap->error >= SOAP_POST || (!soap->body && (soap->error == SOAP_TAG_MISMATCH ||
-		                                                       soap->error == SOAP_NO_TAG))) {
-			snprintf(text, sizeof text, "The request failed schema validation: the body is not a SOAP 1.1 "
-			         "envelope (soap:Envelope/soap:Body expected%s%.200s).",
-			         soap->tag[0] ? ", found " : "", soap->tag);
-		} else {
-			const char **fs = soap_faultstring(soap);
-			soap_set_fault(soap);
-			snprintf(text, sizeof text, "The request failed schema validation: %.200s%s%.200s",
-			         fs && *fs ? *fs : "malformed XML", soap->tag[0] ? " (element " : "", soap->tag);
-			if (soap->tag[0])
-				strcat(text, ")");
-		}
-		LOGI("soap", "%s", text);
-		return soap_adapter_send_fault(soap, status, "ErrorSchemaValidation", text);
-	}
-	adapter_version_header(soap);
-	soap->error = status;
-	return soap_send_fault(soap);
-}
-
-int soap_adapter_dispatch(struct soap *soap)
-{
-	soap->header = NULL;
-	if (soap_serve_request(soap))
-		return soap->error;
-	return SOAP_OK;
-}
-
 /* Map an emu failure inside an op to a fault (request-level). */
 int adapter_internal_fault(struct soap *soap, const char *op, int rc)
 {
@@ -207,8 +138,8 @@ void *adapter_calloc(struct soap *soap, size_t n, size_t size)
 
 int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct __m__GetUserPhotoResponse *resp)
 {
-	struct http_conn *c = adapter_conn(soap);
-	const struct ews_ctx *ctx = adapter_ctx(soap);
+	struct soap_engine *e = soap->user;
+	const struct ews_ctx *ctx = &e->ews;
 	struct op_photo_result r;
 	enum photo_size size;
 
@@ -221,7 +152,7 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 	const char *code = soap_t__UserPhotoSizeType2s(soap, *req->SizeRequested);
 	if (!code || photo_size_parse(code, 0, &size) != EMU_OK)
 		return adapter_fault(soap, "ErrorInvalidPhotoSize", "The requested photo size is not supported.");
-	int rc = op_get_user_photo(ctx, req->Email, size, c->has_inm ? c->inm : NULL, &r);
+	int rc = op_get_user_photo(ctx, req->Email, size, e->if_none_match, &r);
 	if (rc)
 		return adapter_internal_fault(soap, "GetUserPhoto", rc);
 	if (r.outcome == OP_PHOTO_NO_MAILBOX)   /* spec §2.3: HTTP 500 */
@@ -244,14 +175,12 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 		m->PictureData->__size = (int)r.len;
 		m->ContentType = (char *)r.content_type;
 	}
-	if (r.outcome == OP_PHOTO_RETURNED || r.outcome == OP_PHOTO_UNCHANGED) {
-		char hdr[160], date[HTTP_DATE_MAX];
-		http_date(time(NULL) + ctx->config->photo_max_age, date);
-		snprintf(hdr, sizeof hdr, "ETag: \"%s\"\r\nExpires: %s\r\nCache-Control: private", r.etag, date);
-		soap->http_extra_header = soap_strdup(soap, hdr);
-	}
+	/* the photo cache headers (ETag, Expires, Cache-Control) go on the HTTP
+	 * answer: http/ adds them for a non-empty etag */
+	if (r.outcome == OP_PHOTO_RETURNED || r.outcome == OP_PHOTO_UNCHANGED)
+		snprintf(e->etag, sizeof e->etag, "%s", r.etag);
 	if (r.outcome == OP_PHOTO_NONE)
-		c->status_override = http_status_for(HTTP_OUT_NO_PHOTO);   /* spec §2.3: 404 */
+		e->outcome = HTTP_OUT_NO_PHOTO;   /* spec §2.3: 404 with this body */
 	resp->m__GetUserPhotoResponse = m;
 	return SOAP_OK;
 }

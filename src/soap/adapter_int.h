@@ -9,10 +9,24 @@
 #include "soapH.h"
 
 #include "ews/ews.h"
-#include "http/conn.h"
+#include "ews/outcome.h"
+#include "soap/soap_adapter.h"
 
-/** The connection behind @p soap (soap->user). */
-struct http_conn *adapter_conn(struct soap *soap);
+/* The engine behind a context (soap->user): the request being answered. */
+struct soap_engine {
+	struct soap *soap;
+	struct arena arena;               /* soap_malloc, freed by soap_engine_end */
+	struct ews_ctx ews;               /* the caller's, with arena = &arena */
+	const char *if_none_match;        /* GetUserPhoto: raw header or NULL */
+	enum http_outcome outcome;        /* HTTP_OUT_OK unless an adapter says otherwise */
+	char etag[PHOTO_ETAG_LEN + 1];    /* GetUserPhoto: the photo's ETag for the cache headers */
+	const unsigned char *in;          /* request bytes not yet handed to gSOAP */
+	size_t in_left;
+	char *out;                        /* the response envelope (heap, grows to SOAP_ANSWER_MAX) */
+	size_t out_len, out_cap;
+	int out_over;                     /* passed SOAP_ANSWER_MAX */
+};
+
 /** The op context of this request: caller, store, config, arena. */
 const struct ews_ctx *adapter_ctx(struct soap *soap);
 /** Put the one t:ServerVersionInfo header on the response (spec §1.2). */

@@ -1,33 +1,90 @@
 /* soap_adapter.h - the SOAP side of ewsemu: the only module that includes
- * gSOAP's generated headers.  Adapters map generated request structs to the
- * plain-C operations in src/ews/ops/, and their results back; request-level
- * failures become EWS SOAP faults (spec §1.5).
+ * gSOAP's generated headers.  gSOAP is used here as a (de)serialiser only:
+ * a complete request body, already read by src/wire/, is parsed from memory
+ * and the response envelope is written into memory.  No gSOAP socket, HTTP
+ * parser or callback is involved; the caller (src/http/) speaks HTTP.
  *
- * The engine context is passed as an opaque struct soap *; soap->user
- * points at the connection's struct http_conn (http/conn.h). */
+ * Adapters map generated request structs to the plain-C operations in
+ * src/ews/ops/ and their results back; request-level failures become EWS
+ * SOAP faults (spec §1.5).
+ *
+ * A struct soap_engine is one gSOAP context with its per-request state.  It
+ * is not thread-safe: one per connection (or thread), reused for every
+ * request on it.  The memory of one answer (body, and everything the ops
+ * allocated from soap_engine_arena()) lives until soap_engine_end().
+ *
+ * Result codes (core/result.h): EMU_OK; EMU_ENOMEM.  Everything about the
+ * request itself (malformed XML, unknown operation, an op's failure) is an
+ * answer, not an error code.
+ */
 #ifndef EMU_SOAP_ADAPTER_H
 #define EMU_SOAP_ADAPTER_H
 
 #include <stddef.h>
 
-struct soap;
+#include "core/arena.h"
+#include "ews/ews.h"
+#include "ews/outcome.h"
+#include "photo/photo.h"
 
-/** The gSOAP namespace table for every context ewsemu creates. */
-void soap_adapter_init_context(struct soap *soap);
+/** The largest response envelope written (an 8 MiB photo is ~11 MiB of
+ * base64; a full ResolveNames with 100 contacts' pictures stays below). */
+#define SOAP_ANSWER_MAX (64u << 20)
 
-/** Parse the SOAP body of the request whose HTTP headers were just read,
- * and run its operation.  Returns SOAP_OK or a gSOAP error code; on error
- * the caller sends a fault with soap_adapter_send_error(). */
-int soap_adapter_dispatch(struct soap *soap);
+typedef struct soap_engine soap_engine_t;
 
-/** Send the request-level failure left in soap->error as a SOAP fault in
- * the EWS shape (faultcode t:ErrorXxx, detail e:ResponseCode/e:Message),
- * with t:ServerVersionInfo, on HTTP @p status.  A fault already set by an
- * adapter is sent as it is.  Returns the gSOAP send result. */
-int soap_adapter_send_error(struct soap *soap, int status);
+/* One answer: what to send, in which outcome (http/status.c maps it to the
+ * HTTP status: HTTP_OUT_OK 200; HTTP_OUT_NO_PHOTO 404 with a normal
+ * GetUserPhoto body, spec §2.3; HTTP_OUT_SOAP_FAULT 500; or the outcome a
+ * caller gave soap_engine_fault()). */
+struct soap_answer {
+	enum http_outcome outcome;
+	const char *body;                 /* the envelope, engine memory; never NULL on EMU_OK */
+	size_t len;
+	char etag[PHOTO_ETAG_LEN + 1];    /* GetUserPhoto with a photo (or unchanged): its ETag; the
+	                                   * photo cache headers apply.  Else "" */
+	const char *op;                   /* operation element name for the log ("GetUserPhoto"), or "" */
+};
 
-/** Send an EWS fault with @p ews_code and @p message on HTTP @p status
- * (authentication, size limit, ... decided by the caller). */
-int soap_adapter_send_fault(struct soap *soap, int status, const char *ews_code, const char *message);
+/** A new engine (namespace table, UTF-8 strings, limits: maxlevel
+ * XML_LIMIT_DEPTH, maxoccurs 10000).  EMU_OK or EMU_ENOMEM. */
+int soap_engine_new(soap_engine_t **out);
+/** Free @p e and everything it holds (NULL is fine). */
+void soap_engine_free(soap_engine_t *e);
+
+/** The request memory of @p e as an arena (soap_malloc): what ops allocate
+ * for this answer; freed by soap_engine_end(). */
+struct arena *soap_engine_arena(soap_engine_t *e);
+
+/** Parse the SOAP request @p body (@p len bytes; any bytes, not necessarily
+ * NUL-terminated) and run its operation for @p ews (store, config, caller;
+ * its arena is replaced by this engine's).  @p if_none_match is the raw
+ * If-None-Match header or NULL (GetUserPhoto).  The body should have passed
+ * soap_body_check() (limits, well-formedness, no DTD); gSOAP parses it with
+ * the same depth limit.  Returns EMU_OK with @p out filled (a fault is an
+ * answer too), or EMU_ENOMEM. */
+int soap_engine_serve(soap_engine_t *e, const struct ews_ctx *ews, const void *body, size_t len,
+                      const char *if_none_match, struct soap_answer *out);
+
+/** An EWS fault decided outside the operations (authentication, size limit,
+ * a body that is not well-formed): faultcode t:@p ews_code, detail
+ * e:ResponseCode / e:Message, with t:ServerVersionInfo; @p outcome is put in
+ * out->outcome.  EMU_OK or EMU_ENOMEM. */
+int soap_engine_fault(soap_engine_t *e, enum http_outcome outcome, const char *ews_code, const char *message,
+                      struct soap_answer *out);
+
+/** Free the memory of the last answer (keeps the engine). */
+void soap_engine_end(soap_engine_t *e);
+
+/** Bytes of the message soap_body_check() writes. */
+#define SOAP_CHECK_MSG_MAX 300
+
+/** Is @p body (@p len bytes) an XML document we may hand to gSOAP?  Checks
+ * the XML limits (core/xmllimit.h), then well-formedness and "no DTD" with
+ * libxml2 (a SAX pass that builds nothing, loads nothing).  Returns 1 when
+ * it is; 0 with @p msg (SOAP_CHECK_MSG_MAX bytes) holding the EWS fault text
+ * ("The request failed schema validation: ...") when not.  An empty body
+ * passes (gSOAP answers it).  Thread-safe. */
+int soap_body_check(const void *body, size_t len, char msg[SOAP_CHECK_MSG_MAX]);
 
 #endif

@@ -18,6 +18,7 @@
 #define EMU_WIRE_WIRE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #define WIRE_HEAD_MAX (64 * 1024)      /* start line + headers */
 #define WIRE_HEADERS_MAX 128           /* header fields in one message */
@@ -229,6 +230,14 @@ const char *wire_server_url(const wire_server_t *s);
  * connections are shut at once), wait for every connection thread and its
  * `end` callback, free.  NULL is fine. */
 void wire_server_stop(wire_server_t *s);
+
+#define WIRE_DATE_MAX 32   /* bytes of an HTTP date, NUL included */
+
+/** Format @p t as an HTTP date (RFC 9110 §5.6.7 IMF-fixdate, "Sun, 06 Nov
+ * 1994 08:49:37 GMT", independent of the locale) into @p out: the one HTTP
+ * date of ewsemu (Date, Expires).  Cached per thread for the last second
+ * asked. */
+void wire_http_date(time_t t, char out[WIRE_DATE_MAX]);
 
 /** Block until SIGINT or SIGTERM (installs the handlers; SIGPIPE ignored).
  * On return SIGINT/SIGTERM are back to their default action, so a second

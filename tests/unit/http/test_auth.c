@@ -272,26 +272,30 @@ static void test_log_name(void **state)
 	assert_string_equal(out + AUTH_LOG_NAME_MAX, "...");
 }
 
-/* Credentials gSOAP would cut at a NUL, or far too long, are refused before
- * gSOAP sees them; everything else is left to it. */
-static void test_basic_header_check(void **state)
+/* Basic credentials are decoded here (no gSOAP): a NUL in them, a missing
+ * ':', malformed base64 and more than the maximum are refused; the name
+ * ends at the first ':', the password may hold more. */
+static void test_basic_credentials(void **state)
 {
 	(void)state;
-	char big[AUTH_BASIC_DECODED_MAX * 2];
-	assert_true(auth_basic_header_ok("Basic YW5uOnB3"));          /* ann:pw */
-	assert_true(auth_basic_header_ok("basic  YW5uOnB3"));
-	assert_false(auth_basic_header_ok("Basic YW5uOnB3AHg="));     /* ann:pw\0x */
-	assert_false(auth_basic_header_ok("Basic AGFubjpwdw=="));     /* \0ann:pw */
-	assert_true(auth_basic_header_ok("Basic !!!"));               /* malformed: gSOAP's 401 */
-	assert_true(auth_basic_header_ok("Bearer abc.def"));
-	assert_true(auth_basic_header_ok("Basically"));
+	char big[AUTH_BASIC_DECODED_MAX * 2], u[AUTH_BASIC_DECODED_MAX], p[AUTH_BASIC_DECODED_MAX];
+	assert_int_equal(auth_basic_credentials("Basic YW5uOnB3", u, sizeof u, p, sizeof p), EMU_OK);   /* ann:pw */
+	assert_string_equal(u, "ann");
+	assert_string_equal(p, "pw");
+	assert_int_equal(auth_basic_credentials("basic  YW5uOnB3OmM=", u, sizeof u, p, sizeof p), EMU_OK);  /* ann:pw:c */
+	assert_string_equal(u, "ann");
+	assert_string_equal(p, "pw:c");
+	assert_int_equal(auth_basic_credentials("Basic YW5uOnB3AHg=", u, sizeof u, p, sizeof p), EMU_EINVAL); /* ann:pw\0x */
+	assert_int_equal(auth_basic_credentials("Basic AGFubjpwdw==", u, sizeof u, p, sizeof p), EMU_EINVAL); /* \0ann:pw */
+	assert_int_equal(auth_basic_credentials("Basic YW5u", u, sizeof u, p, sizeof p), EMU_EINVAL);         /* ann */
+	assert_int_equal(auth_basic_credentials("Basic !!!", u, sizeof u, p, sizeof p), EMU_EINVAL);
+	assert_int_equal(auth_basic_credentials("Bearer abc.def", u, sizeof u, p, sizeof p), EMU_ENOTFOUND);
+	assert_int_equal(auth_basic_credentials("Basically", u, sizeof u, p, sizeof p), EMU_ENOTFOUND);
+	assert_int_equal(auth_basic_credentials("Basic YW5uOnB3", u, 3, p, sizeof p), EMU_ELIMIT);  /* "ann" needs 4 */
 	memcpy(big, "Basic ", 6);
 	memset(big + 6, 'Q', sizeof big - 7);                         /* decodes to > the maximum */
 	big[sizeof big - 1] = '\0';
-	assert_false(auth_basic_header_ok(big));
-	size_t at_max = AUTH_BASIC_DECODED_MAX / 3 * 4;               /* decodes to 4095 bytes */
-	big[6 + at_max] = '\0';
-	assert_true(auth_basic_header_ok(big));
+	assert_int_not_equal(auth_basic_credentials(big, u, sizeof u, p, sizeof p), EMU_OK);
 }
 
 int main(void)
@@ -303,7 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_zero_never_locks, setup, teardown),
 		cmocka_unit_test(test_log_name),
-		cmocka_unit_test(test_basic_header_check),
+		cmocka_unit_test(test_basic_credentials),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

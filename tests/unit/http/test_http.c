@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/result.h"
-#include "http/conn.h"
+#include "http/server.h"
 #include "http/server.h"
 
 static void test_status_table(void **state)

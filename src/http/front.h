@@ -1,0 +1,100 @@
+/* front.h - the live server's HTTP front (internal to src/http/): what a
+ * request is once src/wire/ has read it whole, the route table, and the one
+ * function that refuses a request.
+ *
+ * Path of a request:
+ *   wire/ (listener, TLS, limits, whole request read)
+ *   -> http_front_handle(): the route for method + path (front.c, g_routes)
+ *   -> http_authenticate(): the caller, from Basic or Bearer (auth.c)
+ *   -> the route's handler: fills the reply from the request value; the
+ *      domain decides access (ews/ops, outlook/) and outcomes
+ *   -> http_status_for() (status.c) turns the outcome into the HTTP status.
+ * A handler never touches a connection: per-connection state (the gSOAP
+ * engine) lives in wire's peer->conn_state, owned by the front. */
+#ifndef EMU_HTTP_FRONT_H
+#define EMU_HTTP_FRONT_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "ews/ews.h"
+#include "ews/outcome.h"
+#include "http/server.h"
+#include "soap/soap_adapter.h"
+#include "store/store.h"
+#include "wire/wire.h"
+
+#define HTTP_INM_MAX 1024        /* If-None-Match bytes accepted (400 above) */
+
+/* How a refusal on a route is written (the body's language). */
+enum http_style {
+	HTTP_STYLE_TEXT = 0,     /* text/plain: one line */
+	HTTP_STYLE_SOAP,         /* an EWS SOAP fault (faultcode t:Error..., e:ResponseCode) */
+	HTTP_STYLE_JSON          /* Outlook REST {"error":{"code","message"}} */
+};
+
+/* Why a bearer token was refused (for the WWW-Authenticate error). */
+enum http_token_error { HTTP_TOKEN_NONE = 0, HTTP_TOKEN_INVALID, HTTP_TOKEN_EXPIRED };
+
+/* One connection's state (wire peer->conn_state). */
+struct http_conn_state {
+	soap_engine_t *soap;              /* created by the first SOAP request */
+	struct heap_arena heap;           /* request memory of the other routes */
+};
+
+struct http_front {
+	store_t *store;
+	const struct server_config *cfg;
+};
+
+struct route;
+
+/* One request, read whole, as the handlers see it. */
+struct request {
+	const struct wire_msg *msg;       /* method, target, headers, body */
+	const struct wire_peer *peer;     /* tls, client address */
+	const struct route *route;
+	const char *path;                 /* msg->target up to '?' (not NUL-terminated there) */
+	size_t path_len;
+	const char *query;                /* after '?', or NULL */
+	const char *if_none_match;        /* raw header or NULL */
+	/* the caller (http_authenticate) */
+	struct ews_ctx ews;               /* store, config, caller, arena */
+	char caller[STORE_ADDR_MAX + 1];
+	int bearer;                       /* authenticated by a bearer token */
+	unsigned scopes;                  /* its token_scope bits */
+	enum http_token_error token_error;
+	int locked_out;                   /* refused: the account is locked out (log only) */
+	struct http_conn_state *conn;
+};
+
+/** Authenticate @p rq: Basic against the store, Bearer against the token
+ * key, anonymous when the server allows it.  Fills rq->ews.caller /
+ * caller_is_admin, rq->bearer, rq->scopes.  Returns 0 when admitted, else
+ * the HTTP status to refuse with: 401, 403 (a token whose scopes do not
+ * cover EWS SOAP), 500 (store failure). */
+int http_authenticate(const struct http_front *f, struct request *rq);
+
+/** Refuse @p rq with @p o: the body in the route's style (@p ews_code for
+ * a SOAP fault, the JSON error code for Outlook URLs), the 401 challenge
+ * (http_challenge) when @p o is HTTP_OUT_UNAUTHORIZED, one log line.  The
+ * connection stays open (the request was read whole).  EMU_OK or
+ * EMU_ENOMEM. */
+int http_refuse(const struct http_front *f, struct request *rq, enum http_outcome o, const char *ews_code,
+                const char *msg, struct wire_msg *reply);
+
+/** The WWW-Authenticate headers of every 401, the same on every endpoint:
+ * Bearer (with error="invalid_token" and a description when a bearer token
+ * was sent and refused), then Basic with the realm. */
+int http_challenge(const struct http_front *f, const struct request *rq, struct wire_msg *reply);
+
+/** Start @p reply: status from @p o, Content-Type @p type (NULL: none), the
+ * identity headers every answer carries, @p len body bytes at @p body. */
+int http_reply(struct wire_msg *reply, enum http_outcome o, const char *type, const void *body, size_t len);
+
+/** The photo cache headers, the one definition: ETag "@p etag", then
+ * Cache-Control: private, then Expires (now + @p max_age) unless @p max_age
+ * is negative (Outlook REST sends none). */
+int http_photo_cache_headers(struct wire_msg *reply, const char *etag, int max_age);
+
+#endif
