@@ -132,6 +132,8 @@ int http_challenge(const struct http_front *f, const struct request *rq, struct 
 {
 	char v[256];
 	const char *realm = f->cfg->realm;
+	snprintf(v, sizeof v, "Basic realm=\"%s\"", realm);
+	int rc = wire_msg_add_header(reply, "WWW-Authenticate", v);
 	if (rq->token_error == HTTP_TOKEN_EXPIRED)
 		snprintf(v, sizeof v, "Bearer realm=\"%s\", error=\"invalid_token\", error_description=\"The token has expired\"",
 		         realm);
@@ -140,8 +142,6 @@ int http_challenge(const struct http_front *f, const struct request *rq, struct 
 		         realm);
 	else
 		snprintf(v, sizeof v, "Bearer realm=\"%s\"", realm);
-	int rc = wire_msg_add_header(reply, "WWW-Authenticate", v);
-	snprintf(v, sizeof v, "Basic realm=\"%s\"", realm);
 	if (rc == EMU_OK)
 		rc = wire_msg_add_header(reply, "WWW-Authenticate", v);
 	return rc;
@@ -253,14 +253,20 @@ static int serve_soap(struct http_front *f, struct request *rq, struct wire_msg 
 	char why[SOAP_CHECK_MSG_MAX];
 	soap_engine_t *e;
 	struct soap_answer a;
-	const struct wire_msg *m = rq->msg;
-	int rc;
+	const void *body;
+	size_t len;
+	int rc = http_request_body(rq, f->cfg->max_body, &body, &len);
 
-	if (!soap_body_check(m->body, m->body_len, why))
+	if (rc == EMU_EINVAL)
+		return http_refuse(f, rq, HTTP_OUT_UNSUPPORTED_MEDIA, "ErrorInvalidRequest",
+		                   "The request body's Content-Encoding is not supported (gzip, deflate).", reply);
+	if (rc != EMU_OK)
+		return rc;
+	if (!soap_body_check(body, len, why))
 		return http_refuse(f, rq, HTTP_OUT_SOAP_FAULT, "ErrorSchemaValidation", why, reply);
 	if ((rc = conn_soap(rq, &e)) != EMU_OK)
 		return rc;
-	rc = soap_engine_serve(e, &rq->ews, m->body ? (const char *)m->body : "", m->body_len, rq->if_none_match, &a);
+	rc = soap_engine_serve(e, &rq->ews, body, len, rq->if_none_match, &a);
 	if (rc == EMU_OK)
 		rc = http_reply(reply, a.outcome, "text/xml; charset=utf-8", a.body, a.len);
 	if (rc == EMU_OK && a.etag[0])

@@ -68,6 +68,12 @@ struct request {
 	struct http_conn_state *conn;
 };
 
+/** The body of @p rq as sent, or inflated when it came with
+ * Content-Encoding gzip, x-gzip or deflate (into rq->ews.arena, at most
+ * @p max bytes: a body inflating past that is cut there).  EMU_OK;
+ * EMU_EINVAL another encoding; EMU_ENOMEM. */
+int http_request_body(const struct request *rq, size_t max, const void **body, size_t *len);
+
 /** Authenticate @p rq: Basic against the store, Bearer against the token
  * key, anonymous when the server allows it.  Fills rq->ews.caller /
  * caller_is_admin, rq->bearer, rq->scopes.  Returns 0 when admitted, else
@@ -83,9 +89,10 @@ int http_authenticate(const struct http_front *f, struct request *rq);
 int http_refuse(const struct http_front *f, struct request *rq, enum http_outcome o, const char *ews_code,
                 const char *msg, struct wire_msg *reply);
 
-/** The WWW-Authenticate headers of every 401, the same on every endpoint:
- * Bearer (with error="invalid_token" and a description when a bearer token
- * was sent and refused), then Basic with the realm. */
+/** The WWW-Authenticate headers of every 401, the same on every endpoint
+ * (Outlook REST URLs too): Basic with the realm, then Bearer (with
+ * error="invalid_token" and a description when a bearer token was sent and
+ * refused). */
 int http_challenge(const struct http_front *f, const struct request *rq, struct wire_msg *reply);
 
 /** Start @p reply: status from @p o, Content-Type @p type (NULL: none), the
