@@ -9,10 +9,9 @@
  * serialised with wire_serialize(), parses again to the same start line
  * and body.
  *
- * Not reachable here: the live server's HTTP layer (src/http/server.c)
- * reads heads with gSOAP's engine through static hooks on a socket;
- * gSOAP's own head parser is fuzzed by fuzz_soap (inputs starting with a
- * request line), the hooks are not (see README.md). */
+ * The live server reads requests with the same parser (wire's server);
+ * what it does with a parsed request (src/http/ front) is fuzzed by
+ * fuzz_soap (inputs that start with a request line). */
 #include <stdio.h>
 
 #include "core/result.h"

@@ -1,70 +1,46 @@
-/* fuzz_soap.c - SOAP requests through the generated gSOAP code and the
- * operations behind it, with a gSOAP context configured as src/http/
- * server.c configures a connection (SOAP_C_UTFSTRING, the namespace table
- * of src/soap, maxlevel 64, maxoccurs 10000, the default 16 MiB body
- * limit), reading from memory through a frecv hook and writing responses
- * into a sink.
+/* fuzz_soap.c - the live server's request path after src/wire/ has read a
+ * request, on the demo organisation's store.
  *
- * One input is what a client sends: a bare SOAP envelope, or an HTTP
- * request head followed by one (gSOAP's head parser runs when the input
- * does not start with '<').  The body first goes through the server's
- * streaming well-formedness check (http/xmlcheck.h), fed in pieces as from
- * a socket.  Then the steps of the server's request loop: soap_begin_recv,
- * envelope + header + body, soap_adapter_dispatch() (the generated
- * soap_serve_request: deserialisation of the operation element, the
- * adapter in src/soap, the operation in src/ews/ops against a store, the
- * serialised response), or soap_adapter_send_error() on failure.
+ * An input starting with '<' (or blanks) is a SOAP body: the checks in
+ * front of gSOAP (soap_body_check: XML limits, libxml2 well-formedness, no
+ * DTD), then the in-memory engine (soap_engine_serve: generated
+ * deserialisers, the adapters of src/soap, the operations of src/ews/ops,
+ * the serialised answer), as alex.smith@contoso.test, not an administrator.
  *
- * The store is the demo organisation (src/demo), built once per process
- * in a folder under $TMPDIR that is removed at exit; the caller is the
- * demo user alex.smith@contoso.test (not an administrator), as after Basic
- * authentication.  Not covered: authentication and the HTTP hooks of
- * src/http/server.c (see README.md).
+ * Any other input is an HTTP request (head and body, as a client sends it):
+ * parsed with wire_parse() as wire's server does, then handed to the front
+ * (http_front_handle: route table, authentication, refusals, every route's
+ * handler) with anonymous access allowed, as `serve --anonymous` runs.
  *
- * Invariant checked beyond the sanitizers: xmlcheck gives the same verdict
- * however the body is split. */
+ * The store is built once per process in a folder under $TMPDIR that is
+ * removed at exit.  Invariants beyond the sanitizers: every answer of the
+ * engine is a non-empty envelope; every request the front takes gets a
+ * status. */
 #include <stdio.h>
 
-#include "soapH.h"
 #include "core/result.h"
 #include "demo/demo.h"
-#include "http/conn.h"
-#include "http/xmlcheck.h"
+#include "http/server.h"
 #include "soap/soap_adapter.h"
 #include "store/store.h"
+#include "wire/wire.h"
 
 #include "fuzz_common.h"
 
-#define FUZZ_SOAP_MAX_BODY (16u << 20)   /* the server's default --max-body */
-
-struct mem_in {
-	const uint8_t *p;
-	size_t left;
-};
-static struct mem_in g_in;   /* what mem_recv hands out */
-
 #define FUZZ_SOAP_CALLER "alex.smith@contoso.test"
 
-/* One engine context and one connection for the process, as a listener's
- * copy serves request after request on a keep-alive connection. */
-static struct soap *g_soap;
-static struct http_conn g_conn;
-static const struct ews_config g_config = { 1, 3600 };   /* serve's defaults */
+static soap_engine_t *g_engine;
+static struct server_config g_cfg;
+static http_front_t *g_front;
 static store_t *g_store;
 static char g_dir[4096];
 
-static void *request_alloc(void *ctx, size_t n)
-{
-	return soap_malloc((struct soap *)ctx, n);
-}
-
 static void cleanup(void)
 {
-	if (g_soap != NULL) {
-		g_soap->user = NULL;
-		soap_free(g_soap);
-		g_soap = NULL;
-	}
+	soap_engine_free(g_engine);
+	g_engine = NULL;
+	http_front_free(g_front);
+	g_front = NULL;
 	store_close(g_store);
 	g_store = NULL;
 	if (g_dir[0] != '\0')
@@ -80,122 +56,54 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(cleanup);
 	if (store_open(g_dir, (size_t)256 << 20, &g_store) != EMU_OK || demo_build(g_store, NULL) != EMU_OK)
 		abort();
+	server_config_defaults(&g_cfg);
+	g_cfg.allow_anonymous = 1;
+	if (soap_engine_new(&g_engine) != EMU_OK || http_front_new(g_store, &g_cfg, &g_front) != EMU_OK)
+		abort();
 	return 0;
 }
 
-/* frecv: hand the input out in pieces of at most 1 KiB, as a socket would */
-static size_t mem_recv(struct soap *soap, char *buf, size_t len)
+static void serve_body(const uint8_t *data, size_t size)
 {
-	size_t n = len < g_in.left ? len : g_in.left;
-	(void)soap;
-	if (n > 1024)
-		n = 1024;
-	memcpy(buf, g_in.p, n);
-	g_in.p += n;
-	g_in.left -= n;
-	return n;
-}
-
-/* the response goes nowhere, or to stderr with EWSEMU_FUZZ_LOG=debug (to
- * study a reproducer) */
-static int sink_send(struct soap *soap, const char *s, size_t n)
-{
-	(void)soap;
-	if (log_enabled(LOG_DEBUG))
-		fwrite(s, 1, n, stderr);
-	return SOAP_OK;
-}
-
-/* The body the server's xmlcheck sees: after the head's blank line, or the
- * whole input when it starts as XML. */
-static void check_body(const uint8_t *data, size_t size, size_t split)
-{
-	const uint8_t *body = data;
-	size_t n = size;
-	struct xmlcheck whole, parts;
-	int a, b;
-
-	if (size > 0 && data[0] != '<' && data[0] != ' ' && data[0] != '\r' && data[0] != '\n') {
-		const uint8_t *end = NULL;
-		for (size_t i = 0; i + 3 < size; i++)
-			if (memcmp(data + i, "\r\n\r\n", 4) == 0) {
-				end = data + i + 4;
-				break;
-			}
-		if (end == NULL)
-			return;
-		body = end;
-		n = size - (size_t)(end - data);
+	char why[SOAP_CHECK_MSG_MAX];
+	struct ews_ctx ews = { .store = g_store, .config = &g_cfg.ews, .caller = FUZZ_SOAP_CALLER };
+	struct soap_answer a;
+	int rc = soap_body_check(data, size, why)
+	             ? soap_engine_serve(g_engine, &ews, data, size, NULL, &a)
+	             : soap_engine_fault(g_engine, HTTP_OUT_SOAP_FAULT, "ErrorSchemaValidation", why, &a);
+	FUZZ_ASSERT(rc == EMU_OK || rc == EMU_ENOMEM);
+	if (rc == EMU_OK) {
+		FUZZ_ASSERT(a.body != NULL && a.len > 0);
+		if (log_enabled(LOG_DEBUG))
+			fwrite(a.body, 1, a.len, stderr);
 	}
-	xmlcheck_init(&whole);
-	a = xmlcheck_feed(&whole, (const char *)body, n);
-	if (a == 0)
-		a = xmlcheck_finish(&whole);
-
-	xmlcheck_init(&parts);
-	split = n ? split % n : 0;
-	b = xmlcheck_feed(&parts, (const char *)body, split);
-	for (size_t off = split; b == 0 && off < n; off++)   /* the rest a byte at a time */
-		b = xmlcheck_feed(&parts, (const char *)body + off, 1);
-	if (b == 0)
-		b = xmlcheck_finish(&parts);
-	FUZZ_ASSERT((a == 0) == (b == 0));
+	soap_engine_end(g_engine);
 }
 
-/* The steps of the server's request loop (src/http/server.c) for one
- * request, without its HTTP hooks. */
-static void serve_one(struct soap *soap)
+static void serve_request(const uint8_t *data, size_t size)
 {
-	if (soap_begin_recv(soap)) {
-		if (soap->error < SOAP_STOP && (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE))
-			(void)soap_adapter_send_error(soap, 500);
+	struct wire_msg req, resp;
+	size_t used = 0;
+	if (wire_parse(data, size, 0, NULL, g_cfg.max_body, &req, &used) != EMU_OK)
 		return;
-	}
-	if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap)) {
-		(void)soap_adapter_send_error(soap, 500);
-		return;
-	}
-	if (soap_adapter_dispatch(soap))
-		(void)soap_adapter_send_error(soap, 500);
+	struct wire_peer peer = { .tls = size & 1 };
+	snprintf(peer.addr, sizeof peer.addr, "127.0.0.1:1");
+	wire_msg_init(&resp);
+	enum wire_action act = http_front_handle(g_front, &peer, &req, &resp);
+	FUZZ_ASSERT(act == WIRE_REPLY_CLOSE || resp.status >= 100);
+	http_front_conn_end(g_front, &peer);
+	wire_msg_free(&resp);
+	wire_msg_free(&req);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mem_in in = { data, size };
-	struct soap *soap;
-
-	check_body(data, size, size > 0 ? data[size - 1] * 31u : 0);
-
-	if (g_soap == NULL) {
-		g_soap = soap_new1(SOAP_C_UTFSTRING);
-		if (g_soap == NULL)
-			return 0;
-		soap_adapter_init_context(g_soap);
-		g_soap->recv_maxlength = FUZZ_SOAP_MAX_BODY;
-		g_soap->maxlevel = 64;
-		g_soap->maxoccurs = 10000;
-		g_soap->maxlength = (long)FUZZ_SOAP_MAX_BODY;
-		g_soap->frecv = mem_recv;
-		g_soap->fsend = sink_send;
-	}
-	soap = g_soap;
-	/* the connection state the server's parse hook resets per request */
-	memset(&g_conn, 0, sizeof g_conn);
-	g_conn.ews.store = g_store;
-	g_conn.ews.config = &g_config;
-	g_conn.arena.alloc = request_alloc;
-	g_conn.arena.ctx = soap;
-	g_conn.ews.arena = &g_conn.arena;
-	snprintf(g_conn.caller, sizeof g_conn.caller, "%s", FUZZ_SOAP_CALLER);
-	g_conn.ews.caller = g_conn.caller;
-	g_conn.content_length = -1;
-	g_conn.body_remaining = -1;
-	g_in = in;
-	soap->user = &g_conn;
-	soap->keep_alive = 0;
-	serve_one(soap);
-	/* per request, as the server's loop: gSOAP's memory of this request goes */
-	soap_destroy(soap);
-	soap_end(soap);
+	size_t i = 0;
+	while (i < size && (data[i] == ' ' || data[i] == '\r' || data[i] == '\n' || data[i] == '\t'))
+		i++;
+	if (i < size && data[i] == '<')
+		serve_body(data, size);
+	else
+		serve_request(data, size);
 	return 0;
 }

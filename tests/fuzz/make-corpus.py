@@ -73,6 +73,14 @@ def soap_corpus():
         b = body.encode()
         put("soap", (SOAP_HEAD + f"Content-Length: {len(b)}\r\n\r\n").encode() + b)
     put("soap", "GET /EWS/Exchange.asmx HTTP/1.1\r\nHost: h\r\n\r\n")
+    # the front's other routes (fuzz_soap hands HTTP requests to http_front_handle)
+    put("soap", "GET /ews/Exchange.asmx/s/GetUserPhoto?email=alex.smith%40contoso.test&size=HR96x96 HTTP/1.1\r\n"
+        "Host: h\r\nIf-None-Match: \"0123456789ABCDEF\"\r\n\r\n")
+    put("soap", "GET /api/v2.0/Users('alex.smith@contoso.test')/photos('96x96')/$value HTTP/1.1\r\nHost: h\r\n\r\n")
+    put("soap", "DELETE /api/v2.0/me/photo HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a.b.c\r\n\r\n")
+    pox = ('<?xml version="1.0"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/'
+           'requestschema/2006"><Request><EMailAddress>alex.smith@contoso.test</EMailAddress></Request></Autodiscover>')
+    put("soap", f"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: h\r\nContent-Length: {len(pox)}\r\n\r\n{pox}")
 
 
 def fixture_corpus():
