@@ -1,8 +1,8 @@
 /* record.h - writing fixtures from live traffic.
  *
- * Two ways in: the server itself (`ewsemu serve --record DIR`: a tap on each
- * connection in http/ hands every finished exchange, as raw HTTP bytes, to
- * record_exchange_capture()), and a recording proxy (`ewsemu record --upstream
+ * Two ways in: the server itself (`ewsemu serve --record DIR`: struct
+ * record_layer, a handler around the live routes, records the request and
+ * reply values of every exchange they answer), and a recording proxy (`ewsemu record --upstream
  * URL --listen ADDR DIR`) in front of another EWS server, forwarding over
  * HTTP or HTTPS with authentication passed through.  Credentials
  * (Authorization, Cookie, Set-Cookie ...) never land in a fixture.  With
@@ -17,7 +17,7 @@
 
 #include "wire/wire.h"
 
-#define RECORD_CAPTURE_MAX (48u << 20)   /* raw bytes kept per exchange and direction */
+#define RECORD_CAPTURE_MAX (48u << 20)   /* body bytes recorded per exchange and direction */
 
 typedef struct recorder recorder_t;
 
@@ -45,17 +45,6 @@ void recorder_close(recorder_t *r);
  * EMU_EIO (the file could not be written, logged); EMU_ENOMEM; EMU_ELIMIT
  * (the anonymiser's table is full). */
 int record_exchange(recorder_t *r, const struct wire_msg *req, const struct wire_msg *resp);
-/** Same, from the raw bytes of a request and its response as they crossed
- * the socket (chunked or not).  Incomplete or unparsable captures are
- * logged and skipped (EMU_EINVAL). */
-int record_exchange_raw(recorder_t *r, const void *req, size_t reqlen, const void *resp, size_t resplen);
-/** record_exchange_raw() for a connection tap: also reports in *@p req_used
- * (when not NULL) how many bytes of @p req the request took; the rest is the
- * beginning of the next, pipelined request.  A request answered before its
- * body was read (401, 413 ...) is recorded from its head alone (a note in
- * the fixture says so) and takes all of @p req.  Same return codes. */
-int record_exchange_capture(recorder_t *r, const void *req, size_t reqlen, const void *resp, size_t resplen,
-                            size_t *req_used);
 
 /* serve --record: a wire_handler in front of another one (the live routes).
  * Each request goes to @c inner; the request and the reply it filled are
