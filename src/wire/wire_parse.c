@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/base64.h"
+#include "core/hex.h"
 #include "core/result.h"
 
 #define CHUNK_LINE_MAX 4096   /* a chunk-size line with its extensions */
