@@ -7,6 +7,7 @@
 #include "admin/admin_int.h"
 #include "admin/vcard_int.h"
 
+#include "core/hex.h"
 #include "core/result.h"
 
 #include <stdio.h>
@@ -294,14 +295,6 @@ int vcard_parse_line(char *line, size_t len, struct prop *pp)
 
 /* ---- values -------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	return -1;
-}
-
 /* Quoted-printable (RFC 2045 §6.7) in place; soft line breaks were removed
  * when the line was read.  A '=' not followed by two hex digits is kept. */
 size_t vcard_qp_decode(char *s, size_t n)
@@ -309,8 +302,8 @@ size_t vcard_qp_decode(char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '=' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '=' && i + 2 < n && (hi = hex_digit_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit_value((unsigned char)s[i + 2])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '=' && i + 1 == n) {
