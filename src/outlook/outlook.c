@@ -416,15 +416,10 @@ static int delete_photo(const struct ews_ctx *ctx, const struct target *t, struc
 
 int outlook_primary_address(const struct ews_ctx *ctx, const char *address, char primary[STORE_ADDR_MAX + 1])
 {
-	store_txn_t *t = NULL;
 	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
 	if (!u)
 		return EMU_ENOMEM;
-	int rc = store_txn_begin(ctx->store, 0, &t);
-	if (rc)
-		return rc;
-	rc = store_user_get(t, address, u);
-	store_txn_abort(t);
+	int rc = store_user_lookup(ctx->store, address, u);
 	if (rc == EMU_OK)
 		memcpy(primary, u->email, STORE_ADDR_MAX + 1);
 	return rc;
