@@ -589,15 +589,15 @@ static int run(struct parser *ps)
 			break;
 		if (first) {
 			first = 0;
-			if (r->len >= 2 && ((unsigned char)r->buf[0] == 0xff || (unsigned char)r->buf[0] == 0xfe) &&
-			    ((unsigned char)r->buf[1] == 0xfe || (unsigned char)r->buf[1] == 0xff))
+			if (r->line.len >= 2 && ((unsigned char)r->line.p[0] == 0xff || (unsigned char)r->line.p[0] == 0xfe) &&
+			    ((unsigned char)r->line.p[1] == 0xfe || (unsigned char)r->line.p[1] == 0xff))
 				return fail(ps, EMU_EFORMAT, "line 1: the file is UTF-16; save it as UTF-8");
 		}
 		/* a UTF-8 byte order mark: at the start of the file, or of each
 		 * exported file when several were concatenated */
-		if (!cd->open && r->len >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) {
-			memmove(r->buf, r->buf + 3, r->len - 2);
-			r->len -= 3;
+		if (!cd->open && r->line.len >= 3 && memcmp(r->line.p, "\xef\xbb\xbf", 3) == 0) {
+			memmove(r->line.p, r->line.p + 3, r->line.len - 2);
+			dynbuf_setlen(&r->line, r->line.len - 3);
 		}
 		if (r->nul) {
 			if (!cd->open)
@@ -613,19 +613,19 @@ static int run(struct parser *ps)
 			card_fail(ps, EMU_ELIMIT, "a line longer than %zu bytes (the limit)", VCARD_MAX_LINE);
 			continue;
 		}
-		if (blank(r->buf, r->len))
+		if (blank(r->line.p, r->line.len))
 			continue;
-		if (vcard_parse_line(r->buf, r->len, &pp) != EMU_OK) {
+		if (vcard_parse_line(r->line.p, r->line.len, &pp) != EMU_OK) {
 			if (!cd->open)
 				return fail(ps, EMU_EINVAL, "line %lu: not a vCard line (expected BEGIN:VCARD)",
 				            r->start);
-			card_fail(ps, EMU_EINVAL, "not a property line (NAME:value): \"%.40s\"", r->buf);
+			card_fail(ps, EMU_EINVAL, "not a property line (NAME:value): \"%.40s\"", r->line.p);
 			continue;
 		}
 		if (!cd->open) {
 			if (!is(&pp, "BEGIN", "VCARD"))
 				return fail(ps, EMU_EINVAL, "line %lu: %.40s outside a card (expected BEGIN:VCARD)",
-				            r->start, r->buf);
+				            r->start, r->line.p);
 			if (ps->cards >= VCARD_MAX_CARDS)
 				return fail(ps, EMU_ELIMIT, "card %u, line %lu: more than %d cards in the file "
 				            "(a mailbox holds at most %d contacts)", ps->cards + 1, r->start,
@@ -636,15 +636,15 @@ static int run(struct parser *ps)
 			cd->pub.line = r->start;
 			continue;
 		}
-		if (pp.enc == ENC_QP && r->len > 0 && r->buf[r->len - 1] == '=') {
+		if (pp.enc == ENC_QP && r->line.len > 0 && r->line.p[r->line.len - 1] == '=') {
 			if ((rc = vcard_qp_continue(r)) != EMU_OK)
 				return fail(ps, rc, "line %lu: %s", r->lineno, strerror(errno));
 			if (r->too_long) {
 				card_fail(ps, EMU_ELIMIT, "a line longer than %zu bytes (the limit)", VCARD_MAX_LINE);
 				continue;
 			}
-			if (vcard_parse_line(r->buf, r->len, &pp) != EMU_OK) {
-				card_fail(ps, EMU_EINVAL, "not a property line (NAME:value): \"%.40s\"", r->buf);
+			if (vcard_parse_line(r->line.p, r->line.len, &pp) != EMU_OK) {
+				card_fail(ps, EMU_EINVAL, "not a property line (NAME:value): \"%.40s\"", r->line.p);
 				continue;
 			}
 		}
@@ -685,14 +685,13 @@ int vcard_parse(FILE *in, vcard_fn fn, void *ctx, size_t *ncards, char *err, siz
 	if (ncards != NULL)
 		*ncards = 0;
 	ps = calloc(1, sizeof *ps);
-	if (ps == NULL || (ps->r.buf = malloc(VCARD_LINE_INITIAL)) == NULL) {
-		free(ps);
+	if (ps == NULL) {
 		if (errsz > 0)
 			snprintf(err, errsz, "out of memory");
 		return EMU_ENOMEM;
 	}
 	ps->r.in = in;
-	ps->r.cap = VCARD_LINE_INITIAL;
+	dynbuf_init(&ps->r.line, VCARD_MAX_LINE);
 	ps->fn = fn;
 	ps->ctx = ctx;
 	ps->err = err;
@@ -701,7 +700,7 @@ int vcard_parse(FILE *in, vcard_fn fn, void *ctx, size_t *ncards, char *err, siz
 	if (ncards != NULL)
 		*ncards = ps->passed;
 	card_reset(&ps->c);
-	free(ps->r.buf);
+	dynbuf_free(&ps->r.line);
 	free(ps);
 	return rc;
 }

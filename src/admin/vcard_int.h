@@ -8,26 +8,26 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define VCARD_LINE_INITIAL 4096   /* first allocation of the line buffer */
+#include "core/dynbuf.h"
+
 #define PREF_NONE 1000            /* sorts after every PREF=1..100 */
 #define NCOMP 7                   /* components read from a structured value (ADR has 7) */
 
 /* ---- logical lines ------------------------------------------------------------------ */
 
 /* Reads a stream a logical line at a time into one buffer that grows up to
- * VCARD_MAX_LINE + 1 bytes.  Set in, buf (malloc'd, VCARD_LINE_INITIAL
- * bytes) and cap; zero the rest.  The owner frees buf. */
+ * VCARD_MAX_LINE bytes.  Set in, dynbuf_init(&line, VCARD_MAX_LINE); zero
+ * the rest.  The owner frees line (dynbuf_free). */
 struct reader {
 	FILE *in;
-	char *buf;             /* the logical line, NUL-terminated */
-	size_t len, cap;       /* cap <= VCARD_MAX_LINE + 1 */
+	struct dynbuf line;    /* the logical line: line.p (NUL-terminated), line.len */
 	unsigned long lineno;  /* physical lines read so far */
 	unsigned long start;   /* first physical line of the logical line */
 	int too_long;          /* bytes beyond VCARD_MAX_LINE were dropped */
 	int nul;               /* the line held a NUL byte */
 };
 
-/** Read the next logical line into r->buf: a physical line (LF or CR LF)
+/** Read the next logical line into r->line: a physical line (LF or CR LF)
  * plus its continuations (a line break followed by a space or tab is
  * removed with that character, RFC 6350 §3.2).  A line over VCARD_MAX_LINE
  * is read to its end with the excess dropped and r->too_long set; a NUL

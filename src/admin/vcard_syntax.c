@@ -7,6 +7,7 @@
 #include "admin/admin_int.h"
 #include "admin/vcard_int.h"
 
+#include "core/hex.h"
 #include "core/result.h"
 
 #include <stdio.h>
@@ -16,32 +17,24 @@
 
 /* ---- logical lines (RFC 6350 §3.2) ------------------------------------------ */
 
+/* Bytes past VCARD_MAX_LINE are dropped (the failure sticks in the line
+ * until the next logical line). */
 static int put_byte(struct reader *r, int c)
 {
-	if (r->len >= VCARD_MAX_LINE) {
+	char ch = (char)c;
+	int rc = dynbuf_add(&r->line, &ch, 1);
+	if (rc == EMU_ELIMIT) {
 		r->too_long = 1;
 		return EMU_OK;
 	}
-	if (r->len + 1 >= r->cap) {
-		size_t ncap = r->cap * 2;
-		char *nb;
-		if (ncap > VCARD_MAX_LINE + 1)
-			ncap = VCARD_MAX_LINE + 1;
-		nb = realloc(r->buf, ncap);
-		if (nb == NULL)
-			return EMU_ENOMEM;
-		r->buf = nb;
-		r->cap = ncap;
-	}
-	r->buf[r->len++] = (char)c;
-	return EMU_OK;
+	return rc;
 }
 
 /* Append one physical line without its LF or CR LF.
  * @return 1 a line (possibly empty) was read; 0 end of file; or an error. */
 static int read_physical(struct reader *r)
 {
-	size_t begin = r->len;
+	size_t begin = r->line.len;
 	int c, any = 0, rc;
 	while ((c = getc(r->in)) != EOF) {
 		any = 1;
@@ -57,8 +50,8 @@ static int read_physical(struct reader *r)
 	if (!any)
 		return 0;
 	r->lineno++;
-	if (r->len > begin && r->buf[r->len - 1] == '\r')
-		r->len--;
+	if (r->line.len > begin && r->line.p[r->line.len - 1] == '\r')
+		dynbuf_setlen(&r->line, r->line.len - 1);
 	return 1;
 }
 
@@ -68,9 +61,11 @@ static int read_physical(struct reader *r)
 int vcard_read_line(struct reader *r)
 {
 	int rc, c;
-	r->len = 0;
+	dynbuf_reset(&r->line);
 	r->too_long = 0;
 	r->nul = 0;
+	if ((rc = dynbuf_reserve(&r->line, 0)) != EMU_OK)   /* line.p is a string even when empty */
+		return rc;
 	rc = read_physical(r);
 	if (rc <= 0)
 		return rc;
@@ -92,7 +87,6 @@ int vcard_read_line(struct reader *r)
 		}
 		break;
 	}
-	r->buf[r->len] = '\0';
 	return 1;
 }
 
@@ -294,14 +288,6 @@ int vcard_parse_line(char *line, size_t len, struct prop *pp)
 
 /* ---- values -------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	return -1;
-}
-
 /* Quoted-printable (RFC 2045 §6.7) in place; soft line breaks were removed
  * when the line was read.  A '=' not followed by two hex digits is kept. */
 size_t vcard_qp_decode(char *s, size_t n)
@@ -309,8 +295,8 @@ size_t vcard_qp_decode(char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '=' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '=' && i + 2 < n && (hi = hex_digit_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit_value((unsigned char)s[i + 2])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '=' && i + 1 == n) {
@@ -447,14 +433,13 @@ void vcard_split(const char *v, size_t n, struct comp c[NCOMP])
  * the next physical line. */
 int vcard_qp_continue(struct reader *r)
 {
-	while (r->len > 0 && r->buf[r->len - 1] == '=' && !r->too_long) {
+	while (r->line.len > 0 && r->line.p[r->line.len - 1] == '=' && !r->too_long) {
 		int rc;
-		r->len--;
+		dynbuf_setlen(&r->line, r->line.len - 1);
 		if ((rc = read_physical(r)) < 0)
 			return rc;
 		if (rc == 0)
 			break;
 	}
-	r->buf[r->len] = '\0';
 	return EMU_OK;
 }

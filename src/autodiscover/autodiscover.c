@@ -148,18 +148,12 @@ int ad_user_lookup(store_t *store, const char *address, int by_legacy_dn, struct
 	if (!address[0] || strlen(address) > STORE_ADDR_MAX)
 		return EMU_ENOTFOUND;
 
-	store_txn_t *t = NULL;
 	struct user_record *u = calloc(1, sizeof *u);   /* ~10 KiB: not on a worker's stack */
-	int rc = u ? store_txn_begin(store, 0, &t) : EMU_ENOMEM;
-	if (rc != EMU_OK)
-		goto out;
-	rc = store_user_get(t, address, u);
+	int rc = u ? store_user_lookup(store, address, u) : EMU_ENOMEM;
 	if (rc == EMU_EINVAL || rc == EMU_ELIMIT)
 		rc = EMU_ENOTFOUND;
 	if (rc == EMU_OK)
 		ad_user_from_record(u, out);
-out:
-	store_txn_abort(t);
 	free(u);
 	return rc;
 }

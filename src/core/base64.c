@@ -70,14 +70,3 @@ int base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outma
 	*outlen = o;
 	return EMU_OK;
 }
-
-int hex_digit_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}

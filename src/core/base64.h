@@ -1,4 +1,4 @@
-/* base64.h - RFC 4648 base64 with declared output bounds, and hex digits. */
+/* base64.h - RFC 4648 base64 with declared output bounds (hex digits: core/hex.h). */
 #ifndef EMU_CORE_BASE64_H
 #define EMU_CORE_BASE64_H
 
@@ -15,8 +15,5 @@ size_t base64_encode(const void *in, size_t n, char *out);
  * @p outmax bytes.  Returns EMU_OK and *outlen, EMU_EINVAL for bad input,
  * EMU_ELIMIT when the result would exceed @p outmax. */
 int base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outmax, size_t *outlen);
-
-/** The value of the hex digit @p c (0-9, a-f, A-F), or -1. */
-int hex_digit_value(int c);
 
 #endif

@@ -1,5 +1,6 @@
 /* password.c - PBKDF2-HMAC-SHA256 password hashes for directory users. */
 #include "core/password.h"
+#include "core/hex.h"
 #include "core/result.h"
 
 #include <openssl/crypto.h>
@@ -14,31 +15,6 @@
 #define HASH_LEN 32
 #define PASSWORD_MAX 1024
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int unhex(const char *s, size_t n, unsigned char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-			v <<= 4;
-			if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-			else return -1;
-		}
-		out[i] = (unsigned char)v;
-	}
-	return 0;
-}
 
 static int derive(const char *password, const unsigned char *salt, int iter, unsigned char *out)
 {
@@ -63,8 +39,8 @@ int password_hash(const char *password, char *out, size_t outsz)
 		return EMU_ELIMIT;
 	if (RAND_bytes(salt, sizeof salt) != 1 || derive(password, salt, ITERATIONS, h) != 0)
 		return EMU_EINTERNAL;
-	hex(salt, SALT_LEN, salthex);
-	hex(h, HASH_LEN, hhex);
+	hex_encode(salt, SALT_LEN, HEX_LOWER, salthex, sizeof salthex);
+	hex_encode(h, HASH_LEN, HEX_LOWER, hhex, sizeof hhex);
 	int n = snprintf(out, outsz, "pbkdf2-sha256$%d$%s$%s", ITERATIONS, salthex, hhex);
 	return n > 0 && (size_t)n < outsz ? EMU_OK : EMU_ELIMIT;
 }
@@ -83,7 +59,8 @@ int password_verify(const char *password, const char *stored)
 	p = end + 1;
 	if (strlen(p) != 2 * SALT_LEN + 1 + 2 * HASH_LEN || p[2 * SALT_LEN] != '$')
 		return 0;
-	if (unhex(p, SALT_LEN, salt) || unhex(p + 2 * SALT_LEN + 1, HASH_LEN, want))
+	if (hex_decode(p, 2 * SALT_LEN, HEX_LOWER, salt, SALT_LEN, NULL) ||
+	    hex_decode(p + 2 * SALT_LEN + 1, 2 * HASH_LEN, HEX_LOWER, want, HASH_LEN, NULL))
 		return 0;
 	return matches(password, salt, (int)iter, want);
 }

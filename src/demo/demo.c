@@ -3,6 +3,7 @@
  * user's address, so every build produces the same images. */
 #include "demo/demo.h"
 #include "demo/avatar.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/password.h"
 #include "core/result.h"
@@ -289,7 +290,6 @@ static int put_photos(store_txn_t *t, const char *email, const struct demo_user_
  * fixtures recorded from one demo organisation verify against another. */
 static int demo_contact_id(const char *owner, int i, char id[STORE_CONTACT_ID_LEN + 1])
 {
-	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char seed[STORE_ADDR_MAX + 64];
@@ -297,12 +297,7 @@ static int demo_contact_id(const char *owner, int i, char id[STORE_CONTACT_ID_LE
 	if (n < 0 || (size_t)n >= sizeof seed ||
 	    !EVP_Digest(seed, (size_t)n, md, &mdlen, EVP_sha256(), NULL) || mdlen < STORE_CONTACT_ID_LEN / 2)
 		return EMU_EINTERNAL;
-	for (int k = 0; k < STORE_CONTACT_ID_LEN / 2; k++) {
-		id[2 * k] = hexd[md[k] >> 4];
-		id[2 * k + 1] = hexd[md[k] & 15];
-	}
-	id[STORE_CONTACT_ID_LEN] = '\0';
-	return EMU_OK;
+	return hex_encode(md, STORE_CONTACT_ID_LEN / 2, HEX_LOWER, id, STORE_CONTACT_ID_LEN + 1);
 }
 
 static int put_contacts(store_txn_t *t, const char *owner, const struct demo_user_info *u,

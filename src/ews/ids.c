@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/hex.h"
 #include "core/result.h"
 
 #define ID_VERSION 1
@@ -53,29 +54,15 @@ char *ews_id_encode(struct arena *a, const struct ews_id *id, enum ews_id_format
 	size_t n = pack(id, b);
 	char *out;
 	if (f == EWS_FMT_HEX_ENTRY_ID) {
-		static const char d[] = "0123456789ABCDEF";
-		out = arena_alloc(a, 2 * n + 1);
-		if (!out)
-			return NULL;
-		for (size_t i = 0; i < n; i++) {
-			out[2 * i] = d[b[i] >> 4];
-			out[2 * i + 1] = d[b[i] & 15];
-		}
-		out[2 * n] = '\0';
+		out = arena_alloc(a, HEX_ENCODED_SIZE(n));
+		if (out)
+			hex_encode(b, n, HEX_UPPER, out, HEX_ENCODED_SIZE(n));
 		return out;
 	}
 	out = arena_alloc(a, BASE64_ENCODED_SIZE(n));
 	if (out)
 		base64_encode(b, n, out);
 	return out;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	c = toupper(c);
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
 }
 
 int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out)
@@ -87,14 +74,8 @@ int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out)
 	if (tl > ID_TEXT_MAX)
 		return EMU_ELIMIT;
 	if (f == EWS_FMT_HEX_ENTRY_ID) {
-		if (tl % 2 || tl / 2 > sizeof b)
+		if (hex_decode(text, tl, HEX_EITHER, b, sizeof b, &n) != EMU_OK)
 			return EMU_EINVAL;
-		for (size_t i = 0; i < tl / 2; i++) {
-			int hi = hexval((unsigned char)text[2 * i]), lo = hexval((unsigned char)text[2 * i + 1]);
-			if (hi < 0 || lo < 0)
-				return EMU_EINVAL;
-			b[n++] = (unsigned char)(hi << 4 | lo);
-		}
 	} else if (base64_decode(text, tl, b, sizeof b, &n) != EMU_OK) {
 		return EMU_EINVAL;
 	}

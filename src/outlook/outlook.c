@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "core/pct.h"
 #include "core/result.h"
 #include "ews/ops/ops.h"
 #include "token/token.h"
@@ -25,14 +26,6 @@ static int eat(const char **p, const char *end, const char *lit)
 		return 0;
 	*p += n;
 	return 1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
 }
 
 int outlook_is_api_path(const char *path, size_t len)
@@ -74,18 +67,8 @@ int outlook_parse_route(const char *path, size_t len, struct outlook_route *out)
 	memset(out, 0, sizeof *out);
 	if (len > OUTLOOK_PATH_MAX)
 		return EMU_ELIMIT;
-	for (size_t i = 0; i < len; i++) {
-		char c = path[i];
-		if (c == '%') {
-			int hi = i + 2 < len ? hexval(path[i + 1]) : -1, lo = i + 2 < len ? hexval(path[i + 2]) : -1;
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return EMU_ENOTFOUND;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
+	if (pct_decode(path, len, PCT_STRICT, buf, sizeof buf, &n) != EMU_OK)
+		return EMU_ENOTFOUND;   /* a malformed escape or %00 names no route */
 	p = buf;
 	end = buf + n;
 	if (!eat(&p, end, "/api/"))
@@ -433,15 +416,10 @@ static int delete_photo(const struct ews_ctx *ctx, const struct target *t, struc
 
 int outlook_primary_address(const struct ews_ctx *ctx, const char *address, char primary[STORE_ADDR_MAX + 1])
 {
-	store_txn_t *t = NULL;
 	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
 	if (!u)
 		return EMU_ENOMEM;
-	int rc = store_txn_begin(ctx->store, 0, &t);
-	if (rc)
-		return rc;
-	rc = store_user_get(t, address, u);
-	store_txn_abort(t);
+	int rc = store_user_lookup(ctx->store, address, u);
 	if (rc == EMU_OK)
 		memcpy(primary, u->email, STORE_ADDR_MAX + 1);
 	return rc;

@@ -1,21 +1,12 @@
 /* etag.c - content ETags for photos and If-None-Match matching (spec §6.3,
  * RFC 7232 §3.2). */
 #include "photo/photo.h"
+#include "core/hex.h"
 #include "core/log.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
-
-static void hex_upper(const unsigned char *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 void photo_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1])
 {
@@ -40,7 +31,7 @@ void photo_etag(const void *data, size_t len, char out[PHOTO_ETAG_LEN + 1])
 		for (int i = 0; i < 8; i++)
 			md[i] = (unsigned char)(h >> (56 - 8 * i));
 	}
-	hex_upper(md, PHOTO_ETAG_LEN / 2, out);
+	hex_encode(md, PHOTO_ETAG_LEN / 2, HEX_UPPER, out, PHOTO_ETAG_LEN + 1);
 }
 
 static int is_ws(char c)

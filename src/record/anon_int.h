@@ -13,7 +13,9 @@
 
 #include <libxml/tree.h>
 
+#include "core/dynbuf.h"
 #include "fixture/fixture.h"
+#include "record/record.h"
 #include "record/record_int.h"
 
 #define ANON_SALT_LEN 16
@@ -104,15 +106,9 @@ int anon_save(anon_t *a);
 
 /* ---- one exchange (anon_text.c, anon_xml.c, anonymise.c) ------------------ */
 
-/* A bounded growing string: the first failure sticks in err. */
-struct anon_sbuf {
-	char *p;                       /* NUL-terminated once anything was put */
-	size_t len, cap;
-	int err;                       /* EMU_ENOMEM / EMU_ELIMIT once something failed */
-};
-
-void anon_sb_put(struct anon_sbuf *b, const char *s, size_t n);
-void anon_sb_free(struct anon_sbuf *b);
+/* Most bytes of any rewritten text (a dynbuf's max; its first failure
+ * sticks, so a rewrite checks once at the end). */
+#define ANON_TEXT_MAX ((size_t)RECORD_CAPTURE_MAX * 2 - 1)
 
 struct anon_run {
 	anon_t *a;
@@ -138,7 +134,7 @@ void anon_trim(const char *s, size_t n, size_t *b, size_t *e);
 /** Make a person of every address in @p s[0..n). */
 void anon_learn_addresses(struct anon_run *r, const char *s, size_t n);
 /** Rewrite one value into @p o (see anonymise.c for what changes). */
-void anon_text(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o);
+void anon_text(struct anon_run *r, const char *s, size_t n, struct dynbuf *o);
 /** anon_text on the heap string *@p sp, replaced in place (NULL stays). */
 void anon_string(struct anon_run *r, char **sp);
 /** A generated photo for @p person in place of the JPEG @p data: malloc'd,

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "demo/avatar.h"
@@ -337,31 +338,11 @@ int anon_photo_for(anon_t *a, int person, const void *orig, size_t origlen, int 
 
 /* ---- the table file ------------------------------------------------------------ */
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
+/* Exactly 2 * n lower-case hex digits into @p out (n bytes); -1 otherwise. */
 static int unhex(const char *s, unsigned char *out, size_t n)
 {
-	if (!s || strlen(s) != 2 * n)
+	if (!s || strlen(s) != 2 * n || hex_decode(s, 2 * n, HEX_LOWER, out, n, NULL) != EMU_OK)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			int c = s[2 * i + (size_t)k];
-			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (x < 0)
-				return -1;
-			v = v * 16 + x;
-		}
-		out[i] = (unsigned char)v;
-	}
 	return 0;
 }
 
@@ -374,7 +355,7 @@ int anon_save(anon_t *a)
 		return EMU_OK;
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", a->path) >= sizeof tmp)
 		return EMU_ELIMIT;
-	hex(a->salt, sizeof a->salt, h);
+	hex_encode(a->salt, sizeof a->salt, HEX_LOWER, h, sizeof h);
 	if (!(root = json_object()) || !(arr = json_array()) || json_object_set_new(root, "version", json_integer(1)) ||
 	    json_object_set_new(root, "salt", json_string(h)) ||
 	    json_object_set_new(root, "fake_domain", json_string(a->domain)) ||
@@ -382,7 +363,7 @@ int anon_save(anon_t *a)
 		goto out;
 	for (int i = 0; i < a->n; i++) {
 		char kind[2] = { a->e[i].kind, '\0' };
-		hex(a->e[i].hash, ANON_HASH_LEN, h);
+		hex_encode(a->e[i].hash, ANON_HASH_LEN, HEX_LOWER, h, sizeof h);
 		if (json_array_append_new(arr, json_pack("[ssii]", kind, h, a->e[i].person, a->e[i].role)))
 			goto out;
 	}

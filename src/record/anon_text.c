@@ -17,44 +17,7 @@
 #include "photo/photo.h"
 #include "record/record.h"
 
-#define TEXT_MAX ((size_t)RECORD_CAPTURE_MAX * 2)   /* bytes of any rewritten text */
 #define ID_TEXT_LIMIT 1200                          /* longest text tried as an ewsemu id */
-
-/* ---- a bounded growing buffer ---------------------------------------------- */
-
-
-void anon_sb_put(struct anon_sbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (!s)
-		s = "";   /* an empty piece (n is 0) */
-	if (b->len + n + 1 > TEXT_MAX) {
-		b->err = EMU_ELIMIT;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 256;
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		char *np = realloc(b->p, nc);
-		if (!np) {
-			b->err = EMU_ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void anon_sb_free(struct anon_sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
-}
 
 /* ---- one exchange ------------------------------------------------------------- */
 
@@ -153,25 +116,25 @@ void anon_learn_addresses(struct anon_run *r, const char *s, size_t n)
 
 /* ---- the text passes -------------------------------------------------------------- */
 
-static void pass_addresses(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
+static void pass_addresses(struct anon_run *r, const char *s, size_t n, struct dynbuf *o)
 {
 	size_t from = 0, st, len, at, al;
 	while (anon_next_address(s, n, from, &st, &len, &at, &al)) {
 		int p = anon_person_of_address(r, s + st, len, at - st, al);
-		anon_sb_put(o, s + from, st - from);
+		dynbuf_add(o, s + from, st - from);
 		if (p) {
 			char fake[ANON_FAKE_MAX], *sep;
 			anon_fake_address(r->a, p, fake, sizeof fake);
 			sep = strchr(fake, '@');
-			anon_sb_put(o, fake, (size_t)(sep - fake));
-			anon_sb_put(o, al == 3 ? "%40" : "@", al);
-			anon_sb_put(o, sep + 1, strlen(sep + 1));
+			dynbuf_add(o, fake, (size_t)(sep - fake));
+			dynbuf_add(o, al == 3 ? "%40" : "@", al);
+			dynbuf_add(o, sep + 1, strlen(sep + 1));
 		} else {
-			anon_sb_put(o, s + st, len);
+			dynbuf_add(o, s + st, len);
 		}
 		from = st + len;
 	}
-	anon_sb_put(o, s + from, n - from);
+	dynbuf_add(o, s + from, n - from);
 }
 
 static int word_ch(int c)
@@ -190,36 +153,33 @@ static const char *find_exact(const char *hay, size_t hl, const char *needle, si
 
 /* Replace in @p cur every occurrence of @p needle that @p bound accepts by
  * @p rep; @p nxt is scratch space, and the two are swapped afterwards. */
-static void replace_each(struct anon_sbuf *cur, struct anon_sbuf *nxt, find_fn find, const char *needle, size_t nl,
+static void replace_each(struct dynbuf *cur, struct dynbuf *nxt, find_fn find, const char *needle, size_t nl,
                          const char *rep, bound_fn bound)
 {
 	size_t from = 0;
 	const char *hit;
-	nxt->len = 0;
+	dynbuf_setlen(nxt, 0);
 	while ((hit = find(cur->p + from, cur->len - from, needle, nl)) != NULL) {
 		size_t h = (size_t)(hit - cur->p), e = h + nl;
-		anon_sb_put(nxt, cur->p + from, h - from);
+		dynbuf_add(nxt, cur->p + from, h - from);
 		if (bound(cur->p, cur->len, h, e))
-			anon_sb_put(nxt, rep, strlen(rep));
+			dynbuf_add(nxt, rep, strlen(rep));
 		else
-			anon_sb_put(nxt, hit, nl);
+			dynbuf_add(nxt, hit, nl);
 		from = e;
 	}
-	anon_sb_put(nxt, cur->p + from, cur->len - from);
-	struct anon_sbuf t = *cur;
+	dynbuf_add(nxt, cur->p + from, cur->len - from);
+	struct dynbuf t = *cur;
 	*cur = *nxt;
 	*nxt = t;
 }
 
 /* The result of a pass into @p o; both buffers freed. */
-static void pass_done(struct anon_sbuf *cur, struct anon_sbuf *nxt, struct anon_sbuf *o)
+static void pass_done(struct dynbuf *cur, struct dynbuf *nxt, struct dynbuf *o)
 {
-	if (cur->err)
-		o->err = cur->err;
-	else
-		anon_sb_put(o, cur->p, cur->len);
-	anon_sb_free(cur);
-	anon_sb_free(nxt);
+	dynbuf_addbuf(o, cur);   /* or its failure */
+	dynbuf_free(cur);
+	dynbuf_free(nxt);
 }
 
 static int word_bounded(const char *p, size_t len, size_t h, size_t e)
@@ -239,15 +199,17 @@ static int domain_bounded(const char *p, size_t len, size_t h, size_t e)
 
 /* Names of more than one word known to this process, inside longer text
  * ("Meeting with Alex Smith"). */
-static void pass_names(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
+static void pass_names(struct anon_run *r, const char *s, size_t n, struct dynbuf *o)
 {
-	struct anon_sbuf cur = { 0 }, nxt = { 0 };
+	struct dynbuf cur, nxt;
 	if (!memchr(s, ' ', n)) {
-		anon_sb_put(o, s, n);   /* no multi-word name fits (large base64 text, quickly) */
+		dynbuf_add(o, s, n);   /* no multi-word name fits (large base64 text, quickly) */
 		return;
 	}
-	anon_sb_put(&cur, s, n);
-	for (int i = 0; i < r->a->n && !cur.err; i++) {
+	dynbuf_init(&cur, ANON_TEXT_MAX);
+	dynbuf_init(&nxt, ANON_TEXT_MAX);
+	dynbuf_add(&cur, s, n);
+	for (int i = 0; i < r->a->n && !dynbuf_error(&cur); i++) {
 		const struct anon_entry *e = &r->a->e[i];
 		if (e->kind != ANON_KEY_NAME || !e->plain || !strchr(e->plain, ' ') || strlen(e->plain) < 5)
 			continue;
@@ -263,15 +225,17 @@ static void pass_names(struct anon_run *r, const char *s, size_t n, struct anon_
 
 /* The real domains of the addresses seen, wherever they stand as a whole
  * domain or the end of a host name ("mail.contoso.test"). */
-static void pass_domains(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
+static void pass_domains(struct anon_run *r, const char *s, size_t n, struct dynbuf *o)
 {
-	struct anon_sbuf cur = { 0 }, nxt = { 0 };
+	struct dynbuf cur, nxt;
 	if (!r->a->ndomains || !memchr(s, '.', n)) {
-		anon_sb_put(o, s, n);   /* no domain without a dot */
+		dynbuf_add(o, s, n);   /* no domain without a dot */
 		return;
 	}
-	anon_sb_put(&cur, s, n);
-	for (int i = 0; i < r->a->ndomains && !cur.err; i++) {
+	dynbuf_init(&cur, ANON_TEXT_MAX);
+	dynbuf_init(&nxt, ANON_TEXT_MAX);
+	dynbuf_add(&cur, s, n);
+	for (int i = 0; i < r->a->ndomains && !dynbuf_error(&cur); i++) {
 		const char *d = r->a->domains[i];
 		size_t dl = strlen(d);
 		if (rec_memcasemem(cur.p, cur.len, d, dl))
@@ -288,7 +252,7 @@ static void *heap_alloc(void *ctx, size_t n)
 
 /* An ewsemu id (EwsId form) names its mailbox: the same id for the fake
  * mailbox.  1 when @p s was one (fake written to @p o). */
-static int rewrite_ewsemu_id(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
+static int rewrite_ewsemu_id(struct anon_run *r, const char *s, size_t n, struct dynbuf *o)
 {
 	char text[ID_TEXT_LIMIT + 1];
 	struct ews_id id;
@@ -314,13 +278,13 @@ static int rewrite_ewsemu_id(struct anon_run *r, const char *s, size_t n, struct
 	char *t = ews_id_text(&heap, id.kind, fake, id.local);
 	if (!t)
 		return 0;   /* a fake domain too long for an id: left as it is */
-	anon_sb_put(o, t, strlen(t));
+	dynbuf_add(o, t, strlen(t));
 	free(t);
 	return 1;
 }
 
 /* Rewrite one value (text node, attribute, JSON, target, header) into @p o. */
-void anon_text(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
+void anon_text(struct anon_run *r, const char *s, size_t n, struct dynbuf *o)
 {
 	size_t b, e;
 	anon_trim(s, n, &b, &e);
@@ -329,53 +293,49 @@ void anon_text(struct anon_run *r, const char *s, size_t n, struct anon_sbuf *o)
 		if (k && k->role != ANON_PERSON) {
 			char fake[ANON_FAKE_MAX];
 			anon_fake(r->a, k->person, k->role, fake, sizeof fake);
-			anon_sb_put(o, s, b);
-			anon_sb_put(o, fake, strlen(fake));
-			anon_sb_put(o, s + e, n - e);
+			dynbuf_add(o, s, b);
+			dynbuf_add(o, fake, strlen(fake));
+			dynbuf_add(o, s + e, n - e);
 			return;
 		}
 		size_t mark = o->len;
-		anon_sb_put(o, s, b);
+		dynbuf_add(o, s, b);
 		if (rewrite_ewsemu_id(r, s + b, e - b, o)) {
-			anon_sb_put(o, s + e, n - e);
+			dynbuf_add(o, s + e, n - e);
 			return;
 		}
-		o->len = mark;
-		if (o->p)
-			o->p[mark] = '\0';
+		dynbuf_setlen(o, mark);
 	}
-	struct anon_sbuf t1 = { 0 }, t2 = { 0 };
+	struct dynbuf t1, t2;
+	dynbuf_init(&t1, ANON_TEXT_MAX);
+	dynbuf_init(&t2, ANON_TEXT_MAX);
 	pass_addresses(r, s, n, &t1);
-	if (!t1.err)
-		pass_names(r, t1.p ? t1.p : "", t1.len, &t2);
-	if (t1.err || t2.err)
-		o->err = t1.err ? t1.err : t2.err;
+	if (!dynbuf_error(&t1))
+		pass_names(r, dynbuf_str(&t1), t1.len, &t2);
+	if (dynbuf_error(&t1) || dynbuf_error(&t2))
+		dynbuf_addbuf(o, dynbuf_error(&t1) ? &t1 : &t2);   /* hands the failure on */
 	else
-		pass_domains(r, t2.p ? t2.p : "", t2.len, o);
-	anon_sb_free(&t1);
-	anon_sb_free(&t2);
+		pass_domains(r, dynbuf_str(&t2), t2.len, o);
+	dynbuf_free(&t1);
+	dynbuf_free(&t2);
 }
 
 /* Replace the heap string *@p sp in place (NULL stays NULL). */
 void anon_string(struct anon_run *r, char **sp)
 {
-	struct anon_sbuf o = { 0 };
+	struct dynbuf o;
+	char *s;
 	if (!*sp)
 		return;
+	dynbuf_init(&o, ANON_TEXT_MAX);
 	anon_text(r, *sp, strlen(*sp), &o);
-	if (o.err) {
-		anon_fail(r, o.err);
-		anon_sb_free(&o);
-		return;
-	}
-	anon_sb_put(&o, "", 0);
-	if (o.err) {
-		anon_fail(r, o.err);
-		anon_sb_free(&o);
+	int rc = dynbuf_take(&o, &s, NULL);
+	if (rc) {
+		anon_fail(r, rc);
 		return;
 	}
 	free(*sp);
-	*sp = o.p;
+	*sp = s;
 }
 
 /* ---- photos and bodies ----------------------------------------------------------- */

@@ -259,16 +259,17 @@ static void learn_tree(struct anon_run *r, const xmlNode *n, int person)
 
 static void set_text_node(struct anon_run *r, xmlNode *c)
 {
-	struct anon_sbuf o = { 0 };
+	struct dynbuf o;
 	const char *s = (const char *)c->content;
 	if (!s || !s[0])
 		return;
+	dynbuf_init(&o, ANON_TEXT_MAX);
 	anon_text(r, s, strlen(s), &o);
-	if (o.err)
-		anon_fail(r, o.err);
+	if (dynbuf_error(&o))
+		anon_fail(r, dynbuf_error(&o));
 	else if (o.p && strcmp(o.p, s) != 0)
 		xmlNodeSetContent(c, (const xmlChar *)o.p);   /* a text node's content is taken as is */
-	anon_sb_free(&o);
+	dynbuf_free(&o);
 }
 
 static int decode_b64(const char *s, size_t n, unsigned char **out, size_t *outlen)

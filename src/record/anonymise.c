@@ -51,15 +51,17 @@ static void rewrite_flat(struct anon_run *r, struct fixture_body *b)
 			b->compare_image = 1;   /* generated: compare type and dimensions only */
 		return;
 	}
-	struct anon_sbuf o = { 0 };
+	struct dynbuf o;
+	char *text;
+	size_t len;
+	dynbuf_init(&o, ANON_TEXT_MAX);
 	anon_text(r, (const char *)b->data, b->len, &o);
-	anon_sb_put(&o, "", 0);
-	if (o.err) {
-		anon_fail(r, o.err);
-		anon_sb_free(&o);
+	int rc = dynbuf_take(&o, &text, &len);
+	if (rc) {
+		anon_fail(r, rc);
 		return;
 	}
-	anon_body_take(b, (unsigned char *)o.p, o.len);
+	anon_body_take(b, (unsigned char *)text, len);
 }
 
 /* Who the exchange is about: the address in the target (?email=,

@@ -17,27 +17,27 @@
 /* @p message_xml: raw markup for t:MessageXml's content, or NULL. */
 static int fault_body(const char *code, const char *message, const char *message_xml, char **out, size_t *outlen)
 {
-	struct replay_buf b;
-	replay_buf_init(&b, FAULT_MAX);
+	struct dynbuf b;
+	dynbuf_init(&b, FAULT_MAX);
 	/* exchangelib's is_xml() looks for "<?xml" or "<s:Envelope" first */
-	replay_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	dynbuf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	                    "<s:Envelope xmlns:s=\"" NS_SOAP "\"><s:Body><s:Fault>"
 	                    "<faultcode xmlns:t=\"" NS_TYPES "\">t:");
-	replay_buf_puts(&b, code);
-	replay_buf_puts(&b, "</faultcode><faultstring xml:lang=\"en-US\">");
+	dynbuf_addstr(&b, code);
+	dynbuf_addstr(&b, "</faultcode><faultstring xml:lang=\"en-US\">");
 	replay_buf_xml(&b, message);
-	replay_buf_puts(&b, "</faultstring><detail><e:ResponseCode xmlns:e=\"" NS_ERRORS "\">");
-	replay_buf_puts(&b, code);
-	replay_buf_puts(&b, "</e:ResponseCode><e:Message xmlns:e=\"" NS_ERRORS "\">");
+	dynbuf_addstr(&b, "</faultstring><detail><e:ResponseCode xmlns:e=\"" NS_ERRORS "\">");
+	dynbuf_addstr(&b, code);
+	dynbuf_addstr(&b, "</e:ResponseCode><e:Message xmlns:e=\"" NS_ERRORS "\">");
 	replay_buf_xml(&b, message);
-	replay_buf_puts(&b, "</e:Message>");
+	dynbuf_addstr(&b, "</e:Message>");
 	if (message_xml) {
-		replay_buf_puts(&b, "<t:MessageXml xmlns:t=\"" NS_TYPES "\">");
-		replay_buf_puts(&b, message_xml);
-		replay_buf_puts(&b, "</t:MessageXml>");
+		dynbuf_addstr(&b, "<t:MessageXml xmlns:t=\"" NS_TYPES "\">");
+		dynbuf_addstr(&b, message_xml);
+		dynbuf_addstr(&b, "</t:MessageXml>");
 	}
-	replay_buf_puts(&b, "</detail></s:Fault></s:Body></s:Envelope>\n");
-	return replay_buf_take(&b, out, outlen);
+	dynbuf_addstr(&b, "</detail></s:Fault></s:Body></s:Envelope>\n");
+	return dynbuf_take(&b, out, outlen);
 }
 
 int replay_fault_busy_body(int backoff_ms, char **out, size_t *outlen)

@@ -119,17 +119,17 @@ static json_t *headers_json(const struct wire_msg *req)
 			seen = req->headers[k].name && !strcasecmp(req->headers[k].name, name);
 		if (seen)
 			continue;
-		struct replay_buf b;
-		replay_buf_init(&b, HEADER_JOIN_MAX);
+		struct dynbuf b;
+		dynbuf_init(&b, HEADER_JOIN_MAX);
 		for (int k = i; k < req->nheaders; k++) {
 			if (!req->headers[k].name || strcasecmp(req->headers[k].name, name))
 				continue;
 			if (b.len)
-				replay_buf_puts(&b, ", ");
-			replay_buf_puts(&b, req->headers[k].value ? req->headers[k].value : "");
+				dynbuf_addstr(&b, ", ");
+			dynbuf_addstr(&b, req->headers[k].value ? req->headers[k].value : "");
 		}
 		char *joined = NULL;
-		if (replay_buf_take(&b, &joined, NULL) != EMU_OK) {
+		if (dynbuf_take(&b, &joined, NULL) != EMU_OK) {
 			json_decref(h);
 			return NULL;
 		}

@@ -26,14 +26,11 @@ static const char JOURNAL_HELP[] =
 /* Read one line into @p b (without the newline).  Returns 1 for a line
  * (*complete = it ended with a newline), 0 at end of file, EMU_ELIMIT for a
  * line over REPLAY_JOURNAL_LINE_MAX (skipped up to its end), EMU_EIO. */
-static int read_line(FILE *f, struct replay_buf *b, int *complete)
+static int read_line(FILE *f, struct dynbuf *b, int *complete)
 {
 	char chunk[64 * 1024];
 	int got = 0, over = 0;
-	b->len = 0;
-	b->err = 0;
-	if (b->p)
-		b->p[0] = '\0';
+	dynbuf_reset(b);
 	*complete = 0;
 	while (fgets(chunk, sizeof chunk, f)) {
 		size_t n = strlen(chunk);
@@ -43,8 +40,7 @@ static int read_line(FILE *f, struct replay_buf *b, int *complete)
 			n--;
 		}
 		if (!over) {
-			replay_buf_add(b, chunk, n);
-			over = b->err != 0;
+			over = dynbuf_add(b, chunk, n) != EMU_OK;
 		}
 		if (*complete)
 			break;
@@ -52,7 +48,7 @@ static int read_line(FILE *f, struct replay_buf *b, int *complete)
 	if (ferror(f))
 		return EMU_EIO;
 	if (over)
-		return b->err == EMU_ENOMEM ? EMU_ENOMEM : EMU_ELIMIT;
+		return dynbuf_error(b) == EMU_ENOMEM ? EMU_ENOMEM : EMU_ELIMIT;
 	return got;
 }
 
@@ -78,7 +74,7 @@ int journal_command(int argc, char **argv)
 	const char *operation = NULL;
 	int unmatched = 0, json = 0, c, rc = 0, lineno = 0;
 	long long since = 0;
-	struct replay_buf line;
+	struct dynbuf line;
 	FILE *f = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -110,7 +106,7 @@ int journal_command(int argc, char **argv)
 		fprintf(stderr, "ewsemu: cannot open %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	replay_buf_init(&line, REPLAY_JOURNAL_LINE_MAX);
+	dynbuf_init(&line, REPLAY_JOURNAL_LINE_MAX);
 	for (;;) {
 		int complete;
 		int got = read_line(f, &line, &complete);
@@ -153,7 +149,7 @@ int journal_command(int argc, char **argv)
 		}
 		replay_journal_entry_free(&e);
 	}
-	replay_buf_free(&line);
+	dynbuf_free(&line);
 	fclose(f);
 	if (fflush(stdout) != 0)
 		rc = 2;

@@ -1,8 +1,7 @@
-/* util.c - bounded strings, UTF-8 and Basic credentials for the replay
- * module. */
+/* util.c - XML escaping into a dynbuf, UTF-8 and Basic credentials for
+ * the replay module. */
 #include "replay/replay_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,74 +11,6 @@
 #include "core/result.h"
 
 #define BASIC_MAX 1024   /* decoded bytes of a Basic credential we look at */
-
-void replay_buf_init(struct replay_buf *b, size_t max)
-{
-	memset(b, 0, sizeof *b);
-	b->max = max;
-}
-
-static int buf_reserve(struct replay_buf *b, size_t n)
-{
-	if (b->err)
-		return -1;
-	if (n > b->max - b->len || b->len + n + 1 < n) {
-		b->err = EMU_ELIMIT;
-		return -1;
-	}
-	size_t need = b->len + n + 1;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		b->err = EMU_ENOMEM;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-void replay_buf_add(struct replay_buf *b, const void *data, size_t n)
-{
-	if (buf_reserve(b, n))
-		return;
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void replay_buf_puts(struct replay_buf *b, const char *s)
-{
-	replay_buf_add(b, s, strlen(s));
-}
-
-void replay_buf_printf(struct replay_buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->err = b->err ? b->err : EMU_EINTERNAL;
-		return;
-	}
-	if ((size_t)n < sizeof tmp) {
-		replay_buf_add(b, tmp, (size_t)n);
-		return;
-	}
-	if (buf_reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
 
 int replay_utf8_char(const unsigned char *p, size_t n, unsigned *cp)
 {
@@ -118,7 +49,7 @@ static int xml_char_ok(unsigned c)
 	       (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-void replay_buf_xml(struct replay_buf *b, const char *s)
+void replay_buf_xml(struct dynbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -126,48 +57,24 @@ void replay_buf_xml(struct replay_buf *b, const char *s)
 		unsigned cp;
 		int len = replay_utf8_char(p, n, &cp);
 		if (len == 0 || !xml_char_ok(cp)) {
-			replay_buf_add(b, "?", 1);
+			dynbuf_add(b, "?", 1);
 			len = 1;
 		} else if (cp == '&') {
-			replay_buf_add(b, "&amp;", 5);
+			dynbuf_add(b, "&amp;", 5);
 		} else if (cp == '<') {
-			replay_buf_add(b, "&lt;", 4);
+			dynbuf_add(b, "&lt;", 4);
 		} else if (cp == '>') {
-			replay_buf_add(b, "&gt;", 4);
+			dynbuf_add(b, "&gt;", 4);
 		} else if (cp == '"') {
-			replay_buf_add(b, "&quot;", 6);
+			dynbuf_add(b, "&quot;", 6);
 		} else if (cp == '\'') {
-			replay_buf_add(b, "&apos;", 6);
+			dynbuf_add(b, "&apos;", 6);
 		} else {
-			replay_buf_add(b, p, (size_t)len);
+			dynbuf_add(b, p, (size_t)len);
 		}
 		p += len;
 		n -= (size_t)len;
 	}
-}
-
-int replay_buf_take(struct replay_buf *b, char **out, size_t *len)
-{
-	if (!b->err && !b->p)
-		replay_buf_add(b, "", 0);
-	if (b->err) {
-		int rc = b->err;
-		replay_buf_free(b);
-		return rc;
-	}
-	*out = b->p;
-	if (len)
-		*len = b->len;
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return EMU_OK;
-}
-
-void replay_buf_free(struct replay_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 int replay_basic_auth(const char *user, const char *password, char *out, size_t outsz)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/pct.h"
 #include "core/result.h"
 #include "ews/ops/ops.h"
 
@@ -14,14 +15,6 @@ static const char PHOTO_PATH[] = "/ews/exchange.asmx/s/getuserphoto";
 int rest_is_photo_path(const char *path, size_t len)
 {
 	return len == sizeof PHOTO_PATH - 1 && strncasecmp(path, PHOTO_PATH, len) == 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
 }
 
 int rest_query_param(const char *query, const char *name, char *out, size_t outsz)
@@ -33,28 +26,8 @@ int rest_query_param(const char *query, const char *name, char *out, size_t outs
 	while (*p) {
 		const char *end = strchr(p, '&');
 		size_t seg = end ? (size_t)(end - p) : strlen(p);
-		if (seg > nl && p[nl] == '=' && strncasecmp(p, name, nl) == 0) {
-			size_t o = 0;
-			for (size_t i = nl + 1; i < seg; i++) {
-				char c = p[i];
-				if (c == '%') {
-					if (i + 2 >= seg)
-						return -1;
-					int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
-					if (hi < 0 || lo < 0)
-						return -1;
-					c = (char)(hi << 4 | lo);
-					i += 2;
-				} else if (c == '+') {
-					c = ' ';
-				}
-				if (c == '\0' || o + 1 >= outsz)
-					return -1;
-				out[o++] = c;
-			}
-			out[o] = '\0';
-			return 1;
-		}
+		if (seg > nl && p[nl] == '=' && strncasecmp(p, name, nl) == 0)
+			return pct_decode(p + nl + 1, seg - nl - 1, PCT_PLUS | PCT_STRICT, out, outsz, NULL) == EMU_OK ? 1 : -1;
 		if (!end)
 			break;
 		p = end + 1;

@@ -7,6 +7,7 @@
  */
 #include "store/store_int.h"
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/result.h"
 
@@ -281,10 +282,9 @@ static int id_taken(store_txn_t *t, char key[STORE_KEY_MAX], size_t *klen, const
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len)
 {
-	static const char hexd[] = "0123456789abcdef";
 	char primary[STORE_ADDR_MAX + 1], key[STORE_KEY_MAX];
 	struct contact_record n;
-	unsigned char rnd[STORE_CONTACT_ID_LEN / 2];
+	unsigned char rnd[STORE_CONTACT_ID_LEN / 2];   /* also the caller's id, decoded */
 	size_t plen, klen, count = 0;
 	int ret;
 
@@ -304,11 +304,9 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 	if (c->id[0]) {
 		/* a caller-chosen id (the demo organisation: the same ids in every
 		 * demo store, so recorded fixtures replay and verify against any) */
-		if (strnlen(c->id, sizeof c->id) != STORE_CONTACT_ID_LEN)
+		if (strnlen(c->id, sizeof c->id) != STORE_CONTACT_ID_LEN ||
+		    hex_decode(c->id, STORE_CONTACT_ID_LEN, HEX_LOWER, rnd, sizeof rnd, NULL) != EMU_OK)
 			return EMU_EINVAL;
-		for (size_t i = 0; i < STORE_CONTACT_ID_LEN; i++)
-			if (!strchr(hexd, c->id[i]) || !c->id[i])
-				return EMU_EINVAL;
 		if ((ret = id_taken(t, key, &klen, primary, plen, n.id)) != EMU_ENOTFOUND)
 			return ret == EMU_OK ? EMU_EEXIST : ret;
 	}
@@ -317,11 +315,7 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 			LOGE("store", "RAND_bytes failed");
 			return EMU_EINTERNAL;
 		}
-		for (size_t i = 0; i < sizeof rnd; i++) {
-			n.id[2 * i] = hexd[rnd[i] >> 4];
-			n.id[2 * i + 1] = hexd[rnd[i] & 15];
-		}
-		n.id[STORE_CONTACT_ID_LEN] = '\0';
+		hex_encode(rnd, sizeof rnd, HEX_LOWER, n.id, STORE_CONTACT_ID_LEN + 1);
 		if ((ret = id_taken(t, key, &klen, primary, plen, n.id)) == EMU_ENOTFOUND)
 			break;
 		if (ret != EMU_OK)

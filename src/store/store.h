@@ -147,6 +147,17 @@ int store_user_put(store_txn_t *t, const struct user_record *u);
  *	EMU_ESTORE (corrupt record or LMDB failure, logged). */
 int store_user_get(store_txn_t *t, const char *address, struct user_record *out);
 
+/** store_user_get() in a read transaction of its own, begun and ended here:
+ * for a caller that holds no transaction and needs only the user.  The
+ * record is a copy, valid after the snapshot is gone.
+ * @param[in] s the store
+ * @param[in] address any of the user's addresses (case-insensitive)
+ * @param[out] out the record, copied (caller's memory, ~10 KiB: keep it
+ *	off small stacks)
+ * @return as store_user_get(); EMU_ENOMEM or EMU_ESTORE (logged) when the
+ *	read transaction cannot begin. */
+int store_user_lookup(store_t *s, const char *address, struct user_record *out);
+
 /** Call @p fn for every user in primary-address order (lower-cased byte
  * order).  The record passed to @p fn is valid during the call only; @p fn
  * may read through @p t but must not write through it.

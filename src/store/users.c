@@ -293,6 +293,16 @@ int store_user_get(store_txn_t *t, const char *address, struct user_record *out)
 	return get_record(t, primary, plen, out);
 }
 
+int store_user_lookup(store_t *s, const char *address, struct user_record *out)
+{
+	store_txn_t *t = NULL;
+	int ret = store_txn_begin(s, 0, &t);
+	if (ret == EMU_OK)
+		ret = store_user_get(t, address, out);
+	store_txn_abort(t);
+	return ret;
+}
+
 int store_user_foreach(store_txn_t *t, int (*fn)(const struct user_record *u, void *ctx), void *ctx)
 {
 	struct user_record u;

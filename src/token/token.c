@@ -24,6 +24,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/result.h"
 
@@ -128,12 +129,7 @@ int token_key_from_secret(const unsigned char *secret, struct token_key *out)
 		LOGE("token", "SHA-256 failed");
 		return EMU_EINTERNAL;
 	}
-	for (int i = 0; i < TOKEN_KID_LEN / 2; i++) {
-		out->kid[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		out->kid[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	out->kid[TOKEN_KID_LEN] = '\0';
-	return EMU_OK;
+	return hex_encode(md, TOKEN_KID_LEN / 2, HEX_LOWER, out->kid, TOKEN_KID_LEN + 1);
 }
 
 /* The file holds the secret as base64url text and a newline. */

@@ -59,6 +59,7 @@ wire_conn_t *wire_conn_wrap(int fd)
 		return NULL;
 	}
 	c->rcap = WIRE_RBUF_INIT;
+	dynbuf_init(&c->wbuf, SIZE_MAX - 1);
 	c->fd = fd;
 	return c;
 }
@@ -188,9 +189,9 @@ int wire_conn_read_head(wire_conn_t *c, int is_response, struct wire_msg *m)
 	return EMU_OK;
 }
 
-static int read_length(wire_conn_t *c, struct wire_buf *b, size_t clen, size_t body_max)
+static int read_length(wire_conn_t *c, struct dynbuf *b, size_t clen, size_t body_max)
 {
-	int rc = wire_buf_reserve(b, clen + 1, body_max + 1);
+	int rc = dynbuf_reserve(b, clen);
 	if (rc)
 		return rc;
 	size_t avail = c->rlen - c->rpos, have = avail < clen ? avail : clen;
@@ -203,11 +204,10 @@ static int read_length(wire_conn_t *c, struct wire_buf *b, size_t clen, size_t b
 			return EMU_EIO;
 		have += (size_t)r;
 	}
-	b->len = clen;
-	return EMU_OK;
+	return dynbuf_added(b, clen);
 }
 
-static int read_chunked(wire_conn_t *c, struct wire_buf *b, size_t body_max)
+static int read_chunked(wire_conn_t *c, struct dynbuf *b, size_t body_max)
 {
 	struct wire_chunked ch;
 	wire_chunked_init(&ch);
@@ -229,23 +229,24 @@ static int read_chunked(wire_conn_t *c, struct wire_buf *b, size_t body_max)
 	}
 }
 
-static int read_to_eof(wire_conn_t *c, struct wire_buf *b, size_t body_max)
+/* @p b's max is body_max + 1: a byte past body_max shows the body is too long */
+static int read_to_eof(wire_conn_t *c, struct dynbuf *b, size_t body_max)
 {
 	size_t avail = c->rlen - c->rpos;
-	int rc = wire_buf_append(b, c->rbuf + c->rpos, avail, body_max);
+	int rc = avail > body_max ? EMU_ELIMIT : dynbuf_add(b, c->rbuf + c->rpos, avail);
 	if (rc)
 		return rc;
 	c->rpos = c->rlen;
 	for (;;) {
-		size_t want = b->len + 16384 > body_max + 1 ? body_max + 1 : b->len + 16384;
-		if ((rc = wire_buf_reserve(b, want, body_max + 1)))
+		size_t want = b->max - b->len > 16384 ? 16384 : b->max - b->len;
+		if ((rc = dynbuf_reserve(b, want)))
 			return rc;
-		ssize_t r = conn_recv(c, b->p + b->len, b->cap - b->len);
+		ssize_t r = conn_recv(c, b->p + b->len, want);
 		if (r < 0)
 			return EMU_EIO;
 		if (r == 0)
 			return EMU_OK;
-		b->len += (size_t)r;
+		dynbuf_added(b, (size_t)r);
 		if (b->len > body_max)
 			return EMU_ELIMIT;
 	}
@@ -253,8 +254,9 @@ static int read_to_eof(wire_conn_t *c, struct wire_buf *b, size_t body_max)
 
 int wire_conn_read_body(wire_conn_t *c, struct wire_msg *m, enum wire_framing kind, size_t clen, size_t body_max)
 {
-	struct wire_buf b = { 0 };
+	struct dynbuf b;
 	int rc = EMU_OK;
+	dynbuf_init(&b, body_max + 1);   /* body_max is enforced below; + 1 for read_to_eof */
 	switch (kind) {
 	case WIRE_BODY_NONE:
 		return EMU_OK;
@@ -270,7 +272,7 @@ int wire_conn_read_body(wire_conn_t *c, struct wire_msg *m, enum wire_framing ki
 	}
 	if (!rc)
 		rc = wire_msg_take_body(m, &b);
-	wire_buf_free(&b);
+	dynbuf_free(&b);
 	return rc;
 }
 
@@ -352,13 +354,13 @@ int wire_conn_send_msg(wire_conn_t *c, const struct wire_msg *m, int with_body)
 {
 	/* TLS: one buffer, so head and body share records; plain: gather */
 	int gather = !c->ssl && with_body && m->body_len > 0;
-	c->wbuf.len = 0;
+	dynbuf_reset(&c->wbuf);
 	int rc = wire_serialize_to(m, with_body && !gather, &c->wbuf);
 	if (!rc)
 		rc = gather ? send_two(c, c->wbuf.p, c->wbuf.len, m->body, m->body_len)
 		            : send_all(c, c->wbuf.p, c->wbuf.len);
 	if (c->wbuf.cap > WBUF_KEEP)
-		wire_buf_free(&c->wbuf);
+		dynbuf_free(&c->wbuf);
 	return rc;
 }
 
@@ -379,7 +381,7 @@ static void conn_free(wire_conn_t *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->rbuf);
-	wire_buf_free(&c->wbuf);
+	dynbuf_free(&c->wbuf);
 	free(c);
 }
 

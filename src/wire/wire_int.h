@@ -9,20 +9,8 @@
 
 #include <openssl/ssl.h>
 
+#include "core/dynbuf.h"
 #include "wire/wire.h"
-
-/* A growable byte buffer with a caller-given maximum capacity. */
-struct wire_buf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-/** Make room for @p need bytes in total (not more than @p max).
- * EMU_ELIMIT when need > max, EMU_ENOMEM. */
-int wire_buf_reserve(struct wire_buf *b, size_t need, size_t max);
-/** Append @p n bytes; EMU_ELIMIT when len + n would pass @p max. */
-int wire_buf_append(struct wire_buf *b, const void *d, size_t n, size_t max);
-void wire_buf_free(struct wire_buf *b);
 
 /** body_max as the API takes it (0 = WIRE_BODY_MAX), kept below SIZE_MAX
  * so that body_max + 1 (room for the NUL) cannot overflow. */
@@ -60,20 +48,20 @@ struct wire_chunked {
 
 void wire_chunked_init(struct wire_chunked *d);
 /** Feed @p len bytes; decoded data is appended to @p body (at most
- * @p body_max bytes, capacity kept one above for the NUL).  Returns 1 when
+ * @p body_max bytes; @p body's own max must be at least that).  Returns 1 when
  * the last chunk and trailers are complete, 0 when more input is needed,
  * EMU_EINVAL / EMU_ELIMIT / EMU_ENOMEM; *used is the bytes consumed. */
 int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t len, size_t *used,
-                      struct wire_buf *body, size_t body_max);
+                      struct dynbuf *body, size_t body_max);
 
 /** Move @p b into m->body (NUL-terminated; NULL when empty); @p b is left
  * empty.  EMU_ENOMEM. */
-int wire_msg_take_body(struct wire_msg *m, struct wire_buf *b);
+int wire_msg_take_body(struct wire_msg *m, struct dynbuf *b);
 
 /** Append @p m serialised to @p out: the head always, the body when
  * @p with_body (Content-Length is computed from body_len either way, as a
  * response to HEAD needs). */
-int wire_serialize_to(const struct wire_msg *m, int with_body, struct wire_buf *out);
+int wire_serialize_to(const struct wire_msg *m, int with_body, struct dynbuf *out);
 
 /** Whether a field named @p name (any of them) lists @p token in its
  * comma-separated value (case-insensitive), as Connection and Expect do. */
@@ -88,7 +76,7 @@ struct wire_conn {
 	SSL *ssl;                 /* NULL for plain TCP */
 	unsigned char *rbuf;      /* bytes read ahead: rbuf[rpos..rlen) */
 	size_t rcap, rpos, rlen;  /* rcap grows up to WIRE_HEAD_MAX */
-	struct wire_buf wbuf;     /* reused for serialising output */
+	struct dynbuf wbuf;       /* reused for serialising output (max SIZE_MAX - 1) */
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms after which I/O fails; 0 = none */
 	struct timeval rcv_to, snd_to; /* the socket's own timeouts, restored without a deadline */
 };

@@ -13,45 +13,6 @@
 /* a serialised head may be a little longer than any parsed one (Content-Length added) */
 #define SERIAL_HEAD_MAX (WIRE_HEAD_MAX + 256)
 
-int wire_buf_reserve(struct wire_buf *b, size_t need, size_t max)
-{
-	if (need > max)
-		return EMU_ELIMIT;
-	if (need <= b->cap)
-		return EMU_OK;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	if (cap > max)
-		cap = max;
-	unsigned char *p = realloc(b->p, cap);
-	if (!p)
-		return EMU_ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return EMU_OK;
-}
-
-int wire_buf_append(struct wire_buf *b, const void *d, size_t n, size_t max)
-{
-	if (n > max || b->len > max - n)
-		return EMU_ELIMIT;
-	int rc = wire_buf_reserve(b, b->len + n, max);
-	if (rc)
-		return rc;
-	if (n)
-		memcpy(b->p + b->len, d, n);
-	b->len += n;
-	return EMU_OK;
-}
-
-void wire_buf_free(struct wire_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
 size_t wire_body_limit(size_t body_max)
 {
 	if (body_max == 0)
@@ -350,27 +311,20 @@ int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len)
 	return EMU_OK;
 }
 
-int wire_msg_take_body(struct wire_msg *m, struct wire_buf *b)
+int wire_msg_take_body(struct wire_msg *m, struct dynbuf *b)
 {
+	char *p;
 	free(m->body);
 	m->body = NULL;
 	m->body_len = 0;
 	if (b->len == 0) {
-		wire_buf_free(b);
+		dynbuf_free(b);
 		return EMU_OK;
 	}
-	if (b->cap < b->len + 1) {
-		unsigned char *p = realloc(b->p, b->len + 1);
-		if (!p)
-			return EMU_ENOMEM;
-		b->p = p;
-		b->cap = b->len + 1;
-	}
-	b->p[b->len] = 0;
-	m->body = b->p;
-	m->body_len = b->len;
-	b->p = NULL;
-	b->len = b->cap = 0;
+	int rc = dynbuf_take(b, &p, &m->body_len);
+	if (rc)
+		return rc;
+	m->body = (unsigned char *)p;
 	return EMU_OK;
 }
 
@@ -398,9 +352,9 @@ int wire_msg_has_token(const struct wire_msg *m, const char *name, const char *t
 
 /* ---- serialising ---- */
 
-static int put(struct wire_buf *o, const char *s)
+static int put(struct dynbuf *o, const char *s)
 {
-	return wire_buf_append(o, s, strlen(s), SIZE_MAX - 1);
+	return dynbuf_addstr(o, s);
 }
 
 /* RFC 9110 §8.6: no Content-Length in 1xx/204/304; a request states one
@@ -415,7 +369,7 @@ static int wants_length(const struct wire_msg *m)
 	return !strcasecmp(m->method, "POST") || !strcasecmp(m->method, "PUT") || !strcasecmp(m->method, "PATCH");
 }
 
-int wire_serialize_to(const struct wire_msg *m, int with_body, struct wire_buf *out)
+int wire_serialize_to(const struct wire_msg *m, int with_body, struct dynbuf *out)
 {
 	char line[64];
 	int rc;
@@ -454,25 +408,20 @@ int wire_serialize_to(const struct wire_msg *m, int with_body, struct wire_buf *
 		return rc;
 	if (out->len - start > SERIAL_HEAD_MAX)
 		return EMU_ELIMIT;
-	if (with_body && m->body_len && (rc = wire_buf_append(out, m->body, m->body_len, SIZE_MAX - 1)))
+	if (with_body && m->body_len && (rc = dynbuf_add(out, m->body, m->body_len)))
 		return rc;
 	return EMU_OK;
 }
 
 int wire_serialize(const struct wire_msg *m, char **out, size_t *outlen)
 {
-	struct wire_buf b = { 0 };
+	struct dynbuf b;
+	dynbuf_init(&b, SIZE_MAX - 1);
 	*out = NULL;
 	*outlen = 0;
 	int rc = wire_serialize_to(m, 1, &b);
 	if (!rc)
-		rc = wire_buf_reserve(&b, b.len + 1, SIZE_MAX - 1);
-	if (rc) {
-		wire_buf_free(&b);
-		return rc;
-	}
-	b.p[b.len] = 0;
-	*out = (char *)b.p;
-	*outlen = b.len;
-	return EMU_OK;
+		return dynbuf_take(&b, out, outlen);
+	dynbuf_free(&b);
+	return rc;
 }

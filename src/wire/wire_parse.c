@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/base64.h"
+#include "core/hex.h"
 #include "core/result.h"
 
 #define CHUNK_LINE_MAX 4096   /* a chunk-size line with its extensions */
@@ -311,7 +311,7 @@ void wire_chunked_init(struct wire_chunked *d)
 }
 
 int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t len, size_t *used,
-                      struct wire_buf *body, size_t body_max)
+                      struct dynbuf *body, size_t body_max)
 {
 	size_t i = 0;
 	int rc = 0;
@@ -363,7 +363,7 @@ int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t le
 			}
 			if (d->size > body_max - body->len)
 				return EMU_ELIMIT;
-			if ((rc = wire_buf_reserve(body, body->len + d->size + 1, body_max + 1)))
+			if ((rc = dynbuf_reserve(body, d->size)))
 				return rc;
 			d->remaining = d->size;
 			d->state = CH_DATA;
@@ -371,7 +371,7 @@ int wire_chunked_feed(struct wire_chunked *d, const unsigned char *in, size_t le
 		case CH_DATA: {
 			size_t n = len - i < d->remaining ? len - i : d->remaining;
 			memcpy(body->p + body->len, in + i, n);
-			body->len += n;
+			dynbuf_added(body, n);
 			d->remaining -= n;
 			i += n;
 			if (d->remaining == 0)
@@ -437,13 +437,14 @@ static int parse(const unsigned char *b, size_t len, int is_response, const char
 {
 	size_t hl, clen, used;
 	enum wire_framing kind;
-	struct wire_buf body = { 0 };
+	struct dynbuf body;
 	struct wire_chunked ch;
 	int rc;
 
 	wire_msg_init(m);
 	*consumed = 0;
 	body_max = wire_body_limit(body_max);
+	dynbuf_init(&body, body_max);
 	if ((rc = wire_head_scan(b, len, is_response, &hl)))
 		return rc;
 	if ((rc = wire_head_extract(b, hl, is_response, m)) || (rc = wire_body_framing(m, req_method, &kind, &clen)))
@@ -457,7 +458,7 @@ static int parse(const unsigned char *b, size_t len, int is_response, const char
 			rc = EMU_ELIMIT;
 		} else if (len - hl < clen) {
 			rc = 1;
-		} else if (!(rc = wire_buf_append(&body, b + hl, clen, body_max + 1))) {
+		} else if (!(rc = dynbuf_add(&body, b + hl, clen))) {
 			rc = wire_msg_take_body(m, &body);
 			*consumed = hl + clen;
 		}
@@ -477,14 +478,14 @@ static int parse(const unsigned char *b, size_t len, int is_response, const char
 			rc = 1;
 		} else if (len - hl > body_max) {
 			rc = EMU_ELIMIT;
-		} else if (!(rc = wire_buf_append(&body, b + hl, len - hl, body_max + 1))) {
+		} else if (!(rc = dynbuf_add(&body, b + hl, len - hl))) {
 			rc = wire_msg_take_body(m, &body);
 			*consumed = len;
 		}
 		break;
 	}
 out:
-	wire_buf_free(&body);
+	dynbuf_free(&body);
 	if (rc) {
 		wire_msg_free(m);
 		*consumed = 0;

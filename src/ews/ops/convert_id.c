@@ -14,7 +14,6 @@ static void convert_one(const struct ews_ctx *ctx, enum ews_id_format dest,
 	enum ews_id_format src;
 	struct ews_id id;
 	struct user_record u;
-	store_txn_t *t = NULL;
 
 	ews_status_ok(&out->status);
 	if (!in->id || !*in->id) {
@@ -27,12 +26,11 @@ static void convert_one(const struct ews_ctx *ctx, enum ews_id_format dest,
 		return;
 	}
 	/* the id names a mailbox: it must exist (and match Mailbox when given) */
-	if (store_txn_begin(ctx->store, 0, &t) != EMU_OK) {
+	int rc = store_user_lookup(ctx->store, id.mailbox, &u);
+	if (rc == EMU_ENOMEM || rc == EMU_ESTORE) {
 		ews_status_error(&out->status, EWS_ERROR_INTERNAL, "The store could not be read.");
 		return;
 	}
-	int rc = store_user_get(t, id.mailbox, &u);
-	store_txn_abort(t);
 	if (rc != EMU_OK || (in->mailbox && *in->mailbox && strcasecmp(in->mailbox, id.mailbox) != 0)) {
 		ews_status_error(&out->status, EWS_ERROR_NON_EXISTENT_MAILBOX,
 		                 "The mailbox of this id does not exist.");

@@ -6,11 +6,10 @@
 #include "core/log.h"
 #include "core/result.h"
 
-/* Resolve @p email to its owner and check the caller may change it. */
-static int authorize(const struct ews_ctx *ctx, store_txn_t *t, const char *email,
-                     struct user_record *u, struct ews_status *st)
+/* Check the caller may change the photo of @p u, the owner that looking
+ * the address up gave (@p rc: the lookup's result). */
+static int authorize(const struct ews_ctx *ctx, int rc, const struct user_record *u, struct ews_status *st)
 {
-	int rc = store_user_get(t, email, u);
 	if (rc == EMU_ENOTFOUND) {
 		ews_status_error(st, EWS_ERROR_NON_EXISTENT_MAILBOX,
 		                 "The SMTP address has no mailbox associated with it.");
@@ -41,12 +40,7 @@ int op_set_user_photo(const struct ews_ctx *ctx, const char *email, const void *
 	if (!u)
 		return EMU_ENOMEM;
 	/* check the target before the (costly) resize, with a short read txn */
-	rc = store_txn_begin(ctx->store, 0, &t);
-	if (rc)
-		return rc;
-	rc = authorize(ctx, t, email, u, st);
-	store_txn_abort(t);
-	t = NULL;
+	rc = authorize(ctx, store_user_lookup(ctx->store, email, u), u, st);
 	if (rc)
 		return rc > 0 ? EMU_OK : rc;
 
@@ -107,7 +101,7 @@ int op_remove_user_photo(const struct ews_ctx *ctx, const char *email, struct ew
 	rc = store_txn_begin(ctx->store, 1, &t);
 	if (rc)
 		return rc;
-	rc = authorize(ctx, t, email, u, st);
+	rc = authorize(ctx, store_user_get(t, email, u), u, st);
 	if (rc) {
 		store_txn_abort(t);
 		return rc > 0 ? EMU_OK : rc;

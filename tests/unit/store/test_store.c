@@ -77,15 +77,6 @@ static void put_user(store_t *s, const struct user_record *u)
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 }
 
-static int get_user(store_t *s, const char *addr, struct user_record *out)
-{
-	store_txn_t *t;
-	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
-	int rc = store_user_get(t, addr, out);
-	store_txn_abort(t);
-	return rc;
-}
-
 /* ---- users --------------------------------------------------------------- */
 
 static int collect_emails(const struct user_record *u, void *ctx)
@@ -119,7 +110,7 @@ static void test_user_roundtrip(void **state)
 	make_user(&u, "bob@example.test", 0);
 	put_user(f->s, &u);
 
-	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "alice@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "Alice@Example.test");  /* case kept */
 	assert_string_equal(got.display_name, "Name of Alice@Example.test");
 	assert_string_equal(got.alias, "alias");
@@ -133,15 +124,15 @@ static void test_user_roundtrip(void **state)
 	assert_int_equal(got.is_admin, 1);
 
 	/* any address, any case */
-	assert_int_equal(get_user(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
 	assert_string_equal(got.email, "Alice@Example.test");
-	assert_int_equal(get_user(f->s, "a.example@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "a.example@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "Alice@Example.test");
-	assert_int_equal(get_user(f->s, "BOB@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "BOB@example.test", &got), EMU_OK);
 	assert_int_equal(got.nproxies, 0);
 	assert_int_equal(got.is_admin, 0);
-	assert_int_equal(get_user(f->s, "carol@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "", &got), EMU_EINVAL);
+	assert_int_equal(store_user_lookup(f->s, "carol@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "", &got), EMU_EINVAL);
 
 	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
 	assert_int_equal(store_user_count(t, &n), EMU_OK);
@@ -166,17 +157,17 @@ static void test_user_replace_proxies(void **state)
 	snprintf(u.title, sizeof u.title, "Engineer");
 	put_user(f->s, &u);
 
-	assert_int_equal(get_user(f->s, "old1@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "new@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "old1@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "new@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "ALICE@example.test");
 	assert_string_equal(got.title, "Engineer");
-	assert_int_equal(get_user(f->s, "keep@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "keep@example.test", &got), EMU_OK);
 	assert_int_equal(got.nproxies, 2);
 
 	/* the freed address can now go to someone else */
 	make_user(&u, "bob@example.test", 1, "old1@example.test");
 	put_user(f->s, &u);
-	assert_int_equal(get_user(f->s, "old1@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "old1@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "bob@example.test");
 
 	struct store_stat st;
@@ -210,10 +201,65 @@ static void test_user_clash(void **state)
 	assert_int_equal(store_user_put(t, &u), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
 
-	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "al@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "alice@example.test");
-	assert_int_equal(get_user(f->s, "bobby@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "bobby@example.test", &got), EMU_OK);
 	assert_string_equal(got.email, "bob@example.test");
+}
+
+/* store_user_lookup: its own read txn, any address, the record copied out;
+ * address limits at STORE_ADDR_MAX and one above; empty and unknown. */
+static void test_user_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, got;
+	char addr[STORE_ADDR_MAX + 2];
+
+	make_user(&u, "Lookup@Example.test", 1, "alias.one@example.test");
+	put_user(f->s, &u);
+	memset(&got, 0x5a, sizeof got);
+	assert_int_equal(store_user_lookup(f->s, "lookup@example.TEST", &got), EMU_OK);
+	assert_string_equal(got.email, "Lookup@Example.test");
+	assert_string_equal(got.display_name, "Name of Lookup@Example.test");
+	assert_int_equal(got.nproxies, 1);
+	assert_string_equal(got.proxies[0], "alias.one@example.test");
+	memset(&got, 0, sizeof got);
+	assert_int_equal(store_user_lookup(f->s, "ALIAS.ONE@example.test", &got), EMU_OK);
+	assert_string_equal(got.email, "Lookup@Example.test");
+
+	/* the copy outlives the snapshot: a later change does not reach it */
+	make_user(&u, "Lookup@Example.test", 0);
+	snprintf(u.display_name, sizeof u.display_name, "Renamed");
+	put_user(f->s, &u);
+	assert_string_equal(got.display_name, "Name of Lookup@Example.test");
+	assert_int_equal(store_user_lookup(f->s, "lookup@example.test", &got), EMU_OK);
+	assert_string_equal(got.display_name, "Renamed");
+	assert_int_equal(store_user_lookup(f->s, "alias.one@example.test", &got), EMU_ENOTFOUND);
+
+	/* empty, unknown, at the address limit (nobody) and one above */
+	assert_int_equal(store_user_lookup(f->s, "", &got), EMU_EINVAL);
+	assert_int_equal(store_user_lookup(f->s, "nobody@example.test", &got), EMU_ENOTFOUND);
+	memset(addr, 'a', STORE_ADDR_MAX);
+	addr[STORE_ADDR_MAX] = '\0';
+	assert_int_equal(store_user_lookup(f->s, addr, &got), EMU_ENOTFOUND);
+	addr[STORE_ADDR_MAX] = 'a';
+	addr[STORE_ADDR_MAX + 1] = '\0';
+	assert_int_equal(store_user_lookup(f->s, addr, &got), EMU_ELIMIT);
+
+	/* a user whose primary address is exactly STORE_ADDR_MAX long is found */
+	memset(addr, 'b', STORE_ADDR_MAX);
+	memcpy(addr + STORE_ADDR_MAX - 13, "@example.test", 13);
+	addr[STORE_ADDR_MAX] = '\0';
+	make_user(&u, addr, 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_user_lookup(f->s, addr, &got), EMU_OK);
+	assert_string_equal(got.email, addr);
+
+	/* a read txn of its own: works while this thread holds another read txn */
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "lookup@example.test", &got), EMU_OK);
+	store_txn_abort(t);
 }
 
 static void test_user_limits(void **state)
@@ -264,7 +310,7 @@ static void test_user_limits(void **state)
 	}
 	assert_int_equal(store_user_put(t, &u), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(get_user(f->s, u.proxies[15], &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, u.proxies[15], &got), EMU_OK);
 	assert_int_equal(strlen(got.display_name), STORE_TEXT_MAX);
 	assert_int_equal(got.nproxies, STORE_PROXIES_MAX);
 	assert_string_equal(got.proxies[15], u.proxies[15]);
@@ -273,7 +319,7 @@ static void test_user_limits(void **state)
 	char longaddr[STORE_ADDR_MAX + 2];
 	memset(longaddr, 'a', sizeof longaddr - 1);
 	longaddr[sizeof longaddr - 1] = '\0';
-	assert_int_equal(get_user(f->s, longaddr, &got), EMU_ELIMIT);
+	assert_int_equal(store_user_lookup(f->s, longaddr, &got), EMU_ELIMIT);
 
 	/* writes need a write txn */
 	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
@@ -692,9 +738,9 @@ static void test_user_delete(void **state)
 	assert_int_equal(store_user_delete(t, "AL@example.test"), EMU_OK);
 	assert_int_equal(store_user_delete(t, "al@example.test"), EMU_ENOTFOUND);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "alice2@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "alice@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "al@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "alice2@example.test", &got), EMU_OK);
 	assert_int_equal(store_stat(f->s, &st), EMU_OK);
 	assert_int_equal(st.users, 1);
 	assert_int_equal(st.addresses, 1);
@@ -739,7 +785,7 @@ static void test_persistence(void **state)
 	f->s = NULL;
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
 
-	assert_int_equal(get_user(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "AL@EXAMPLE.TEST", &got), EMU_OK);
 	assert_string_equal(got.email, "alice@example.test");
 	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
 	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
@@ -780,9 +826,9 @@ static void test_abort_changes_nothing(void **state)
 	store_txn_abort(t);
 
 	/* ... and gone after the abort */
-	assert_int_equal(get_user(f->s, "al@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "bob@example.test", &got), EMU_ENOTFOUND);
-	assert_int_equal(get_user(f->s, "alice@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(f->s, "al@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "bob@example.test", &got), EMU_ENOTFOUND);
+	assert_int_equal(store_user_lookup(f->s, "alice@example.test", &got), EMU_OK);
 	assert_int_equal(got.nproxies, 0);
 	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
 	assert_int_equal(store_photo_get(t, "alice@example.test", &r), EMU_OK);
@@ -889,7 +935,7 @@ static void test_open_rules(void **state)
 	assert_int_equal(store_backup(f->s, backup), EMU_OK);
 	assert_int_equal(store_backup(f->s, backup), EMU_ESTORE);    /* exists */
 	assert_int_equal(store_open(other, 0, &again), EMU_OK);
-	assert_int_equal(get_user(again, "alice@example.test", &got), EMU_OK);
+	assert_int_equal(store_user_lookup(again, "alice@example.test", &got), EMU_OK);
 	store_close(again);
 
 	/* an unknown schema version is refused, and left alone */
@@ -1273,6 +1319,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_replace_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_clash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_photo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_limit, setup, teardown),
