@@ -73,10 +73,9 @@ struct http_conn {
 	struct xmlcheck xml;         /* well-formedness of this request's body */
 	int fault_keep_alive;        /* keep-alive count to restore around a fault */
 	int status_override;         /* HTTP status for a normal SOAP body (e.g. 404) */
-	char caller[STORE_ADDR_MAX + 1];
+	struct caller who;           /* this request's caller (ews/caller.h); ews.caller points here */
+	char caller[STORE_ADDR_MAX + 1]; /* the locked-out account's name (for the log line only) */
 	int locked_out;              /* refused because the account is locked out (for the log line) */
-	int bearer;                  /* authenticated by a bearer token (http/outlook_glue.c) */
-	unsigned scopes;             /* its token_scope bits */
 	int token_error;             /* enum http_token_error of a refused token */
 	char extra[HTTP_EXTRA_MAX];  /* extra response headers, "\r\n"-separated */
 	char request_id[40];

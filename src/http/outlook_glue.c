@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "ews/access.h"
 #include "http/conn.h"
 #include "http/server.h"
 #include "outlook/outlook.h"
@@ -109,10 +110,10 @@ int glue_bearer_auth(struct soap *soap)
 	struct http_conn *c = soap->user;
 	const struct token_key *key = CFG(c)->token_key;
 	struct token_claims cl;
+	char primary[STORE_ADDR_MAX + 1];
 	int rc;
 
-	c->bearer = 0;
-	c->scopes = 0;
+	caller_set_anonymous(&c->who);
 	c->token_error = HTTP_TOKEN_INVALID;
 	if (!key) {
 		LOGI("auth", "bearer token refused: the server has no token key");
@@ -131,29 +132,20 @@ int glue_bearer_auth(struct soap *soap)
 		return 401;
 	}
 	/* the subject must still be a user; the caller is their primary address */
-	rc = outlook_primary_address(&c->ews, cl.sub, c->caller);
+	rc = outlook_primary_address(&c->ews, cl.sub, primary);
 	if (rc == EMU_ENOTFOUND) {
 		LOGI("auth", "bearer token for '%s': no such user", cl.sub);
 		return 401;
 	}
-	if (rc)
+	if (rc || caller_set_bearer(&c->who, primary, cl.scopes) != EMU_OK)
 		return 500;
 	c->token_error = HTTP_TOKEN_NONE;
-	c->bearer = 1;
-	c->scopes = cl.scopes;
-	c->ews.caller = c->caller;
-	/* user.readwrite.all grants what an administrator may do to photos (the
-	 * only thing the admin flag governs) */
-	c->ews.caller_is_admin = (cl.scopes & TOKEN_SCOPE_USER_READWRITE_ALL) != 0;
-	/* EWS SOAP operations are not scoped one by one (Exchange Online wants
-	 * EWS.AccessAsUser.All for any of them): a token reaches them only when
-	 * its scopes grant at least what Basic gives (read anyone's photo, write
-	 * one's own), so SOAP never grants more than the token's scopes */
+	/* ews/access.h decides whether this token may use EWS SOAP at all */
 	const char *p = soap->path;
 	size_t n = strcspn(p, "?");
 	int ews = (soap->status == SOAP_POST || soap->status == SOAP_POST_FILE) && !outlook_is_api_path(p, n) &&
 	          !rest_is_photo_path(p, n);
-	if (ews && !(token_allows(cl.scopes, 0, 0) && token_allows(cl.scopes, 1, 1))) {
+	if (ews && access_check(&c->who, ACCESS_EWS_SOAP, NULL) != EMU_OK) {
 		LOGI("auth", "bearer token for '%s': scopes too narrow for EWS", cl.sub);
 		return 403;
 	}
@@ -179,12 +171,13 @@ int glue_refuse(struct soap *soap, int status)
 	LOGI("http", "%s -> %d (refused before dispatch)%s", req_path(soap), status == 404 && post ? 405 : status,
 	     http_refusal_note(c, note, sizeof note));
 	if (!outlook) {
-		static const char msg[] = "Access is denied: the token's scopes do not cover EWS operations "
-		                          "(use user.readwrite.all, or user.read.all with user.readwrite).";
+		char msg[200];
+		int len = snprintf(msg, sizeof msg, "Access is denied: the token's scopes do not cover EWS operations (use %s).",
+		                   access_scopes_needed(ACCESS_EWS_SOAP, 0));
 		if (post)
 			soap_adapter_send_fault(soap, http_status_for(HTTP_OUT_FORBIDDEN), "ErrorAccessDenied", msg);
 		else
-			send_reply(soap, HTTP_OUT_FORBIDDEN, NULL, msg, sizeof msg - 1);
+			send_reply(soap, HTTP_OUT_FORBIDDEN, NULL, msg, (size_t)len);
 		return 1;
 	}
 	switch (status) {
@@ -287,8 +280,6 @@ int glue_outlook(struct soap *soap)
 	req.path_len = strcspn(path, "?");
 	req.base_url = base;
 	req.if_none_match = c->has_inm ? c->inm : NULL;
-	req.auth.bearer = c->bearer;
-	req.auth.scopes = c->scopes;
 	rc = outlook_serve(&c->ews, &req, &r);
 	if (rc) {
 		LOGE("http", "Outlook API %s failed: %s", path, emu_strerror(rc));
@@ -308,19 +299,4 @@ int glue_outlook(struct soap *soap)
 		     http_status_for(r.outcome), r.message ? r.message : "");
 	send_reply(soap, r.outcome, r.content_type, r.body, r.len);
 	return SOAP_STOP;
-}
-
-int glue_rest_denied(struct soap *soap, const char *query, int *rc)
-{
-	struct http_conn *c = soap->user;
-	char email[STORE_ADDR_MAX + 1], primary[STORE_ADDR_MAX + 1];
-	if (!c->bearer || rest_query_param(query, "email", email, sizeof email) <= 0 || !email[0] ||
-	    outlook_primary_address(&c->ews, email, primary) != EMU_OK)
-		return 0;   /* the REST code answers (400 / 404) */
-	if (token_allows(c->scopes, strcasecmp(primary, c->caller) == 0, 0))
-		return 0;
-	static const char msg[] = "Access is denied: the token's scopes do not allow reading this user's photo.\n";
-	LOGD("http", "GET %s -> 403: token scopes", soap->path);
-	*rc = send_reply(soap, HTTP_OUT_FORBIDDEN, NULL, msg, sizeof msg - 1);
-	return 1;
 }

@@ -10,7 +10,7 @@
 struct soap;
 
 /** Authenticate the request's Bearer token (soap->bearer).  Returns 0 when
- * admitted (caller, admin flag and scopes set on the connection), else the
+ * admitted (c->who set with caller_set_bearer()), else the
  * HTTP status to refuse with: 401 (missing key, forged, tampered, expired,
  * unknown user), 403 (an EWS SOAP request whose token's scopes grant less
  * than Basic's rights), 500 (store failure). */
@@ -28,11 +28,6 @@ int glue_outlook(struct soap *soap);
  * challenge) and every 403.  Returns 1 when it answered, 0 to let the
  * caller answer. */
 int glue_refuse(struct soap *soap, int status);
-
-/** REST-style GET with a token: may the token read the photo the query's
- * email names?  Returns 0 to go on (no token, allowed, or a bad query the
- * REST code answers), 1 when a 403 was sent (*@p rc is the hook's return). */
-int glue_rest_denied(struct soap *soap, const char *query, int *rc);
 
 /** The Bearer challenge for this request ("Bearer realm=...", with
  * error="invalid_token" after a bad token) into @p out. */

@@ -423,10 +423,8 @@ static int hook_parse(struct soap *soap)
 	c->extra[0] = '\0';
 	c->caller[0] = '\0';
 	c->locked_out = 0;
-	c->ews.caller = NULL;
-	c->ews.caller_is_admin = 0;
-	c->bearer = 0;
-	c->scopes = 0;
+	caller_set_anonymous(&c->who);   /* admitted as such only with --anonymous */
+	c->ews.caller = &c->who;
 	c->token_error = HTTP_TOKEN_NONE;
 	c->early_error = 0;
 	c->xml_active = 0;
@@ -452,12 +450,10 @@ static int hook_parse(struct soap *soap)
 	if (soap->userid && soap->passwd) {
 		struct auth_who who;
 		rc = auth_basic(c->srv->store, &c->srv->cfg->auth, soap->userid, soap->passwd, &who);
-		if (rc == EMU_OK) {
-			memcpy(c->caller, who.email, sizeof c->caller);
-			c->ews.caller = c->caller;
-			c->ews.caller_is_admin = who.is_admin;
+		if (rc == EMU_OK)
+			rc = caller_set_basic(&c->who, who.email, who.is_admin);
+		if (rc == EMU_OK)
 			return admitted(soap);
-		}
 		if (who.locked_out) {
 			memcpy(c->caller, who.email, sizeof c->caller);   /* named in the log line only */
 			c->locked_out = 1;
@@ -492,10 +488,7 @@ static int hook_get(struct soap *soap)
 		static const char msg[] = "No such resource.\n";
 		return reply(soap, HTTP_OUT_NOT_FOUND, NULL, msg, sizeof msg - 1);
 	}
-	int rc;
-	if (glue_rest_denied(soap, q ? q + 1 : NULL, &rc))
-		return rc;   /* a token without a scope for this photo: 403 sent */
-	rc = rest_get_user_photo(&c->ews, q ? q + 1 : NULL, c->has_inm ? c->inm : NULL, &r);
+	int rc = rest_get_user_photo(&c->ews, q ? q + 1 : NULL, c->has_inm ? c->inm : NULL, &r);
 	if (rc) {
 		LOGE("http", "GET photo failed: %s", emu_strerror(rc));
 		static const char msg[] = "Internal server error.\n";

@@ -186,8 +186,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_conn.arena.alloc = request_alloc;
 	g_conn.arena.ctx = soap;
 	g_conn.ews.arena = &g_conn.arena;
-	snprintf(g_conn.caller, sizeof g_conn.caller, "%s", FUZZ_SOAP_CALLER);
-	g_conn.ews.caller = g_conn.caller;
+	caller_set_basic(&g_conn.who, FUZZ_SOAP_CALLER, 0);
+	g_conn.ews.caller = &g_conn.who;
 	g_conn.content_length = -1;
 	g_conn.body_remaining = -1;
 	g_in = in;
