@@ -16,6 +16,9 @@
 #include "core/result.h"
 #include "ews/ops/ops.h"
 
+/* The commands run as the operator on the machine: every right (ews/access.h). */
+static const struct caller OPERATOR = { .auth = CALLER_LOCAL };
+
 static void admin_ctx(store_t *s, struct heap_arena *h, struct ews_ctx *ctx, struct ews_config *cfg)
 {
 	heap_arena_init(h);
@@ -25,7 +28,7 @@ static void admin_ctx(store_t *s, struct heap_arena *h, struct ews_ctx *ctx, str
 	ctx->store = s;
 	ctx->arena = &h->arena;
 	ctx->config = cfg;
-	ctx->caller_is_admin = 1;
+	ctx->caller = &OPERATOR;
 }
 
 static int report(const struct ews_status *st, char *err, size_t errsz)

@@ -8,6 +8,7 @@
 #define EMU_EWS_EWS_H
 
 #include "core/arena.h"
+#include "ews/caller.h"
 #include "store/store.h"
 
 enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
@@ -54,13 +55,13 @@ struct ews_config {
 	int photo_max_age;           /* seconds for Expires / Cache-Control */
 };
 
-/* Who is asking, and with what; passed to every operation. */
+/* Who is asking, and with what; passed to every operation.  What the
+ * caller may do is decided by ews/access.h from @c caller alone. */
 struct ews_ctx {
 	store_t *store;
 	struct arena *arena;              /* response memory */
 	const struct ews_config *config;
-	const char *caller;               /* primary address of the caller, NULL if anonymous */
-	int caller_is_admin;
+	const struct caller *caller;      /* never NULL for a request (NULL: no rights at all) */
 };
 
 #endif

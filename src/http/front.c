@@ -13,10 +13,10 @@
 #include "autodiscover/autodiscover.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "ews/access.h"
 #include "http/auth.h"
 #include "outlook/outlook.h"
 #include "rest/rest.h"
-#include "token/token.h"
 
 #define EWS_PATH "/ews/exchange.asmx"
 
@@ -67,7 +67,7 @@ struct route {
 	const char *methods;              /* "POST", "GET", "*" (every method goes to the handler) */
 	route_fn handler;
 	enum http_style style;            /* refusals of a POST on SOAP-speaking routes: SOAP faults */
-	int auth_first;                   /* refuse unauthenticated requests before the method check */
+	int soap_ops;                     /* runs EWS / Autodiscover operations: needs ACCESS_EWS_SOAP */
 };
 
 static int is_ews(const char *path, size_t len)
@@ -103,11 +103,11 @@ static int serve_not_found(struct http_front *f, struct request *rq, struct wire
  * itself, in JSON); elsewhere a method the table does not list gets 405. */
 static const struct route g_routes[] = {
 	{ "ews", is_ews, "POST", serve_soap, HTTP_STYLE_SOAP, 1 },
-	{ "ews-get", is_ews, "GET", serve_ews_get, HTTP_STYLE_TEXT, 1 },
-	{ "outlook", outlook_is_api_path, "*", serve_outlook, HTTP_STYLE_JSON, 1 },
-	{ "rest-photo", rest_is_photo_path, "GET", serve_rest, HTTP_STYLE_TEXT, 1 },
+	{ "ews-get", is_ews, "GET", serve_ews_get, HTTP_STYLE_TEXT, 0 },
+	{ "outlook", outlook_is_api_path, "*", serve_outlook, HTTP_STYLE_JSON, 0 },
+	{ "rest-photo", rest_is_photo_path, "GET", serve_rest, HTTP_STYLE_TEXT, 0 },
 	{ "autodiscover", is_autodiscover, "POST", serve_autodiscover, HTTP_STYLE_SOAP, 1 },
-	{ "not-found", is_anything, "GET", serve_not_found, HTTP_STYLE_TEXT, 1 },
+	{ "not-found", is_anything, "GET", serve_not_found, HTTP_STYLE_TEXT, 0 },
 };
 
 static int method_listed(const char *methods, const char *method)
@@ -151,10 +151,10 @@ int http_challenge(const struct http_front *f, const struct request *rq, struct 
 static const char *refusal_note(const struct request *rq, char *buf, size_t bufsz)
 {
 	char shown[AUTH_LOG_NAME_MAX + 4];
-	if (!rq->locked_out)
+	if (!rq->locked_out[0])
 		return "";
 	/* the client hears only "401"; the log says why (AD's event 4740) */
-	auth_log_name(rq->caller, shown);
+	auth_log_name(rq->locked_out, shown);
 	snprintf(buf, bufsz, " (account '%s' locked out)", shown);
 	return buf;
 }
@@ -221,7 +221,7 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 	return rc;
 }
 
-/* Refuse after http_authenticate said no (401/403/500). */
+/* Refuse after http_authenticate said no (401/500). */
 static int refuse_auth(struct http_front *f, struct request *rq, int status, struct wire_msg *reply)
 {
 	enum http_style st = style_of(rq, HTTP_OUT_UNAUTHORIZED);
@@ -234,14 +234,6 @@ static int refuse_auth(struct http_front *f, struct request *rq, int status, str
 			                   reply);
 		return http_refuse(f, rq, HTTP_OUT_UNAUTHORIZED, "ErrorAccessDenied",
 		                   "The request requires authentication (Basic).", reply);
-	}
-	if (status == 403) {
-		if (st == HTTP_STYLE_JSON)
-			return http_refuse(f, rq, HTTP_OUT_FORBIDDEN, "ErrorAccessDenied", "Access is denied.", reply);
-		return http_refuse(f, rq, HTTP_OUT_FORBIDDEN, "ErrorAccessDenied",
-		                   "Access is denied: the token's scopes do not cover EWS operations "
-		                   "(use user.readwrite.all, or user.read.all with user.readwrite).",
-		                   reply);
 	}
 	return http_refuse(f, rq, HTTP_OUT_INTERNAL, EWS_ERROR_INTERNAL, "Internal server error.", reply);
 }
@@ -304,15 +296,6 @@ static int serve_rest(struct http_front *f, struct request *rq, struct wire_msg 
 			                   reply);
 		memcpy(query, rq->query, n + 1);
 		q = query;
-	}
-	if (rq->bearer) {
-		/* a token without a scope for the photo the query names: 403 */
-		char email[STORE_ADDR_MAX + 1], primary[STORE_ADDR_MAX + 1];
-		if (rest_query_param(q, "email", email, sizeof email) > 0 && email[0] &&
-		    outlook_primary_address(&rq->ews, email, primary) == EMU_OK &&
-		    !token_allows(rq->scopes, strcasecmp(primary, rq->caller) == 0, 0))
-			return http_refuse(f, rq, HTTP_OUT_FORBIDDEN, "ErrorAccessDenied",
-			                   "Access is denied: the token's scopes do not allow reading this user's photo.", reply);
 	}
 	int rc = rest_get_user_photo(&rq->ews, q, rq->if_none_match, &r);
 	if (rc) {
@@ -378,8 +361,6 @@ static int serve_outlook(struct http_front *f, struct request *rq, struct wire_m
 	req.path_len = rq->path_len;
 	req.base_url = base;
 	req.if_none_match = rq->if_none_match;
-	req.auth.bearer = rq->bearer;
-	req.auth.scopes = rq->scopes;
 	int rc = outlook_serve(&rq->ews, &req, &r);
 	if (rc) {
 		LOGE("http", "Outlook API %.*s failed: %s", (int)rq->path_len, rq->path, emu_strerror(rc));
@@ -457,6 +438,14 @@ static int dispatch(struct http_front *f, struct request *rq, struct wire_msg *r
 	int st = http_authenticate(f, rq);
 	if (st)
 		return refuse_auth(f, rq, st, reply);
+	if (rq->route && rq->route->soap_ops && access_check(&rq->who, ACCESS_EWS_SOAP, NULL) != EMU_OK) {
+		/* EWS operations are not scoped one by one: a token reaches them only
+		 * when its scopes grant at least what Basic gives (ews/access.c) */
+		char msg[300];
+		snprintf(msg, sizeof msg, "Access is denied: the token's scopes do not cover EWS operations (use %s).",
+		         access_scopes_needed(ACCESS_EWS_SOAP, 0));
+		return http_refuse(f, rq, HTTP_OUT_FORBIDDEN, "ErrorAccessDenied", msg, reply);
+	}
 	if (!strcmp(method, "OPTIONS") && (!rq->route || strcmp(rq->route->methods, "*"))) {
 		int rc = http_reply(reply, HTTP_OUT_OK, NULL, NULL, 0);
 		return rc == EMU_OK ? wire_msg_add_header(reply, "Allow", allowed_on(rq->path, rq->path_len)) : rc;

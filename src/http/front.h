@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "ews/caller.h"
 #include "ews/ews.h"
 #include "ews/outcome.h"
 #include "http/server.h"
@@ -59,12 +60,10 @@ struct request {
 	const char *query;                /* after '?', or NULL */
 	const char *if_none_match;        /* raw header or NULL */
 	/* the caller (http_authenticate) */
-	struct ews_ctx ews;               /* store, config, caller, arena */
-	char caller[STORE_ADDR_MAX + 1];
-	int bearer;                       /* authenticated by a bearer token */
-	unsigned scopes;                  /* its token_scope bits */
+	struct ews_ctx ews;               /* store, config, caller (= &who), arena */
+	struct caller who;
 	enum http_token_error token_error;
-	int locked_out;                   /* refused: the account is locked out (log only) */
+	char locked_out[STORE_ADDR_MAX + 1]; /* refused: this account is locked out (log only); "" */
 	struct http_conn_state *conn;
 };
 
@@ -75,10 +74,10 @@ struct request {
 int http_request_body(const struct request *rq, size_t max, const void **body, size_t *len);
 
 /** Authenticate @p rq: Basic against the store, Bearer against the token
- * key, anonymous when the server allows it.  Fills rq->ews.caller /
- * caller_is_admin, rq->bearer, rq->scopes.  Returns 0 when admitted, else
- * the HTTP status to refuse with: 401, 403 (a token whose scopes do not
- * cover EWS SOAP), 500 (store failure). */
+ * key, anonymous when the server allows it.  Fills rq->who (the struct
+ * caller of ews/caller.h that rq->ews.caller points at).  Returns 0 when
+ * admitted, else the HTTP status to refuse with: 401, 500 (store
+ * failure).  What the caller may do is not decided here (ews/access.h). */
 int http_authenticate(const struct http_front *f, struct request *rq);
 
 /** Refuse @p rq with @p o: the body in the route's style (@p ews_code for

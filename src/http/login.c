@@ -1,7 +1,8 @@
 /* login.c - who is calling: the one place a request's credentials become
  * its caller.  Basic goes to auth_basic() (store, lockout, cache), Bearer to
  * token_verify(); anything else (or nothing) is anonymous, admitted only
- * when the server allows it. */
+ * when the server allows it.  The result is a struct caller (ews/caller.h);
+ * what it may do is decided by ews/access.c. */
 #include "http/front.h"
 
 #include <openssl/crypto.h>
@@ -14,7 +15,6 @@
 #include "core/result.h"
 #include "http/auth.h"
 #include "outlook/outlook.h"
-#include "rest/rest.h"
 #include "token/token.h"
 
 static int login_basic(const struct http_front *f, struct request *rq, const char *value)
@@ -27,16 +27,10 @@ static int login_basic(const struct http_front *f, struct request *rq, const cha
 	}
 	int rc = auth_basic(f->store, &f->cfg->auth, user, pass, &who);
 	OPENSSL_cleanse(pass, sizeof pass);
-	if (rc == EMU_OK) {
-		memcpy(rq->caller, who.email, sizeof rq->caller);
-		rq->ews.caller = rq->caller;
-		rq->ews.caller_is_admin = who.is_admin;
-		return 0;
-	}
-	if (who.locked_out) {
-		memcpy(rq->caller, who.email, sizeof rq->caller);   /* named in the log line only */
-		rq->locked_out = 1;
-	}
+	if (rc == EMU_OK)
+		return caller_set_basic(&rq->who, who.email, who.is_admin) == EMU_OK ? 0 : 500;
+	if (who.locked_out)
+		memcpy(rq->locked_out, who.email, sizeof rq->locked_out);   /* named in the log line only */
 	return rc == EMU_EAUTH ? 401 : 500;
 }
 
@@ -64,7 +58,8 @@ static int login_bearer(const struct http_front *f, struct request *rq, const ch
 		return 401;
 	}
 	/* the subject must still be a user; the caller is their primary address */
-	rc = outlook_primary_address(&rq->ews, cl.sub, rq->caller);
+	char primary[STORE_ADDR_MAX + 1];
+	rc = outlook_primary_address(&rq->ews, cl.sub, primary);
 	if (rc == EMU_ENOTFOUND) {
 		LOGI("auth", "bearer token for '%s': no such user", cl.sub);
 		return 401;
@@ -72,23 +67,7 @@ static int login_bearer(const struct http_front *f, struct request *rq, const ch
 	if (rc)
 		return 500;
 	rq->token_error = HTTP_TOKEN_NONE;
-	rq->bearer = 1;
-	rq->scopes = cl.scopes;
-	rq->ews.caller = rq->caller;
-	/* user.readwrite.all grants what an administrator may do to photos (the
-	 * only thing the admin flag governs) */
-	rq->ews.caller_is_admin = (cl.scopes & TOKEN_SCOPE_USER_READWRITE_ALL) != 0;
-	/* EWS SOAP operations are not scoped one by one (Exchange Online wants
-	 * EWS.AccessAsUser.All for any of them): a token reaches them only when
-	 * its scopes grant at least what Basic gives (read anyone's photo, write
-	 * one's own), so SOAP never grants more than the token's scopes */
-	int ews = !strcmp(rq->msg->method, "POST") && !outlook_is_api_path(rq->path, rq->path_len) &&
-	          !rest_is_photo_path(rq->path, rq->path_len);
-	if (ews && !(token_allows(cl.scopes, 0, 0) && token_allows(cl.scopes, 1, 1))) {
-		LOGI("auth", "bearer token for '%s': scopes too narrow for EWS", cl.sub);
-		return 403;
-	}
-	return 0;
+	return caller_set_bearer(&rq->who, primary, cl.scopes) == EMU_OK ? 0 : 500;
 }
 
 int http_authenticate(const struct http_front *f, struct request *rq)
@@ -101,5 +80,6 @@ int http_authenticate(const struct http_front *f, struct request *rq)
 		t += strspn(t, " \t");
 		return login_bearer(f, rq, t);
 	}
+	caller_set_anonymous(&rq->who);
 	return f->cfg->allow_anonymous ? 0 : 401;
 }

@@ -1,4 +1,4 @@
-/* outlook.c - Outlook REST v2.0 user photo (spec §8): routes, scopes, JSON.
+/* outlook.c - Outlook REST v2.0 user photo (spec §8): routes, access, JSON.
  * Photos come from the same ops as GetUserPhoto / SetUserPhoto; nothing
  * here selects, resizes or stores a photo itself. */
 #include "outlook/outlook.h"
@@ -13,8 +13,8 @@
 #include "core/log.h"
 #include "core/pct.h"
 #include "core/result.h"
+#include "ews/access.h"
 #include "ews/ops/ops.h"
-#include "token/token.h"
 
 /* ---- routes ----------------------------------------------------------------- */
 
@@ -183,20 +183,23 @@ static void entry_from(struct entry *e, enum photo_size code, const struct op_ph
 }
 
 /* Every distinct photo the sizes select, smallest size code first (the
- * selection is op_photo_explain's, i.e. spec §6.2).  *n = 0: none. */
-static int list_entries(const struct ews_ctx *ctx, const char *email, struct entry *e, size_t *n, int *no_mailbox)
+ * selection is op_photo_explain's, i.e. spec §6.2).  *n = 0: none.
+ * *@p refused: OP_PHOTO_NO_MAILBOX or OP_PHOTO_DENIED when the op said so,
+ * else OP_PHOTO_RETURNED. */
+static int list_entries(const struct ews_ctx *ctx, const char *email, struct entry *e, size_t *n,
+                        enum op_photo_outcome *refused)
 {
 	int seen_thumb = 0;
 	unsigned seen_mask = 0;
 	*n = 0;
-	*no_mailbox = 0;
+	*refused = OP_PHOTO_RETURNED;
 	for (int s = 0; s < PHOTO_SIZE_COUNT; s++) {
 		struct op_photo_result r;
 		int rc = op_photo_explain(ctx, email, (enum photo_size)s, &r);
 		if (rc)
 			return rc;
-		if (r.outcome == OP_PHOTO_NO_MAILBOX) {
-			*no_mailbox = 1;
+		if (r.outcome == OP_PHOTO_NO_MAILBOX || r.outcome == OP_PHOTO_DENIED) {
+			*refused = r.outcome;
 			return EMU_OK;
 		}
 		if (r.outcome == OP_PHOTO_NONE)
@@ -254,6 +257,26 @@ static int no_mailbox(const struct ews_ctx *ctx, struct outlook_response *out)
 	                     "The SMTP address has no mailbox associated with it.", out);
 }
 
+/* 403 for a caller without the right over this photo (ews/access.h); a
+ * token is told which scopes would grant it. */
+static int denied(const struct ews_ctx *ctx, const struct target *t, int write, struct outlook_response *out)
+{
+	const struct caller *c = ctx->caller;
+	if (c && c->auth == CALLER_BEARER) {
+		enum { MSG_MAX = 200 };
+		const char *need = access_scopes_needed(write ? ACCESS_PHOTO_WRITE : ACCESS_PHOTO_READ,
+		                                        caller_owns(c, t->primary));
+		char *msg = arena_alloc(ctx->arena, MSG_MAX);
+		if (!msg)
+			return EMU_ENOMEM;
+		snprintf(msg, MSG_MAX, "Access is denied: the token's scopes do not allow this; it needs %s.", need);
+		return outlook_error(ctx, HTTP_OUT_FORBIDDEN, EWS_ERROR_ACCESS_DENIED, msg, out);
+	}
+	return outlook_error(ctx, HTTP_OUT_FORBIDDEN, EWS_ERROR_ACCESS_DENIED,
+	                     write ? "Only the mailbox owner or an administrator can change this photo."
+	                           : "Access is denied.", out);
+}
+
 static int no_photo(const struct ews_ctx *ctx, struct outlook_response *out)
 {
 	/* spec §8.3: the error Graph sends for a missing photo */
@@ -283,6 +306,8 @@ static int get_value(const struct ews_ctx *ctx, const struct outlook_request *re
 		return EMU_OK;
 	case OP_PHOTO_NO_MAILBOX:
 		return no_mailbox(ctx, out);
+	case OP_PHOTO_DENIED:
+		return denied(ctx, t, 0, out);
 	case OP_PHOTO_NONE:
 	default:
 		return no_photo(ctx, out);
@@ -302,6 +327,8 @@ static int get_photo(const struct ews_ctx *ctx, const struct outlook_request *re
 		return rc;
 	if (r.outcome == OP_PHOTO_NO_MAILBOX)
 		return no_mailbox(ctx, out);
+	if (r.outcome == OP_PHOTO_DENIED)
+		return denied(ctx, t, 0, out);
 	if (r.outcome == OP_PHOTO_NONE)
 		placeholder(&e);
 	else
@@ -314,11 +341,14 @@ static int get_photos(const struct ews_ctx *ctx, const struct outlook_request *r
 {
 	struct entry e[PHOTO_SIZE_COUNT];
 	size_t n;
-	int gone, rc = list_entries(ctx, t->primary, e, &n, &gone);
+	enum op_photo_outcome refused;
+	int rc = list_entries(ctx, t->primary, e, &n, &refused);
 	if (rc)
 		return rc;
-	if (gone)
+	if (refused == OP_PHOTO_NO_MAILBOX)
 		return no_mailbox(ctx, out);
+	if (refused == OP_PHOTO_DENIED)
+		return denied(ctx, t, 0, out);
 	if (n == 0)
 		placeholder(&e[n++]);
 	if (t->route->res == OUTLOOK_RES_PHOTOS_ONE) {
@@ -462,7 +492,7 @@ int outlook_serve(const struct ews_ctx *ctx, const struct outlook_request *req, 
 		return EMU_ELIMIT;
 	t.base = base;
 
-	const char *who = route.me ? ctx->caller : route.user;
+	const char *who = route.me ? caller_address(ctx->caller) : route.user;
 	if (!who)
 		return outlook_error(ctx, HTTP_OUT_UNAUTHORIZED, "InvalidAuthenticationToken",
 		                     "/me needs a signed-in user: send a bearer token or Basic credentials.", out);
@@ -472,35 +502,22 @@ int outlook_serve(const struct ews_ctx *ctx, const struct outlook_request *req, 
 	if (rc)
 		return rc;
 
-	/* spec §8: scopes decide for token callers; Basic callers keep EWS's
-	 * rules (read anyone's, write their own, administrators anyone's) */
+	/* spec §8: ews/access.h decides (scopes for token callers; EWS's rules
+	 * for Basic ones).  Checked before the body is looked at, so a caller
+	 * without the right learns nothing from a 400 */
 	int write = req->method != OUTLOOK_GET;
-	int own = ctx->caller && strcasecmp(ctx->caller, t.primary) == 0;
-	struct ews_ctx wctx = *ctx;
-	if (req->auth.bearer) {
-		if (!token_allows(req->auth.scopes, own, write)) {
-			const char *need = write ? (own ? "user.readwrite or user.readwrite.all" : "user.readwrite.all")
-			                         : (own ? "user.read, user.readwrite or a *.all scope"
-			                                : "user.readbasic.all, user.read.all or user.readwrite.all");
-			char *msg = arena_alloc(ctx->arena, 200);
-			if (!msg)
-				return EMU_ENOMEM;
-			snprintf(msg, 200, "Access is denied: the token's scopes do not allow this; it needs %s.", need);
-			return outlook_error(ctx, HTTP_OUT_FORBIDDEN, EWS_ERROR_ACCESS_DENIED, msg, out);
-		}
-		/* a user.readwrite.all grant is an administrator's grant for photos */
-		wctx.caller_is_admin = write && !own;
-	} else if (write && !own && !ctx->caller_is_admin) {
-		return outlook_error(ctx, HTTP_OUT_FORBIDDEN, EWS_ERROR_ACCESS_DENIED,
-		                     "Only the mailbox owner or an administrator can change this photo.", out);
-	}
+	rc = access_check(ctx->caller, write ? ACCESS_PHOTO_WRITE : ACCESS_PHOTO_READ, t.primary);
+	if (rc == EMU_EDENIED)
+		return denied(ctx, &t, write, out);
+	if (rc)
+		return rc;
 
 	switch (req->method) {
 	case OUTLOOK_PUT:
 	case OUTLOOK_PATCH:
-		return put_photo(&wctx, req, &t, out);
+		return put_photo(ctx, req, &t, out);
 	case OUTLOOK_DELETE:
-		return delete_photo(&wctx, &t, out);
+		return delete_photo(ctx, &t, out);
 	default:
 		return route.res == OUTLOOK_RES_PHOTO ? get_photo(ctx, req, &t, out) : get_photos(ctx, req, &t, out);
 	}

@@ -1,5 +1,5 @@
 /* outlook.h - the Outlook REST API v2.0 user-photo resource (spec §8):
- * route parsing, authorization by scope, JSON metadata built with jansson,
+ * route parsing, rights from ews/access.h, JSON metadata built with jansson,
  * and the photo ops (op_get_user_photo, op_set_user_photo,
  * op_remove_user_photo: the same code as GetUserPhoto/SetUserPhoto).
  *
@@ -54,12 +54,6 @@ int outlook_is_api_path(const char *path, size_t len);
  *         resource, EMU_ELIMIT when too long. */
 int outlook_parse_route(const char *path, size_t len, struct outlook_route *out);
 
-/* How the caller authenticated. */
-struct outlook_auth {
-	int bearer;            /* 1: a verified token, its scopes apply; 0: Basic or anonymous */
-	unsigned scopes;       /* token_scope bits when @c bearer */
-};
-
 struct outlook_request {
 	enum outlook_method method;
 	const char *path;               /* without the query */
@@ -68,7 +62,6 @@ struct outlook_request {
 	const char *if_none_match;      /* raw header or NULL */
 	const void *body;               /* PUT/PATCH body */
 	size_t body_len;
-	struct outlook_auth auth;
 };
 
 struct outlook_response {
@@ -83,7 +76,10 @@ struct outlook_response {
 
 #define OUTLOOK_JSON "application/json; odata.metadata=minimal"
 
-/** Serve one request for @p ctx's caller.  Every outcome, errors included,
+/** Serve one request for ctx->caller (rights from ews/access.h: 403
+ * ErrorAccessDenied when the caller lacks ACCESS_PHOTO_READ / _WRITE over
+ * the user, checked after 404 for an unknown user and 401 for /me without
+ * a signed-in caller).  Every outcome, errors included,
  * comes back in @p out with a JSON body {"error":{"code","message"}} where
  * there is one.  Returns EMU_OK, or a negative emu_result on an internal
  * failure (store, memory). */

@@ -92,6 +92,11 @@ int rest_get_user_photo(const struct ews_ctx *ctx, const char *query, const char
 	case OP_PHOTO_NO_MAILBOX:
 		fail(out, HTTP_OUT_NO_MAILBOX, "No mailbox has this address.\n");
 		break;
+	case OP_PHOTO_DENIED:
+		/* ews/access.h: only a token's scopes refuse a photo read */
+		fail(out, HTTP_OUT_FORBIDDEN,
+		     "Access is denied: the token's scopes do not allow reading this user's photo.\n");
+		break;
 	}
 	return EMU_OK;
 }

@@ -27,8 +27,11 @@ struct rest_response {
 int rest_is_photo_path(const char *path, size_t len);
 
 /** Serve GET …/s/GetUserPhoto with query @p query (after '?', may be NULL)
- * and If-None-Match @p inm (may be NULL).  Returns EMU_OK with @p out set, or
- * a negative emu_result on internal failure. */
+ * and If-None-Match @p inm (may be NULL) for ctx->caller.  Outcomes: OK,
+ * NOT_MODIFIED, BAD_REQUEST (query), NO_MAILBOX, NO_PHOTO, FORBIDDEN (the
+ * caller lacks ACCESS_PHOTO_READ, ews/access.h: a token without a scope
+ * for this user).  Returns EMU_OK with @p out set, or a negative
+ * emu_result on internal failure. */
 int rest_get_user_photo(const struct ews_ctx *ctx, const char *query, const char *inm,
                         struct rest_response *out);
 

@@ -268,18 +268,6 @@ int token_scopes_format(unsigned scopes, char *out, size_t outsz)
 	return EMU_OK;
 }
 
-int token_allows(unsigned scopes, int own, int write)
-{
-	unsigned need;
-	if (write)
-		need = own ? TOKEN_SCOPE_USER_READWRITE | TOKEN_SCOPE_USER_READWRITE_ALL
-		           : TOKEN_SCOPE_USER_READWRITE_ALL;
-	else
-		need = (own ? TOKEN_SCOPE_USER_READ | TOKEN_SCOPE_USER_READWRITE : 0) |
-		       TOKEN_SCOPE_USER_READBASIC_ALL | TOKEN_SCOPE_USER_READ_ALL | TOKEN_SCOPE_USER_READWRITE_ALL;
-	return (scopes & need) != 0;
-}
-
 /* ---- issue and verify ------------------------------------------------------------ */
 
 static int sign(const struct token_key *key, const char *msg, size_t len, unsigned char mac[HMAC_LEN])

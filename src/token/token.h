@@ -23,7 +23,7 @@
 #define TOKEN_SUB_MAX 320          /* longest subject (an SMTP address) */
 #define TOKEN_KEY_FILE "token.key" /* in the store folder, mode 0600 */
 
-/* Scopes, as bits. */
+/* Scopes, as bits.  What each grants is decided in ews/access.h. */
 enum token_scope {
 	TOKEN_SCOPE_USER_READ = 1u << 0,            /* user.read: own photo, read */
 	TOKEN_SCOPE_USER_READWRITE = 1u << 1,       /* user.readwrite: own photo, read + write */
@@ -61,14 +61,6 @@ int token_scope_parse(const char *name, size_t len, unsigned *bit);
 /** Write the space-separated names of @p scopes into @p out.  EMU_OK or
  * EMU_ELIMIT. */
 int token_scopes_format(unsigned scopes, char *out, size_t outsz);
-
-/** May a caller holding @p scopes read (@p write = 0) or replace/delete
- * (@p write = 1) the photo of the signed-in user (@p own = 1) or of another
- * user (@p own = 0)?  spec §8: user.read / user.readwrite reach only the
- * caller's own photo (read / read + write); user.readbasic.all and
- * user.read.all read anyone's; user.readwrite.all reads and writes anyone's.
- * Returns 1 or 0. */
-int token_allows(unsigned scopes, int own, int write);
 
 /** Issue a token for @p sub with @p scopes (non-zero), issued at @p iat,
  * expiring at @p exp (> iat), signed with @p key, into @p out (NUL-terminated).

@@ -20,6 +20,7 @@
 
 #include "core/result.h"
 #include "demo/demo.h"
+#include "ews/caller.h"
 #include "http/server.h"
 #include "soap/soap_adapter.h"
 #include "store/store.h"
@@ -66,7 +67,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void serve_body(const uint8_t *data, size_t size)
 {
 	char why[SOAP_CHECK_MSG_MAX];
-	struct ews_ctx ews = { .store = g_store, .config = &g_cfg.ews, .caller = FUZZ_SOAP_CALLER };
+	static struct caller who;
+	if (!who.address[0] && caller_set_basic(&who, FUZZ_SOAP_CALLER, 0) != EMU_OK)
+		abort();
+	struct ews_ctx ews = { .store = g_store, .config = &g_cfg.ews, .caller = &who };
 	struct soap_answer a;
 	int rc = soap_body_check(data, size, why)
 	             ? soap_engine_serve(g_engine, &ews, data, size, NULL, &a)

@@ -5,18 +5,13 @@
 #include "ews/ops/ops_int.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "core/result.h"
+#include "ews/access.h"
 
 /* Folders never change (their contents do, which Exchange does not count
  * as a folder change): one ChangeKey version for all of them. */
 #define FOLDER_CHANGE 1
-
-int op_may_read(const struct ews_ctx *ctx, const char *primary)
-{
-	return ctx->caller == NULL || strcasecmp(ctx->caller, primary) == 0;
-}
 
 int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind want,
                   struct ews_id *id, struct ews_status *st)
@@ -38,7 +33,7 @@ int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind 
 		return 0;
 	}
 	/* access before existence: another mailbox's ids reveal nothing */
-	if (!op_may_read(ctx, id->mailbox)) {
+	if (access_check(ctx->caller, ACCESS_MAILBOX_READ, id->mailbox) != EMU_OK) {
 		ews_status_error(st, EWS_ERROR_ACCESS_DENIED, OP_MSG_ACCESS_DENIED);
 		return 0;
 	}

@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "ews/access.h"
 #include "ews/ops/ops_int.h"
 
 struct folder_def {
@@ -90,7 +91,7 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 		mailbox = id.mailbox;
 		folder = id.local;
 	} else {
-		mailbox = ref->mailbox && *ref->mailbox ? ref->mailbox : ctx->caller;
+		mailbox = ref->mailbox && *ref->mailbox ? ref->mailbox : caller_address(ctx->caller);
 		folder = ref->distinguished;
 		if (!mailbox) {
 			ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND,
@@ -111,7 +112,7 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 	if (rc)
 		return rc;
 	/* a Mailbox may name the user by a proxy address: compare primaries */
-	if (!op_may_read(ctx, u->email)) {
+	if (access_check(ctx->caller, ACCESS_MAILBOX_READ, u->email) != EMU_OK) {
 		ews_status_error(st, EWS_ERROR_ACCESS_DENIED, OP_MSG_ACCESS_DENIED);
 		return EMU_OK;
 	}

@@ -6,8 +6,31 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "ews/access.h"
 
 static const char *const JPEG = "image/jpeg";
+
+/* May the caller read @p email's photo?  1 yes, 0 no (outcome DENIED set),
+ * or a store failure.  Most callers may read every photo: only then is the
+ * directory record (the owner's primary address) not read. */
+static int may_read(const struct ews_ctx *ctx, store_txn_t *t, const char *email,
+                    struct op_photo_result *out)
+{
+	if (access_check_any(ctx->caller, ACCESS_PHOTO_READ) == EMU_OK)
+		return 1;
+	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
+	if (!u)
+		return EMU_ENOMEM;
+	int rc = store_user_get(t, email, u);
+	if (rc)
+		return rc;
+	if (access_check(ctx->caller, ACCESS_PHOTO_READ, u->email) == EMU_OK)
+		return 1;
+	out->outcome = OP_PHOTO_DENIED;
+	ews_status_error(&out->status, EWS_ERROR_ACCESS_DENIED,
+	                 "The caller's rights do not allow reading this user's photo.");
+	return 0;
+}
 
 /* Look the photo up inside one read txn; copy bytes only if @p copy. */
 static int lookup(const struct ews_ctx *ctx, const char *email, enum photo_size size,
@@ -35,6 +58,10 @@ static int lookup(const struct ews_ctx *ctx, const char *email, enum photo_size 
 	}
 	if (rc)
 		goto out;
+	rc = may_read(ctx, t, email, out);
+	if (rc <= 0)
+		goto out;
+	rc = EMU_OK;
 
 	struct photo_avail avail = {
 		.deleted = rec.deleted,

@@ -22,7 +22,8 @@ enum op_photo_outcome {
 	OP_PHOTO_RETURNED = 0,   /* data holds the image */
 	OP_PHOTO_UNCHANGED,      /* If-None-Match matched the current ETag */
 	OP_PHOTO_NONE,           /* mailbox exists, nothing to serve (or deleted) */
-	OP_PHOTO_NO_MAILBOX      /* the address is nobody's */
+	OP_PHOTO_NO_MAILBOX,     /* the address is nobody's */
+	OP_PHOTO_DENIED          /* ews/access.h: the caller may not read this photo */
 };
 
 struct op_photo_result {
@@ -37,23 +38,27 @@ struct op_photo_result {
 	struct photo_pick pick;      /* what was chosen and why */
 };
 
-/** Select and fetch the photo of @p email at @p size (spec §6.2) for any
- * authenticated caller.  @p if_none_match is the raw If-None-Match header
+/** Select and fetch the photo of @p email at @p size (spec §6.2) for a
+ * caller with ACCESS_PHOTO_READ over the mailbox (ews/access.h; checked
+ * after the mailbox is found: NO_MAILBOX, then DENIED with
+ * ErrorAccessDenied).  @p if_none_match is the raw If-None-Match header
  * value or NULL.  On EMU_OK @p out describes the outcome; image bytes are
  * copied into ctx->arena. */
 int op_get_user_photo(const struct ews_ctx *ctx, const char *email, enum photo_size size,
                       const char *if_none_match, struct op_photo_result *out);
 
 /** Describe which photo each size code would return for @p email, without
- * copying image bytes (used by `ewsemu diag`). */
+ * copying image bytes (used by `ewsemu diag` and the Outlook metadata);
+ * the same access check as op_get_user_photo(). */
 int op_photo_explain(const struct ews_ctx *ctx, const char *email, enum photo_size size,
                      struct op_photo_result *out);
 
 /* ---- SetUserPhoto (spec §2.5) -------------------------------------------- */
 
 /** Replace the mailbox photo of @p email with the JPEG @p data (renditions
- * made once here) and clear the deletion record.  Only the owner or an
- * admin may do this (ErrorAccessDenied otherwise); an invalid image gives
+ * made once here) and clear the deletion record.  The caller needs
+ * ACCESS_PHOTO_WRITE over the mailbox (ews/access.h: the owner, an
+ * administrator, a token with the scope; ErrorAccessDenied otherwise); an invalid image gives
  * ErrorInvalidArgument and an oversized one ErrorDataSizeLimitExceeded, and
  * leave the old photo in place.  @p emu_reason (may be NULL) receives the
  * internal result behind an error outcome (EMU_EIMAGE, EMU_ELIMIT, ...). */
@@ -61,7 +66,7 @@ int op_set_user_photo(const struct ews_ctx *ctx, const char *email, const void *
                       struct ews_status *st, int *emu_reason);
 
 /** Remove the mailbox photo of @p email and set the deletion record
- * (Remove-UserPhoto); owner or admin only. */
+ * (Remove-UserPhoto); ACCESS_PHOTO_WRITE as op_set_user_photo(). */
 int op_remove_user_photo(const struct ews_ctx *ctx, const char *email, struct ews_status *st);
 
 /* ---- ConvertId ------------------------------------------------------------ */

@@ -27,10 +27,6 @@
 int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind want,
                   struct ews_id *id, struct ews_status *st);
 
-/** 1 when the caller may read the mailbox @p primary: its owner, or anyone
- * in --anonymous mode (ctx->caller NULL). */
-int op_may_read(const struct ews_ctx *ctx, const char *primary);
-
 /** Id and ChangeKey (arena memory) of folder @p name of mailbox @p primary.
  * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id. */
 int op_folder_ref(struct arena *a, const char *primary, const char *name,

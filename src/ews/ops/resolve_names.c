@@ -237,9 +237,9 @@ static int contacts_folder(const struct ews_ctx *ctx, store_txn_t *t, const stru
 			return rc;
 		if (strcmp(name, OP_FOLDER_CONTACTS) != 0)
 			return EMU_OK;
-	} else if (ctx->caller == NULL) {
+	} else if (caller_address(ctx->caller) == NULL) {
 		return EMU_OK;    /* anonymous: no mailbox, no contacts */
-	} else if ((rc = store_user_get(t, ctx->caller, u)) != EMU_OK) {
+	} else if ((rc = store_user_get(t, caller_address(ctx->caller), u)) != EMU_OK) {
 		return rc;
 	}
 	size_t i = 0;
@@ -349,7 +349,7 @@ int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req
 	if ((rc = store_txn_begin(ctx->store, 0, &t)) != EMU_OK)
 		return rc;
 	if (want_contacts) {
-		if (ctx->caller == NULL && req->scope == OP_SCOPE_CONTACTS) {
+		if (caller_address(ctx->caller) == NULL && req->scope == OP_SCOPE_CONTACTS) {
 			ews_status_error(&out->status, EWS_ERROR_NAME_RESOLUTION_NO_MAILBOX,
 			                 "The caller has no mailbox to search for contacts.");
 			goto out;

@@ -1,10 +1,9 @@
 /* set_user_photo.c - SetUserPhoto and Remove-UserPhoto (spec §2.5, §6.4). */
 #include "ews/ops/ops.h"
 
-#include <strings.h>
-
 #include "core/log.h"
 #include "core/result.h"
+#include "ews/access.h"
 
 /* Check the caller may change the photo of @p u, the owner that looking
  * the address up gave (@p rc: the lookup's result). */
@@ -17,7 +16,7 @@ static int authorize(const struct ews_ctx *ctx, int rc, const struct user_record
 	}
 	if (rc)
 		return rc;
-	if (!ctx->caller_is_admin && (!ctx->caller || strcasecmp(ctx->caller, u->email) != 0)) {
+	if (access_check(ctx->caller, ACCESS_PHOTO_WRITE, u->email) != EMU_OK) {
 		ews_status_error(st, EWS_ERROR_ACCESS_DENIED,
 		                 "Only the mailbox owner or an administrator can change this photo.");
 		return 1;

@@ -23,7 +23,16 @@ void ews_fx_open(struct ews_fx *f, const char *tag, const char *caller)
 	f->ctx.store = f->store;
 	f->ctx.arena = &f->heap.arena;
 	f->ctx.config = &f->cfg;
-	f->ctx.caller = caller;
+	f->ctx.caller = ews_fx_as(&f->who, caller, 0);
+}
+
+const struct caller *ews_fx_as(struct caller *c, const char *address, int admin)
+{
+	if (address)
+		assert_int_equal(caller_set_basic(c, address, admin), EMU_OK);
+	else
+		caller_set_anonymous(c);
+	return c;
 }
 
 void ews_fx_close(struct ews_fx *f)

@@ -14,12 +14,18 @@ struct ews_fx {
 	store_t *store;
 	struct heap_arena heap;    /* ctx.arena */
 	struct ews_config cfg;
+	struct caller who;         /* ctx.caller */
 	struct ews_ctx ctx;
 };
 
 /** Open a fresh store in a temp dir named after @p tag and set up ctx with
- * @p caller (HR48x48 prefers the thumbnail, as the server's default). */
+ * a Basic caller @p caller (NULL: anonymous) (HR48x48 prefers the
+ * thumbnail, as the server's default). */
 void ews_fx_open(struct ews_fx *f, const char *tag, const char *caller);
+/** Make @p c a Basic caller @p address (NULL: anonymous) with admin flag
+ * @p admin; returns @p c (for ctx.caller). */
+const struct caller *ews_fx_as(struct caller *c, const char *address, int admin);
+
 /** Free the arena, close the store, remove its directory. */
 void ews_fx_close(struct ews_fx *f);
 

@@ -19,6 +19,7 @@
 
 struct fx {
 	struct heap_arena heap;
+	struct caller who;
 	struct ews_ctx ctx;
 };
 
@@ -27,7 +28,8 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 	heap_arena_init(&f->heap);
 	f->ctx.arena = &f->heap.arena;
-	f->ctx.caller = "alice@example.test";
+	assert_int_equal(caller_set_basic(&f->who, "alice@example.test", 0), EMU_OK);
+	f->ctx.caller = &f->who;
 	*state = f;
 	return 0;
 }

@@ -41,8 +41,8 @@ static void set_photo(struct ews_fx *f, const char *as, int admin, const char *e
 	size_t len;
 	unsigned char *jpg = ews_fx_jpeg(size, size, 40, &len);
 	struct ews_ctx ctx = f->ctx;
-	ctx.caller = as;
-	ctx.caller_is_admin = admin;
+	struct caller who;
+	ctx.caller = ews_fx_as(&who, as, admin);
 	assert_int_equal(op_set_user_photo(&ctx, email, jpg, len, &st, NULL), EMU_OK);
 	assert_string_equal(st.code, want_code);
 	free(jpg);
@@ -107,7 +107,8 @@ static void test_set_photo_rules(void **state)
 	char etag[PHOTO_ETAG_LEN + 1];
 	memcpy(etag, r.etag, sizeof etag);
 	struct ews_ctx ctx = f->ctx;
-	ctx.caller = "bob@example.test";
+	struct caller bob;
+	ctx.caller = ews_fx_as(&bob, "bob@example.test", 0);
 	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
 	assert_int_equal(op_set_user_photo(&ctx, "bob@example.test", png, sizeof png, &st, &why), EMU_OK);
 	assert_string_equal(st.code, EWS_ERROR_INVALID_ARGUMENT);
@@ -145,7 +146,8 @@ static void test_remove_photo(void **state)
 
 	/* Remove-UserPhoto: no fallback to the thumbnail for any size */
 	struct ews_ctx other = f->ctx;
-	other.caller = "bob@example.test";
+	struct caller bob;
+	other.caller = ews_fx_as(&bob, "bob@example.test", 0);
 	assert_int_equal(op_remove_user_photo(&other, "alice@example.test", &st), EMU_OK);
 	assert_string_equal(st.code, EWS_ERROR_ACCESS_DENIED);
 	assert_int_equal(op_remove_user_photo(&f->ctx, "alice@example.test", &st), EMU_OK);

@@ -173,7 +173,8 @@ static void test_folders_shape_and_errors(void **state)
 
 	/* anonymous (--anonymous demo): any mailbox, but one must be named */
 	struct ews_ctx anon = f->b.ctx;
-	anon.caller = NULL;
+	struct caller nobody;
+	anon.caller = ews_fx_as(&nobody, NULL, 0);
 	struct op_folder_ref refs[] = { { NULL, "contacts", NULL }, { NULL, "contacts", BOB },
 	                                { id_of(f, EWS_ID_FOLDER, ALICE, "contacts"), NULL, NULL },
 	                                { id_of(f, EWS_ID_FOLDER, "gone@example.test", "contacts"), NULL, NULL } };
@@ -262,7 +263,8 @@ static void test_get_item_errors(void **state)
 
 	/* anonymous mode reads any mailbox; a missing mailbox is a missing item */
 	struct ews_ctx anon = f->b.ctx;
-	anon.caller = NULL;
+	struct caller nobody;
+	anon.caller = ews_fx_as(&nobody, NULL, 0);
 	assert_int_equal(op_get_item(&anon, EWS_SHAPE_DEFAULT, 0, ids + 4, NULL, 3, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_string_equal(out[1].status.code, EWS_ERROR_ITEM_NOT_FOUND);

@@ -205,12 +205,12 @@ static void test_folders_and_callers(void **state)
 	assert_int_equal(out.status.cls, EWS_ERROR);
 
 	/* another caller sees their own contacts */
-	f->ctx.caller = "ben@example.test";
+	ews_fx_as(&f->who, "ben@example.test", 0);
 	struct op_resolve_result r = run(f, "dora", OP_SCOPE_CONTACTS);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.res[0].email, "dora@elsewhere.test");
 	/* anonymous (demo mode): no mailbox */
-	f->ctx.caller = NULL;
+	ews_fx_as(&f->who, NULL, 0);
 	r = run(f, "dora", OP_SCOPE_CONTACTS);
 	assert_string_equal(r.status.code, "ErrorNameResolutionNoMailbox");
 	r = run(f, "ben", OP_SCOPE_AD_CONTACTS);

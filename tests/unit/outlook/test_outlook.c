@@ -73,7 +73,8 @@ static int setup(void **state)
 	x->jpeg = ews_fx_jpeg(300, 300, 90, &x->jpeg_len);
 	struct ews_ctx admin = x->f.ctx;
 	struct ews_status st;
-	admin.caller_is_admin = 1;
+	struct caller root;
+	admin.caller = ews_fx_as(&root, "root@example.test", 1);
 	assert_int_equal(op_set_user_photo(&admin, "alice@example.test", x->jpeg, x->jpeg_len, &st, NULL), EMU_OK);
 	assert_int_equal(st.cls, EWS_SUCCESS);
 	*state = x;
@@ -90,17 +91,18 @@ static int teardown(void **state)
 }
 
 static json_t *serve(struct fx *x, enum outlook_method m, const char *path, const char *inm,
-                     const struct outlook_auth *auth, struct outlook_response *r)
+                     const struct caller *who, struct outlook_response *r)
 {
 	struct outlook_request req = { .method = m, .path = path, .path_len = strlen(path),
 	                               .base_url = "https://mail.example.test", .if_none_match = inm };
-	if (auth)
-		req.auth = *auth;
+	struct ews_ctx ctx = x->f.ctx;   /* who: NULL = the fixture's Basic caller alice */
+	if (who)
+		ctx.caller = who;
 	if (m == OUTLOOK_PUT || m == OUTLOOK_PATCH) {
 		req.body = x->jpeg;
 		req.body_len = x->jpeg_len;
 	}
-	assert_int_equal(outlook_serve(&x->f.ctx, &req, r), EMU_OK);
+	assert_int_equal(outlook_serve(&ctx, &req, r), EMU_OK);
 	if (!r->content_type || strncmp(r->content_type, "application/json", 16) != 0)
 		return NULL;
 	assert_string_equal(r->content_type, OUTLOOK_JSON);
@@ -232,9 +234,12 @@ static void test_writes_and_scopes(void **state)
 {
 	struct fx *x = *state;
 	struct outlook_response r;
-	struct outlook_auth read = { 1, TOKEN_SCOPE_USER_READ }, rw = { 1, TOKEN_SCOPE_USER_READWRITE },
-	                    all = { 1, TOKEN_SCOPE_USER_READ_ALL }, rwall = { 1, TOKEN_SCOPE_USER_READWRITE_ALL };
+	struct caller read, rw, all, rwall;
 	json_t *j;
+	assert_int_equal(caller_set_bearer(&read, "alice@example.test", TOKEN_SCOPE_USER_READ), EMU_OK);
+	assert_int_equal(caller_set_bearer(&rw, "alice@example.test", TOKEN_SCOPE_USER_READWRITE), EMU_OK);
+	assert_int_equal(caller_set_bearer(&all, "alice@example.test", TOKEN_SCOPE_USER_READ_ALL), EMU_OK);
+	assert_int_equal(caller_set_bearer(&rwall, "alice@example.test", TOKEN_SCOPE_USER_READWRITE_ALL), EMU_OK);
 
 	/* user.read: own only, no writes */
 	json_decref(serve(x, OUTLOOK_GET, "/api/v2.0/me/photo", NULL, &read, &r));
@@ -273,20 +278,22 @@ static void test_writes_and_scopes(void **state)
 
 	/* not a JPEG -> 415, corrupt JPEG -> 400, old photo kept */
 	struct outlook_request req = { .method = OUTLOOK_PUT, .path = "/api/v2.0/me/photo/$value",
-	                               .base_url = "http://h", .auth = rw };
+	                               .base_url = "http://h" };
+	struct ews_ctx as_rw = x->f.ctx;
+	as_rw.caller = &rw;
 	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
 	                                     0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0 };
 	req.path_len = strlen(req.path);
 	req.body = png;
 	req.body_len = sizeof png;
-	assert_int_equal(outlook_serve(&x->f.ctx, &req, &r), EMU_OK);
+	assert_int_equal(outlook_serve(&as_rw, &req, &r), EMU_OK);
 	assert_int_equal(r.outcome, HTTP_OUT_UNSUPPORTED_MEDIA);
 	req.body = x->jpeg;
 	req.body_len = x->jpeg_len / 2;
-	assert_int_equal(outlook_serve(&x->f.ctx, &req, &r), EMU_OK);
+	assert_int_equal(outlook_serve(&as_rw, &req, &r), EMU_OK);
 	assert_int_equal(r.outcome, HTTP_OUT_BAD_REQUEST);
 	req.body_len = 0;
-	assert_int_equal(outlook_serve(&x->f.ctx, &req, &r), EMU_OK);
+	assert_int_equal(outlook_serve(&as_rw, &req, &r), EMU_OK);
 	assert_int_equal(r.outcome, HTTP_OUT_BAD_REQUEST);
 	j = serve(x, OUTLOOK_GET, "/api/v2.0/me/photo", NULL, &rw, &r);
 	assert_string_equal(str(j, "Id"), "300X300");
