@@ -481,6 +481,8 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 	rq.ews.store = f->store;
 	rq.ews.config = &f->cfg->ews;
 	rq.ews.arena = &cs->heap.arena;
+	caller_set_anonymous(&rq.who);
+	rq.ews.caller = &rq.who;
 	int rc = dispatch(f, &rq, reply);
 	heap_arena_free(&cs->heap);
 	if (rc != EMU_OK) {
