@@ -109,13 +109,34 @@ static int parse(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char
 		case OPT_USER: a->user = p->value; break;
 		}
 	}
-	if (c == CLI_STOP)
-		return p->status;
-	if (a->remove) {
-		min--;
-		max--;
-	}
-	return cli_args(p, min, max) ? 2 : -1;
+	return cli_end(p, c, min - a->remove, max - a->remove);
+}
+
+/* The work of one store command: an emu_result, with a message in @p err
+ * (empty: emu_strerror() is said). */
+typedef int (*admin_work)(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz);
+
+/* A check of the command line beyond the argument count, before the store
+ * is opened: 0, or the exit status with the message on stderr. */
+typedef int (*admin_check)(char **args, const struct admin_args *a);
+
+/* Parse, @p check (may be NULL), open the store, do @p work, close; the
+ * exit status. */
+static int run(const struct cli_cmd *cmd, int argc, char **argv, int min, int max, admin_check check,
+               admin_work work)
+{
+	struct cli_parser p;
+	struct admin_args a;
+	store_t *s;
+	char err[1024] = "";
+	int rc = parse(&p, cmd, argc, argv, min, max, &a);
+	if (rc >= 0)
+		return rc;
+	if (check && (rc = check(p.args, &a)) != 0)
+		return rc;
+	if (cli_open_store(p.store, &s))
+		return 1;
+	return cli_finish(s, work(s, p.args, &a, err, sizeof err), err);
 }
 
 int cli_demo(int argc, char **argv)
@@ -129,41 +150,31 @@ int cli_demo(int argc, char **argv)
 		return rc;
 	if (cli_open_store(p.store, &s))
 		return 1;
-	rc = cli_build_demo(s, p.store, a.domain);
+	rc = cli_build_demo(s, p.store, a.domain);   /* says what went wrong itself */
 	store_close(s);
 	return rc ? 1 : 0;
 }
 
 /* FILE.vcf / FILE.vcard without --user: the mailbox is missing. */
-static int is_vcard_name(const char *path)
+static int import_check(char **args, const struct admin_args *a)
 {
-	size_t n = strlen(path);
-	return (n > 4 && !strcasecmp(path + n - 4, ".vcf")) || (n > 6 && !strcasecmp(path + n - 6, ".vcard"));
+	size_t n = strlen(args[0]);
+	if (a->user || !((n > 4 && !strcasecmp(args[0] + n - 4, ".vcf")) ||
+	                 (n > 6 && !strcasecmp(args[0] + n - 6, ".vcard"))))
+		return 0;
+	fprintf(stderr, "ewsemu: %s is a vCard file: say whose contacts they are with --user ADDRESS\n", args[0]);
+	return 2;
 }
 
-int cli_import(int argc, char **argv)
+static int import_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
 {
-	static const struct cli_cmd cmd = { .name = "import", .help = IMPORT_HELP, .opts = USER_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[1024] = "";
-	int rc = parse(&p, &cmd, argc, argv, 1, 1, &a);
-	if (rc >= 0)
-		return rc;
-	const char *file = p.args[0];
-	if (!a.user && is_vcard_name(file)) {
-		fprintf(stderr, "ewsemu: %s is a vCard file: say whose contacts they are with --user ADDRESS\n", file);
-		return 2;
-	}
-	if (cli_open_store(p.store, &s))
-		return 1;
-	if (a.user) {
+	int rc;
+	if (a->user) {
 		struct vcard_import_result r;
-		rc = admin_import_vcard(s, a.user, file, &r, err, sizeof err);
+		rc = admin_import_vcard(s, a->user, args[0], &r, err, errsz);
 		if (rc == EMU_OK) {
 			printf("ewsemu: imported %zu contact%s (%zu with a picture) from %s into %s\n",
-			       r.contacts, r.contacts == 1 ? "" : "s", r.photos, file, a.user);
+			       r.contacts, r.contacts == 1 ? "" : "s", r.photos, args[0], a->user);
 			if (r.photo_links)
 				printf("ewsemu: %zu picture%s given as a link (URL) %s not fetched\n",
 				       r.photo_links, r.photo_links == 1 ? "" : "s", r.photo_links == 1 ? "was" : "were");
@@ -171,88 +182,76 @@ int cli_import(int argc, char **argv)
 				printf("ewsemu: %zu group card%s skipped (groups are not contacts)\n",
 				       r.groups, r.groups == 1 ? "" : "s");
 		}
-		return cli_finish(s, rc, err);
+		return rc;
 	}
-	rc = admin_import_tenant(s, file, err, sizeof err);
+	rc = admin_import_tenant(s, args[0], err, errsz);
 	if (rc == EMU_OK)
-		printf("ewsemu: imported %s\n", file);
-	return cli_finish(s, rc, err);
+		printf("ewsemu: imported %s\n", args[0]);
+	return rc;
+}
+
+int cli_import(int argc, char **argv)
+{
+	static const struct cli_cmd cmd = { .name = "import", .help = IMPORT_HELP, .opts = USER_OPTS, .uses_store = 1 };
+	return run(&cmd, argc, argv, 1, 1, import_check, import_work);
+}
+
+static int set_photo_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
+{
+	(void)a;
+	return admin_set_user_photo(s, args[0], args[1], err, errsz);
 }
 
 int cli_set_user_photo(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { .name = "set-userphoto", .help = SET_PHOTO_HELP, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[512] = "";
-	int rc = parse(&p, &cmd, argc, argv, 2, 2, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_set_user_photo(s, p.args[0], p.args[1], err, sizeof err), err);
+	return run(&cmd, argc, argv, 2, 2, NULL, set_photo_work);
+}
+
+static int remove_photo_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
+{
+	return admin_remove_user_photo(s, args[0], a->clear, err, errsz);
 }
 
 int cli_remove_user_photo(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = {
 		.name = "remove-userphoto", .help = REMOVE_PHOTO_HELP, .opts = CLEAR_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[512] = "";
-	int rc = parse(&p, &cmd, argc, argv, 1, 1, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_remove_user_photo(s, p.args[0], a.clear, err, sizeof err), err);
+	return run(&cmd, argc, argv, 1, 1, NULL, remove_photo_work);
+}
+
+static int thumbnail_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
+{
+	return admin_set_thumbnail(s, args[0], a->remove ? NULL : args[1], err, errsz);
 }
 
 int cli_set_thumbnail(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { .name = "set-thumbnail", .help = THUMB_HELP, .opts = REMOVE_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[512] = "";
-	int rc = parse(&p, &cmd, argc, argv, 2, 2, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_set_thumbnail(s, p.args[0], a.remove ? NULL : p.args[1], err, sizeof err), err);
+	return run(&cmd, argc, argv, 2, 2, NULL, thumbnail_work);
+}
+
+static int unlock_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
+{
+	(void)a;
+	return admin_unlock(s, args[0], stdout, err, errsz);
 }
 
 int cli_unlock(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { .name = "unlock", .help = UNLOCK_HELP, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[512] = "";
-	int rc = parse(&p, &cmd, argc, argv, 1, 1, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_unlock(s, p.args[0], stdout, err, sizeof err), err);
+	return run(&cmd, argc, argv, 1, 1, NULL, unlock_work);
+}
+
+static int diag_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
+{
+	return admin_diag(s, args[0], !a->no_hr48, stdout, err, errsz);
 }
 
 int cli_diag(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { .name = "diag", .help = DIAG_HELP, .opts = DIAG_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
-	char err[512] = "";
-	int rc = parse(&p, &cmd, argc, argv, 1, 1, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_diag(s, p.args[0], !a.no_hr48, stdout, err, sizeof err), err);
+	return run(&cmd, argc, argv, 1, 1, NULL, diag_work);
 }
 
 static int print_user(const struct user_record *u, void *ctx)
@@ -262,22 +261,23 @@ static int print_user(const struct user_record *u, void *ctx)
 	return 0;
 }
 
-int cli_users(int argc, char **argv)
+static int users_work(store_t *s, char **args, const struct admin_args *a, char *err, size_t errsz)
 {
-	static const struct cli_cmd cmd = { .name = "users", .help = USERS_HELP, .uses_store = 1 };
-	struct cli_parser p;
-	struct admin_args a;
-	store_t *s;
 	store_txn_t *t;
-	int rc = parse(&p, &cmd, argc, argv, 0, 0, &a);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	rc = store_txn_begin(s, 0, &t);
+	(void)args;
+	(void)a;
+	(void)err;
+	(void)errsz;
+	int rc = store_txn_begin(s, 0, &t);
 	if (rc == EMU_OK) {
 		rc = store_user_foreach(t, print_user, NULL);
 		store_txn_abort(t);
 	}
-	return cli_finish(s, rc, "");
+	return rc;
+}
+
+int cli_users(int argc, char **argv)
+{
+	static const struct cli_cmd cmd = { .name = "users", .help = USERS_HELP, .uses_store = 1 };
+	return run(&cmd, argc, argv, 0, 0, NULL, users_work);
 }

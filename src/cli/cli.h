@@ -92,6 +92,10 @@ int cli_next(struct cli_parser *p);
 /** Check that between @p min and @p max arguments were given; 0, or 2 with
  * the message and usage on stderr. */
 int cli_args(struct cli_parser *p, int min, int max);
+/** After the loop over cli_next() that ended with @p c: -1 when the
+ * command goes on (CLI_END and @p min..@p max arguments), else its exit
+ * status (p->status after CLI_STOP, 2 for a wrong number of arguments). */
+int cli_end(struct cli_parser *p, int c, int min, int max);
 /** Print "ewsemu CMD: MESSAGE", a blank line and the usage on stderr;
  * returns 2. */
 int cli_usage_error(const struct cli_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -50,77 +50,73 @@ static const struct cli_opt USER_OPTS[] = { { "user", CLI_VALUE, OPT_USER }, { N
 static const struct cli_opt USER_REMOVE_OPTS[] = {
 	{ "user", CLI_VALUE, OPT_USER }, { "remove", CLI_FLAG, OPT_REMOVE }, { NULL, CLI_FLAG, 0 } };
 
-/* Parse argv for @p cmd: --user (required) and --remove (one argument
- * fewer) and @p min..@p max arguments.  Returns -1 to go on, else the exit
- * status. */
-static int parse(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char **argv, int min, int max,
-                 const char **user, int *remove)
+/* The work of one contact command on the mailbox @p user: an emu_result,
+ * with a message in @p err. */
+typedef int (*contact_work)(store_t *s, const char *user, char **args, int remove, char *err, size_t errsz);
+
+/* Parse argv for @p cmd: --user (required), --remove (one argument fewer)
+ * and @p min..@p max arguments; then open the store, do @p work, close.
+ * Returns the exit status. */
+static int run(const struct cli_cmd *cmd, int argc, char **argv, int min, int max, contact_work work)
 {
-	int c;
-	*user = NULL;
-	*remove = 0;
-	cli_begin(p, cmd, argc, argv);
-	while ((c = cli_next(p)) > 0) {
+	struct cli_parser p;
+	const char *user = NULL;
+	int remove = 0, c;
+	store_t *s;
+	char err[512] = "";
+
+	cli_begin(&p, cmd, argc, argv);
+	while ((c = cli_next(&p)) > 0) {
 		if (c == OPT_USER)
-			*user = p->value;
+			user = p.value;
 		else if (c == OPT_REMOVE)
-			*remove = 1;
+			remove = 1;
 	}
-	if (c == CLI_STOP)
-		return p->status;
-	if (cli_args(p, min - *remove, max - *remove))
-		return 2;
-	if (!*user)
-		return cli_usage_error(p, "--user ADDRESS is required");
-	return -1;
+	if ((c = cli_end(&p, c, min - remove, max - remove)) >= 0)
+		return c;
+	if (!user)
+		return cli_usage_error(&p, "--user ADDRESS is required");
+	if (cli_open_store(p.store, &s))
+		return 1;
+	return cli_finish(s, work(s, user, p.args, remove, err, sizeof err), err);
+}
+
+static int list_work(store_t *s, const char *user, char **args, int remove, char *err, size_t errsz)
+{
+	(void)args;
+	(void)remove;
+	return admin_list_contacts(s, user, stdout, NULL, err, errsz);
 }
 
 int cli_contacts(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { .name = "contacts", .help = CONTACTS_HELP, .opts = USER_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	const char *user;
-	store_t *s;
-	char err[512] = "";
-	int remove, rc = parse(&p, &cmd, argc, argv, 0, 0, &user, &remove);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_list_contacts(s, user, stdout, NULL, err, sizeof err), err);
+	return run(&cmd, argc, argv, 0, 0, list_work);
+}
+
+static int remove_work(store_t *s, const char *user, char **args, int remove, char *err, size_t errsz)
+{
+	(void)remove;
+	return admin_remove_contact(s, user, args[0], err, errsz);
 }
 
 int cli_remove_contact(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = {
 		.name = "remove-contact", .help = REMOVE_CONTACT_HELP, .opts = USER_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	const char *user;
-	store_t *s;
-	char err[512] = "";
-	int remove, rc = parse(&p, &cmd, argc, argv, 1, 1, &user, &remove);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_remove_contact(s, user, p.args[0], err, sizeof err), err);
+	return run(&cmd, argc, argv, 1, 1, remove_work);
+}
+
+static int photo_work(store_t *s, const char *user, char **args, int remove, char *err, size_t errsz)
+{
+	return admin_set_contact_photo(s, user, args[0], remove ? NULL : args[1], err, errsz);
 }
 
 int cli_set_contact_photo(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = {
 		.name = "set-contact-photo", .help = CONTACT_PHOTO_HELP, .opts = USER_REMOVE_OPTS, .uses_store = 1 };
-	struct cli_parser p;
-	const char *user;
-	store_t *s;
-	char err[512] = "";
-	int remove, rc = parse(&p, &cmd, argc, argv, 2, 2, &user, &remove);
-	if (rc >= 0)
-		return rc;
-	if (cli_open_store(p.store, &s))
-		return 1;
-	return cli_finish(s, admin_set_contact_photo(s, user, p.args[0], remove ? NULL : p.args[1], err, sizeof err),
-	                  err);
+	return run(&cmd, argc, argv, 2, 2, photo_work);
 }
 
 int cli_add_contact(int argc, char **argv)
@@ -152,10 +148,8 @@ int cli_add_contact(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ch == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 0, 0))
-		return 2;
+	if ((ch = cli_end(&p, ch, 0, 0)) >= 0)
+		return ch;
 	if (!user || !c.display_name[0])
 		return cli_usage_error(&p, "--user and --display-name are required");
 	if (cli_open_store(p.store, &s))

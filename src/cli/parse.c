@@ -149,6 +149,13 @@ int cli_args(struct cli_parser *p, int min, int max)
 	return 0;
 }
 
+int cli_end(struct cli_parser *p, int c, int min, int max)
+{
+	if (c == CLI_STOP)
+		return p->status;
+	return cli_args(p, min, max) ? 2 : -1;
+}
+
 int cli_number(const struct cli_parser *p, long min, long max, const char *unit, long *out)
 {
 	const char *s = p->value ? p->value : "";

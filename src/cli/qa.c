@@ -102,10 +102,8 @@ int cli_record(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 1, 1))
-		return 2;
+	if ((c = cli_end(&p, c, 1, 1)) >= 0)
+		return c;
 	if (!po.upstream || !po.listen)
 		return cli_usage_error(&p, "--upstream and --listen are required");
 	if (ro.fake_domain && !ro.anonymise) {
@@ -161,10 +159,8 @@ int cli_verify(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 1, 1))
-		return 2;
+	if ((c = cli_end(&p, c, 1, 1)) >= 0)
+		return c;
 	if (!o.against)
 		return cli_usage_error(&p, "--against URL is required");
 	if (wire_url_parse(o.against, &o.url) != EMU_OK) {
@@ -204,9 +200,7 @@ int cli_journal(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 1, 1))
-		return 2;
+	if ((c = cli_end(&p, c, 1, 1)) >= 0)
+		return c;
 	return replay_journal_print(p.args[0], &flt, stdout) == EMU_OK ? 0 : 2;
 }

@@ -352,10 +352,8 @@ int cli_serve(int argc, char **argv)
 	while ((c = cli_next(&p)) > 0)
 		if (serve_option(&p, c, &a))
 			return 2;
-	if (c == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 0, 0))
-		return 2;
+	if ((c = cli_end(&p, c, 0, 0)) >= 0)
+		return c;
 	a.store = p.store;
 	if (!a.cfg.http_listen && !a.cfg.https_listen)
 		return cli_usage_error(&p, "--http and --https are both off");

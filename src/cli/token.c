@@ -115,10 +115,8 @@ int cli_token(int argc, char **argv)
 			break;
 		}
 	}
-	if (c == CLI_STOP)
-		return p.status;
-	if (cli_args(&p, 1, 1))
-		return 2;
+	if ((c = cli_end(&p, c, 1, 1)) >= 0)
+		return c;
 	if (strcmp(p.args[0], "issue") != 0)
 		return cli_usage_error(&p, "unknown subcommand '%s' (token issue)", p.args[0]);
 	if (!user || !scopes)

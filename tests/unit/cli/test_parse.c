@@ -185,6 +185,10 @@ static void test_argument_counts(void **state)
 	assert_int_equal(cli_args(&p, 1, 1), 2);
 	assert_int_equal(cli_args(&p, 3, 3), 2);
 	assert_int_equal(cli_args(&p, 0, 3), 0);
+	assert_int_equal(cli_end(&p, CLI_END, 2, 2), -1);
+	assert_int_equal(cli_end(&p, CLI_END, 1, 1), 2);
+	p.status = 0;
+	assert_int_equal(cli_end(&p, CLI_STOP, 2, 2), 0);
 }
 
 static void test_numbers(void **state)
