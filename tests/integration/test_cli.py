@@ -5,15 +5,20 @@ the command, then the command's usage, on stderr; exit 2; nothing changed), and
 accepts `--opt=value` and `--opt value`, unique prefixes, options after the
 arguments and `--`.  Every option a command's --help names is one it accepts."""
 
+import base64
+import http.server
 import json
+import os
 import re
+import shutil
 import subprocess
+import threading
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
 
-from ews_it import EWSEMU_BIN, Server, UserSpec, run_cli, write_tenant
+from ews_it import EWSEMU_BIN, REPO, Server, UserSpec, run_cli, write_tenant
 
 # Every command with arguments that pass its argument count (nothing runs: each
 # test adds something that is refused before any work starts).
@@ -247,3 +252,43 @@ def test_top_level():
     for h in ("-h", "--help", "help"):
         p = ewsemu(h)
         assert p.returncode == 0 and p.stdout.startswith("usage: ewsemu COMMAND") and p.stderr == ""
+
+
+# ---- verify: where the password comes from (parsed in cli/qa.c) --------------------------------------
+
+@pytest.mark.parametrize("how", ["env", "option", "none"])
+def test_verify_password_sources(tmp_path, how):
+    """--password P, else $EWSEMU_VERIFY_PASSWORD, is sent as Basic credentials
+    for the fixture's recorded caller; without either no credentials go."""
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    fx = tmp_path / "fx"
+    fx.mkdir()
+    shutil.copy(REPO / "fixtures" / "corpus" / "002-getuserphoto-large-hr648.fixture.xml", fx)
+    env = {k: v for k, v in os.environ.items() if k != "EWSEMU_VERIFY_PASSWORD"}
+    args = [EWSEMU_BIN, "verify", str(fx), f"--against=http://127.0.0.1:{srv.server_address[1]}"]
+    if how == "env":
+        env["EWSEMU_VERIFY_PASSWORD"] = "Pw-from-env"
+    elif how == "option":
+        env["EWSEMU_VERIFY_PASSWORD"] = "not-this-one"
+        args.append("--password=Pw-option")
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        srv.shutdown()
+    assert p.returncode == 1 and "0 passed, 1 failed" in p.stdout, (p.stdout, p.stderr)
+    want = {"env": "alex.smith@contoso.test:Pw-from-env", "option": "alex.smith@contoso.test:Pw-option"}.get(how)
+    assert seen == [None if want is None else "Basic " + base64.b64encode(want.encode()).decode()], seen
