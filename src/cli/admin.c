@@ -227,7 +227,8 @@ static int thumbnail_work(store_t *s, char **args, const struct admin_args *a, c
 
 int cli_set_thumbnail(int argc, char **argv)
 {
-	static const struct cli_cmd cmd = { .name = "set-thumbnail", .help = THUMB_HELP, .opts = REMOVE_OPTS, .uses_store = 1 };
+	static const struct cli_cmd cmd = {
+		.name = "set-thumbnail", .help = THUMB_HELP, .opts = REMOVE_OPTS, .uses_store = 1 };
 	return run(&cmd, argc, argv, 2, 2, NULL, thumbnail_work);
 }
 

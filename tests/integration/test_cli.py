@@ -125,7 +125,8 @@ def test_missing_argument(cmd, args, tmp_path):
 @pytest.mark.parametrize("cmd,args,reason", [
     ("serve", ["--anon"], "ambiguous option '--anon'"),
     ("serve", ["--http", "off", "--https", "off"], "--http and --https are both off"),
-    ("token", ["frobnicate", "--user", "a@example.test", "--scope", "user.read"], "unknown subcommand 'frobnicate' (token issue)"),
+    ("token", ["frobnicate", "--user", "a@example.test", "--scope", "user.read"],
+     "unknown subcommand 'frobnicate' (token issue)"),
     ("token", ["issue", "--user", "a@example.test"], "--user and --scope are required"),
     ("record", ["--listen", "127.0.0.1:0", "dir"], "--upstream and --listen are required"),
     ("verify", ["dir"], "--against URL is required"),
