@@ -77,11 +77,4 @@ struct record_proxy_options {
  * EMU_EIO (cannot listen). */
 int record_proxy_run(recorder_t *r, const struct record_proxy_options *opt);
 
-/** `ewsemu record --upstream URL --listen HOST:PORT [--cert F.pem] [--insecure]
- * [--anonymise] [--fake-domain D] [--timeout S] [--log-level L] DIR`
- * (--cert: the proxy itself speaks HTTPS on --listen).  Returns the process
- * exit status: 0 after SIGINT/SIGTERM, 1 on a setup failure, 2 on a usage
- * error. */
-int record_command(int argc, char **argv);
-
 #endif

@@ -1,10 +1,9 @@
-/* journal_cmd.c - `ewsemu journal FILE`: print a replay server's request
- * journal (journal.c writes it), filtered, as one summary line per request or
- * as the JSON lines themselves. */
+/* journal_cmd.c - print a replay server's request journal (journal.c writes
+ * it), filtered, as one summary line per request or as the JSON lines
+ * themselves: the work of `ewsemu journal FILE` (parsed in cli/qa.c). */
 #include "replay/replay.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,6 @@
 
 #include "core/result.h"
 #include "replay/replay_int.h"
-
-static const char JOURNAL_HELP[] =
-	"usage: ewsemu journal FILE [--operation OP] [--unmatched] [--json] [--since-seq N]\n"
-	"Print the request journal a replay server wrote (serve --replay DIR --journal FILE),\n"
-	"one line per request: SEQ METHOD TARGET OPERATION -> STATUS FIXTURE|(no match)\n"
-	"  --operation OP   only requests of this operation (ResolveNames, \"GET GetUserPhoto\";\n"
-	"                   GetUserPhoto also matches the GET form)\n"
-	"  --unmatched      only requests no fixture answered\n"
-	"  --json           print the journal lines (JSON objects) themselves\n"
-	"  --since-seq N    only requests with a sequence number greater than N\n";
 
 /* Read one line into @p b (without the newline).  Returns 1 for a line
  * (*complete = it ended with a newline), 0 at end of file, EMU_ELIMIT for a
@@ -64,47 +53,14 @@ static int operation_wanted(const char *want, const char *op)
 	return !strncmp(op, "GET ", 4) && !strcasecmp(want, op + 4);
 }
 
-int journal_command(int argc, char **argv)
+int replay_journal_print(const char *path, const struct replay_journal_filter *flt, FILE *out)
 {
-	enum { OPT_OPERATION = 1000, OPT_UNMATCHED, OPT_JSON, OPT_SINCE };
-	static const struct option opts[] = {
-		{ "operation", required_argument, 0, OPT_OPERATION }, { "unmatched", no_argument, 0, OPT_UNMATCHED },
-		{ "json", no_argument, 0, OPT_JSON }, { "since-seq", required_argument, 0, OPT_SINCE },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	const char *operation = NULL;
-	int unmatched = 0, json = 0, c, rc = 0, lineno = 0;
-	long long since = 0;
+	int rc = EMU_OK, lineno = 0;
 	struct dynbuf line;
-	FILE *f = NULL;
-
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_OPERATION: operation = optarg; break;
-		case OPT_UNMATCHED: unmatched = 1; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_SINCE: {
-			char *end;
-			errno = 0;
-			since = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end || errno || since < 0) {
-				fprintf(stderr, "ewsemu: --since-seq must be a number from 0\n");
-				return 2;
-			}
-			break;
-		}
-		case 'h': fputs(JOURNAL_HELP, stdout); return 0;
-		default: fputs(JOURNAL_HELP, stderr); return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fputs(JOURNAL_HELP, stderr);
-		return 2;
-	}
-	const char *path = argv[optind];
-	f = fopen(path, "r");
+	FILE *f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "ewsemu: cannot open %s: %s\n", path, strerror(errno));
-		return 2;
+		return EMU_EIO;
 	}
 	dynbuf_init(&line, REPLAY_JOURNAL_LINE_MAX);
 	for (;;) {
@@ -120,7 +76,7 @@ int journal_command(int argc, char **argv)
 		}
 		if (got < 0) {
 			fprintf(stderr, "ewsemu: cannot read %s: %s\n", path, emu_strerror(got));
-			rc = 2;
+			rc = got;
 			break;
 		}
 		if (line.len == 0)
@@ -132,26 +88,27 @@ int journal_command(int argc, char **argv)
 				fprintf(stderr, "ewsemu: %s:%d: not a journal entry, skipped\n", path, lineno);
 			continue;
 		}
-		if (e.seq > since && (!unmatched || !e.fixture) && operation_wanted(operation, e.operation)) {
-			if (json) {
-				fwrite(line.p, 1, line.len, stdout);
-				fputc('\n', stdout);
+		if (e.seq > flt->since_seq && (!flt->unmatched || !e.fixture) &&
+		    operation_wanted(flt->operation, e.operation)) {
+			if (flt->json) {
+				fwrite(line.p, 1, line.len, out);
+				fputc('\n', out);
 			} else {
 				char status[16];
 				if (e.status)
 					snprintf(status, sizeof status, "%d", e.status);
 				else
 					snprintf(status, sizeof status, "reset");
-				printf("%lld %s %s %s -> %s %s\n", e.seq, e.method, e.target,
-				       e.operation && *e.operation ? e.operation : "-", status,
-				       e.fixture ? e.fixture : "(no match)");
+				fprintf(out, "%lld %s %s %s -> %s %s\n", e.seq, e.method, e.target,
+				        e.operation && *e.operation ? e.operation : "-", status,
+				        e.fixture ? e.fixture : "(no match)");
 			}
 		}
 		replay_journal_entry_free(&e);
 	}
 	dynbuf_free(&line);
 	fclose(f);
-	if (fflush(stdout) != 0)
-		rc = 2;
+	if (fflush(out) != 0 && rc == EMU_OK)
+		rc = EMU_EIO;
 	return rc;
 }

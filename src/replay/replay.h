@@ -17,6 +17,7 @@
 #define EMU_REPLAY_REPLAY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "fixture/fixture.h"
 #include "wire/wire.h"
@@ -147,19 +148,48 @@ void replay_journal_close(replay_journal_t *j);
 int replay_journal_parse(const char *line, size_t len, struct replay_journal_entry *e);
 void replay_journal_entry_free(struct replay_journal_entry *e);
 
-/** `ewsemu journal FILE [--operation OP] [--unmatched] [--json]
- * [--since-seq N]`: print the journal, one line per request "SEQ METHOD
- * TARGET OPERATION -> STATUS FIXTURE|(no match)" or the JSON lines as they
- * are.  --since-seq N keeps requests with a sequence number greater than N.
- * Returns the process exit status (0, or 2 for usage and I/O errors). */
-int journal_command(int argc, char **argv);
+/* Which journal lines replay_journal_print() prints. */
+struct replay_journal_filter {
+	const char *operation;             /* only this operation (case-insensitive; "GetUserPhoto" also
+	                                      selects "GET GetUserPhoto"); NULL = all */
+	int unmatched;                     /* only requests no fixture answered */
+	int json;                          /* print the JSON lines as they are, not summaries */
+	long long since_seq;               /* only sequence numbers greater than this */
+};
+
+/** Print the journal @p path (what `ewsemu journal` shows) on @p out: one
+ * line per request "SEQ METHOD TARGET OPERATION -> STATUS FIXTURE|(no
+ * match)", or with flt->json the JSON lines as they are.  Lines over
+ * REPLAY_JOURNAL_LINE_MAX and lines that are not entries are skipped with a
+ * note on stderr.  Returns EMU_OK; EMU_EIO (cannot open or read @p path, or
+ * write @p out; said on stderr); EMU_ENOMEM. */
+int replay_journal_print(const char *path, const struct replay_journal_filter *flt, FILE *out);
 
 /* ---- verify ------------------------------------------------------------ */
 
-/** `ewsemu verify DIR --against URL [--user U --password P] [--insecure]
- * [--only NAME-SUBSTRING] [--quiet]`: one line per fixture, a closing
- * "N passed, M failed" line; returns the process exit status (0 all passed,
- * 1 any failed, 2 usage/IO error). */
-int verify_command(int argc, char **argv);
+#define REPLAY_VERIFY_TIMEOUT_S 10        /* default timeout_s: one request, connect to last byte */
+#define REPLAY_VERIFY_DEADLINE_S 300      /* default deadline_s: the whole run */
+#define REPLAY_VERIFY_SECONDS_MAX 86400   /* largest timeout_s / deadline_s */
+
+struct replay_verify_options {
+	const char *dir;                   /* the fixtures (*.fixture.xml, sent in file order) */
+	struct wire_url url;               /* the server under test (wire_url_parse()) */
+	const char *against;               /* that URL as given, for messages */
+	const char *user;                  /* Basic user for every request; NULL = each fixture's caller */
+	const char *password;              /* for user or the recorded callers; NULL = no credentials */
+	const char *only;                  /* only fixtures whose name contains this; NULL = all */
+	int insecure;                      /* do not check the server's TLS certificate */
+	int quiet;                         /* print only failures */
+	int timeout_s;                     /* one request, connecting to last byte (1..SECONDS_MAX) */
+	int deadline_s;                    /* the whole run; fixtures not sent by then fail */
+};
+
+/** Send every fixture's request to the server and compare the answers
+ * (`ewsemu verify`): prints "PASS NAME" (unless quiet) or "FAIL NAME" with
+ * an element-level diff per fixture, and the line "N passed, M failed", on
+ * stdout.  Returns EMU_OK with the counts in *passed and *failed; EMU_EINVAL
+ * or EMU_EIO when the fixtures cannot be loaded (said on stderr, nothing
+ * sent). */
+int replay_verify_run(const struct replay_verify_options *o, int *passed, int *failed);
 
 #endif

@@ -1,47 +1,21 @@
-/* verify.c - `ewsemu verify DIR --against URL`: send each recorded request
+/* verify.c - the work of `ewsemu verify` (parsed in cli/qa.c): send each recorded request
  * to a server and compare its answer with the recorded one, EWS-aware
  * (fixture_compare_response: canonical XML, volatile values ignored, images
  * by type and dimensions when the fixture says so).  One keep-alive
  * connection, reopened when the server closes it. */
 #include "replay/replay.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "core/log.h"
 #include "core/result.h"
 #include "replay/replay_int.h"
 
-#define VERIFY_TIMEOUT_S 10        /* default --timeout: one request, connect to last byte */
-#define VERIFY_DEADLINE_S 300      /* default --deadline: the whole run */
-#define VERIFY_SECONDS_MAX 86400   /* largest --timeout / --deadline */
 #define VERIFY_BODY_MAX (64u << 20)
 #define AUTH_MAX 1500
-
-static const char VERIFY_HELP[] =
-	"usage: ewsemu verify DIR --against URL [--user U] [--password P] [--insecure]\n"
-	"                     [--only NAME-SUBSTRING] [--quiet] [--timeout S] [--deadline S]\n"
-	"Send every recorded request in DIR (*.fixture.xml, in file order) to the server at URL\n"
-	"and compare the answers with the recorded ones as canonical XML (volatile ids ignored,\n"
-	"images by type and dimensions where the fixture says so).  Prints PASS/FAIL per fixture,\n"
-	"an element-level diff for each failure and the line \"N passed, M failed\".\n"
-	"  --against URL      http(s)://host[:port][/prefix] of the server to check\n"
-	"  --user U           send Basic credentials for U (default: each fixture's recorded\n"
-	"                     caller, with --password or $EWSEMU_VERIFY_PASSWORD)\n"
-	"  --password P       the password for --user or the recorded callers\n"
-	"  --insecure         do not check the server's TLS certificate\n"
-	"  --only SUBSTRING   only fixtures whose name contains SUBSTRING\n"
-	"  --quiet            print only failures and the summary\n"
-	"  --timeout S        seconds one request may take, from connecting to the last byte of\n"
-	"                     the answer (default 10); a slower answer fails that fixture\n"
-	"  --deadline S       seconds the whole run may take (default 300); fixtures not sent\n"
-	"                     by then fail as \"not sent\"\n"
-	"exit status: 0 all passed, 1 any failed, 2 usage error or unreadable DIR\n";
 
 struct verify_ctx {
 	struct wire_url url;
@@ -213,95 +187,41 @@ out:
 	return passed;
 }
 
-/* A whole number of seconds, 1..VERIFY_SECONDS_MAX; 0, or -1 with a message. */
-static int seconds_option(const char *name, const char *arg, int *out)
+int replay_verify_run(const struct replay_verify_options *o, int *passed, int *failed)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n < 1 || n > VERIFY_SECONDS_MAX) {
-		fprintf(stderr, "ewsemu: %s needs a whole number of seconds from 1 to %d, not '%s'\n", name,
-		        VERIFY_SECONDS_MAX, arg);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-int verify_command(int argc, char **argv)
-{
-	enum { OPT_AGAINST = 1000, OPT_USER, OPT_PASSWORD, OPT_INSECURE, OPT_ONLY, OPT_QUIET, OPT_LOG,
-	       OPT_TIMEOUT, OPT_DEADLINE };
-	static const struct option opts[] = {
-		{ "against", required_argument, 0, OPT_AGAINST }, { "user", required_argument, 0, OPT_USER },
-		{ "password", required_argument, 0, OPT_PASSWORD }, { "insecure", no_argument, 0, OPT_INSECURE },
-		{ "only", required_argument, 0, OPT_ONLY }, { "quiet", no_argument, 0, OPT_QUIET },
-		{ "log-level", required_argument, 0, OPT_LOG }, { "timeout", required_argument, 0, OPT_TIMEOUT },
-		{ "deadline", required_argument, 0, OPT_DEADLINE }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	struct verify_ctx v = { .timeout_s = VERIFY_TIMEOUT_S, .deadline_s = VERIFY_DEADLINE_S };
-	const char *against = NULL, *only = NULL;
-	int quiet = 0, c, nf = 0, passed = 0, failed = 0;
+	struct verify_ctx v = { .url = o->url, .insecure = o->insecure, .user = o->user, .password = o->password,
+	                        .timeout_s = o->timeout_s, .deadline_s = o->deadline_s };
 	struct fixture *list = NULL;
 	char err[FIXTURE_ERR_MAX] = "";
+	int nf = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_AGAINST: against = optarg; break;
-		case OPT_USER: v.user = optarg; break;
-		case OPT_PASSWORD: v.password = optarg; break;
-		case OPT_INSECURE: v.insecure = 1; break;
-		case OPT_ONLY: only = optarg; break;
-		case OPT_QUIET: quiet = 1; break;
-		case OPT_LOG:
-			if (log_level_option(optarg))
-				return 2;
-			break;
-		case OPT_TIMEOUT:
-		case OPT_DEADLINE:
-			if (seconds_option(c == OPT_TIMEOUT ? "--timeout" : "--deadline", optarg,
-			                   c == OPT_TIMEOUT ? &v.timeout_s : &v.deadline_s))
-				return 2;
-			break;
-		case 'h': fputs(VERIFY_HELP, stdout); return 0;
-		default: fputs(VERIFY_HELP, stderr); return 2;
-		}
-	}
-	if (optind != argc - 1 || !against) {
-		fputs(VERIFY_HELP, stderr);
-		return 2;
-	}
-	if (wire_url_parse(against, &v.url) != EMU_OK) {
-		fprintf(stderr, "ewsemu: --against needs an http:// or https:// URL, not '%s'\n", against);
-		return 2;
-	}
-	if (!v.password)
-		v.password = getenv("EWSEMU_VERIFY_PASSWORD");
-	const char *dir = argv[optind];
-	int rc = fixture_load_dir(dir, &list, &nf, err, sizeof err);
+	*passed = *failed = 0;
+	int rc = fixture_load_dir(o->dir, &list, &nf, err, sizeof err);
 	if (rc != EMU_OK) {
-		fprintf(stderr, "ewsemu: cannot load the fixtures in %s: %s\n", dir, err[0] ? err : emu_strerror(rc));
-		return 2;
+		fprintf(stderr, "ewsemu: cannot load the fixtures in %s: %s\n", o->dir, err[0] ? err : emu_strerror(rc));
+		return rc;
 	}
 	v.end_ms = mono_ms() + (long long)v.deadline_s * 1000;
 	for (int i = 0; i < nf; i++) {
 		const struct fixture *f = &list[i];
-		if (only && (!f->name || !strstr(f->name, only)))
+		if (o->only && (!f->name || !strstr(f->name, o->only)))
 			continue;
 		if (request_budget_ms(&v) <= 0) {
 			printf("FAIL %s\n    not sent: --deadline %d s has passed\n", f->name ? f->name : "?", v.deadline_s);
-			failed++;
+			(*failed)++;
 			continue;
 		}
-		if (verify_one(&v, f, quiet, against))
-			passed++;
+		if (verify_one(&v, f, o->quiet, o->against))
+			(*passed)++;
 		else
-			failed++;
+			(*failed)++;
 	}
 	wire_close(v.conn);
 	fixture_list_free(list, nf);
-	if (passed + failed == 0)
-		fprintf(stderr, "ewsemu: no fixture to verify in %s%s%s\n", dir, only ? " matching " : "", only ? only : "");
-	printf("%d passed, %d failed\n", passed, failed);
+	if (*passed + *failed == 0)
+		fprintf(stderr, "ewsemu: no fixture to verify in %s%s%s\n", o->dir, o->only ? " matching " : "",
+		        o->only ? o->only : "");
+	printf("%d passed, %d failed\n", *passed, *failed);
 	fflush(stdout);
-	return failed ? 1 : 0;
+	return EMU_OK;
 }

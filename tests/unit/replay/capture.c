@@ -2,7 +2,6 @@
 #include "capture.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +9,7 @@
 
 #include <cmocka.h>
 
-int run_captured(int (*cmd)(int, char **), int argc, char **argv, const char *capfile, char *out, size_t outsz)
+int run_captured(int (*fn)(void *ctx), void *ctx, const char *capfile, char *out, size_t outsz)
 {
 	fflush(stdout);
 	int saved = dup(1);
@@ -18,8 +17,7 @@ int run_captured(int (*cmd)(int, char **), int argc, char **argv, const char *ca
 	assert_true(saved >= 0 && fd >= 0);
 	dup2(fd, 1);
 	close(fd);
-	optind = 0;   /* a fresh getopt scan */
-	int rc = cmd(argc, argv);
+	int rc = fn(ctx);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);

@@ -1,4 +1,4 @@
-/* test_journal.c - the replay journal (writer, reader, `ewsemu journal`)
+/* test_journal.c - the replay journal (writer, reader, replay_journal_print)
  * and the SOAP fault bodies of the replay server (journal.c, fault.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "capture.h"
 #include <fcntl.h>
-#include <getopt.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
@@ -216,15 +214,22 @@ static void test_journal_parse_rejects(void **state)
 	replay_journal_entry_free(&e);
 }
 
-/* Run journal_command with stdout captured into @p out. */
-static int run_journal(char *out, size_t outsz, int argc, char **argv)
+/* replay_journal_print(@p path, @p flt) into @p out; returns its result. */
+static int print_journal(const char *path, const struct replay_journal_filter *flt, char *out, size_t outsz)
 {
 	char cap[300];
 	path_in(cap, sizeof cap, "stdout.txt");
-	return run_captured(journal_command, argc, argv, cap, out, outsz);
+	FILE *f = fopen(cap, "w+");
+	assert_non_null(f);
+	int rc = replay_journal_print(path, flt, f);
+	rewind(f);
+	size_t n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return rc;
 }
 
-static void test_journal_command(void **state)
+static void test_journal_print(void **state)
 {
 	(void)state;
 	char path[300], out[8192];
@@ -243,24 +248,24 @@ static void test_journal_command(void **state)
 	assert_int_equal(replay_journal_append(j, &m, &c, NULL), EMU_OK);
 	replay_journal_close(j);
 
-	char *all[] = { "journal", path, NULL };
-	assert_int_equal(run_journal(out, sizeof out, 2, all), 0);
+	struct replay_journal_filter all = { 0 };
+	assert_int_equal(print_journal(path, &all, out, sizeof out), EMU_OK);
 	assert_string_equal(out, "1 POST /EWS/Exchange.asmx ResolveNames -> 200 0001-ResolveNames\n"
 	                         "2 POST /EWS/Exchange.asmx GetUserPhoto -> 500 (no match)\n"
 	                         "3 GET /ews/Exchange.asmx/s/GetUserPhoto?email=x GET GetUserPhoto -> reset (no match)\n");
 
-	char *unm[] = { "journal", "--unmatched", path, NULL };
-	assert_int_equal(run_journal(out, sizeof out, 3, unm), 0);
+	struct replay_journal_filter unm = { .unmatched = 1 };
+	assert_int_equal(print_journal(path, &unm, out, sizeof out), EMU_OK);
 	assert_non_null(strstr(out, "2 POST"));
 	assert_null(strstr(out, "1 POST"));
 
-	char *op[] = { "journal", path, "--operation", "GetUserPhoto", NULL };
-	assert_int_equal(run_journal(out, sizeof out, 4, op), 0);
+	struct replay_journal_filter op = { .operation = "GetUserPhoto" };
+	assert_int_equal(print_journal(path, &op, out, sizeof out), EMU_OK);
 	assert_null(strstr(out, "ResolveNames"));
 	assert_non_null(strstr(out, "\n3 GET"));
 
-	char *since[] = { "journal", "--since-seq", "2", "--json", path, NULL };
-	assert_int_equal(run_journal(out, sizeof out, 5, since), 0);
+	struct replay_journal_filter since = { .since_seq = 2, .json = 1 };
+	assert_int_equal(print_journal(path, &since, out, sizeof out), EMU_OK);
 	assert_int_equal(strncmp(out, "{\"seq\":3,", 9), 0);
 	assert_non_null(strchr(out, '\n'));
 	assert_int_equal(strchr(out, '\n')[1], '\0');   /* one line */
@@ -269,12 +274,7 @@ static void test_journal_command(void **state)
 	assert_int_equal(e.seq, 3);
 	replay_journal_entry_free(&e);
 
-	char *missing[] = { "journal", "/nonexistent/journal.jsonl", NULL };
-	assert_int_equal(run_journal(out, sizeof out, 2, missing), 2);
-	char *usage[] = { "journal", NULL };
-	assert_int_equal(run_journal(out, sizeof out, 1, usage), 2);
-	char *badseq[] = { "journal", "--since-seq", "x1", path, NULL };
-	assert_int_equal(run_journal(out, sizeof out, 4, badseq), 2);
+	assert_int_equal(print_journal("/nonexistent/journal.jsonl", &all, out, sizeof out), EMU_EIO);
 }
 
 /* ---- fault bodies ------------------------------------------------------- */
@@ -398,7 +398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_journal_roundtrip),
 		cmocka_unit_test(test_journal_parse_rejects),
-		cmocka_unit_test(test_journal_command),
+		cmocka_unit_test(test_journal_print),
 		cmocka_unit_test(test_fault_busy),
 		cmocka_unit_test(test_fault_unmatched),
 	};

@@ -485,12 +485,31 @@ static void test_server_journal(void **state)
 	assert_int_equal(busy, 1);
 }
 
-/* Run verify_command with stdout captured into @p out. */
-static int run_verify(char *out, size_t outsz, int argc, char **argv)
+struct verify_call {
+	struct replay_verify_options o;
+	int passed, failed;
+};
+
+static int verify_call(void *ctx)
+{
+	struct verify_call *c = ctx;
+	int rc = replay_verify_run(&c->o, &c->passed, &c->failed);
+	return rc != EMU_OK ? rc : c->failed ? 1 : 0;
+}
+
+/* replay_verify_run(@p dir against @p url, @p user / @p password, @p only,
+ * @p quiet) with stdout captured into @p out.  Returns the result, or 1
+ * when a fixture failed, 0 when all passed. */
+static int run_verify(char *out, size_t outsz, const char *dir, const char *url, const char *user,
+                      const char *password, const char *only, int quiet)
 {
 	char cap[400];
+	struct verify_call c = { .o = { .dir = dir, .against = url, .user = user, .password = password, .only = only,
+	                                .quiet = quiet, .timeout_s = REPLAY_VERIFY_TIMEOUT_S,
+	                                .deadline_s = REPLAY_VERIFY_DEADLINE_S } };
+	assert_int_equal(wire_url_parse(url, &c.o.url), EMU_OK);
 	snprintf(cap, sizeof cap, "%s/verify.txt", g_root);
-	return run_captured(verify_command, argc, argv, cap, out, outsz);
+	return run_captured(verify_call, &c, cap, out, outsz);
 }
 
 static void test_verify(void **state)
@@ -498,47 +517,36 @@ static void test_verify(void **state)
 	(void)state;
 	char out[8192], url[300];
 	snprintf(url, sizeof url, "%s", replay_server_url(g_srv[SRV_PLAIN], 0));
-	char *same[] = { "verify", g_plain, "--against", url, "--password", "secret", NULL };
-	assert_int_equal(run_verify(out, sizeof out, 6, same), 0);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, url, NULL, "secret", NULL, 0), 0);
 	assert_string_equal(out, "PASS 0001-ResolveNames\nPASS 0002-GET-GetUserPhoto\nPASS 0003-no-credentials-401\n"
 	                         "3 passed, 0 failed\n");
 
 	/* a changed response is caught, with an element-level diff */
 	snprintf(url, sizeof url, "%s", replay_server_url(g_srv[SRV_CHANGED], 0));
-	char *changed[] = { "verify", "--against", url, "--user", ALICE, "--password", "secret", g_plain, NULL };
-	assert_int_equal(run_verify(out, sizeof out, 8, changed), 1);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, url, ALICE, "secret", NULL, 0), 1);
 	assert_int_equal(strncmp(out, "FAIL 0001-ResolveNames\n    ", 27), 0);
 	assert_non_null(strstr(out, "t:Name"));
 	assert_non_null(strstr(out, "\nPASS 0002-GET-GetUserPhoto\n"));
 	assert_non_null(strstr(out, "\n2 passed, 1 failed\n"));
-	char *quiet[] = { "verify", "--quiet", "--only", "Photo", "--against", url, g_plain, NULL };
-	assert_int_equal(run_verify(out, sizeof out, 7, quiet), 0);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, url, NULL, NULL, "Photo", 1), 0);
 	assert_string_equal(out, "1 passed, 0 failed\n");
 
 	/* authentication: the server wants credentials, the recorded caller is used */
 	snprintf(url, sizeof url, "%s", replay_server_url(g_srv[SRV_AUTH], 0));
-	setenv("EWSEMU_VERIFY_PASSWORD", "secret", 1);
-	char *env[] = { "verify", g_plain, "--against", url, NULL };
-	assert_int_equal(run_verify(out, sizeof out, 4, env), 0);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, url, NULL, "secret", NULL, 0), 0);
 	assert_non_null(strstr(out, "\n3 passed, 0 failed\n"));
-	unsetenv("EWSEMU_VERIFY_PASSWORD");
-	assert_int_equal(run_verify(out, sizeof out, 4, env), 1);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, url, NULL, NULL, NULL, 0), 1);
 	assert_non_null(strstr(out, "FAIL 0001-ResolveNames\n"));
 	assert_non_null(strstr(out, "PASS 0003-no-credentials-401\n"));
 	assert_non_null(strstr(out, "1 passed, 2 failed\n"));
 
 	/* a server that is not there: every fixture fails with the reason */
-	char *gone[] = { "verify", g_plain, "--against", "http://127.0.0.1:1", NULL };
-	assert_int_equal(run_verify(out, sizeof out, 4, gone), 1);
+	assert_int_equal(run_verify(out, sizeof out, g_plain, "http://127.0.0.1:1", NULL, NULL, NULL, 0), 1);
 	assert_non_null(strstr(out, "FAIL 0001-ResolveNames\n    no answer from http://127.0.0.1:1: "));
 	assert_non_null(strstr(out, "0 passed, 3 failed\n"));
 
-	char *usage[] = { "verify", g_plain, NULL };
-	assert_int_equal(run_verify(out, sizeof out, 2, usage), 2);
-	char *baddir[] = { "verify", "/nonexistent/fixtures", "--against", url, NULL };
-	assert_int_equal(run_verify(out, sizeof out, 4, baddir), 2);
-	char *badurl[] = { "verify", g_plain, "--against", "ftp://x", NULL };
-	assert_int_equal(run_verify(out, sizeof out, 4, badurl), 2);
+	/* fixtures that cannot be loaded: nothing is sent */
+	assert_int_not_equal(run_verify(out, sizeof out, "/nonexistent/fixtures", url, NULL, NULL, NULL, 0), EMU_OK);
 }
 
 static void test_start_errors(void **state)
