@@ -77,16 +77,10 @@ void wire_conn_set_deadline(wire_conn_t *c, int ms)
 {
 	if (!c)
 		return;
-	socklen_t l = sizeof(struct timeval);
-	if (!c->deadline_ms && ms > 0) {   /* keep the socket's own timeouts to restore */
-		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, &l) != 0)
-			memset(&c->rcv_to, 0, sizeof c->rcv_to);
-		l = sizeof(struct timeval);
-		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, &l) != 0)
-			memset(&c->snd_to, 0, sizeof c->snd_to);
-	} else if (c->deadline_ms && ms <= 0) {
+	if (ms <= 0 && c->timeo_saved) {   /* conn_bound changed them: give them back */
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, sizeof c->rcv_to);
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, sizeof c->snd_to);
+		c->timeo_saved = 0;
 	}
 	c->deadline_ms = ms > 0 ? now_ms() + ms : 0;
 }
@@ -94,7 +88,9 @@ void wire_conn_set_deadline(wire_conn_t *c, int ms)
 /* With a deadline, bound the next blocking socket call @p opt (SO_RCVTIMEO
  * or SO_SNDTIMEO) by the time left.  -1 (errno ETIMEDOUT) when none is left:
  * the per-call timeout alone lets a peer that trickles a byte at a time hold
- * an exchange forever. */
+ * an exchange forever.  The socket's own timeouts are saved the first time
+ * (not when the deadline is set): a server sets one per request head, and a
+ * head that came whole in one read costs no extra system call. */
 static int conn_bound(wire_conn_t *c, int opt)
 {
 	if (!c->deadline_ms)
@@ -103,6 +99,15 @@ static int conn_bound(wire_conn_t *c, int opt)
 	if (left <= 0) {
 		errno = ETIMEDOUT;
 		return -1;
+	}
+	if (!c->timeo_saved) {
+		socklen_t l = sizeof(struct timeval);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, &l) != 0)
+			memset(&c->rcv_to, 0, sizeof c->rcv_to);
+		l = sizeof(struct timeval);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, &l) != 0)
+			memset(&c->snd_to, 0, sizeof c->snd_to);
+		c->timeo_saved = 1;
 	}
 	struct timeval tv = { .tv_sec = (time_t)(left / 1000), .tv_usec = (suseconds_t)(left % 1000) * 1000 };
 	return setsockopt(c->fd, SOL_SOCKET, opt, &tv, sizeof tv);

@@ -97,6 +97,7 @@ struct wire_conn {
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms after which I/O fails; 0 = none */
 	int eof;                  /* the peer closed (or half-closed) its sending side */
 	struct timeval rcv_to, snd_to; /* the socket's own timeouts, restored without a deadline */
+	int timeo_saved;          /* rcv_to/snd_to hold them: the deadline changed the socket's */
 };
 
 /** Wrap a connected socket (plain; set ->ssl afterwards for TLS).  NULL on
