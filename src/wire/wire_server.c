@@ -1,7 +1,9 @@
 /* wire_server.c - a small HTTP/1.1 server: one accept thread, a detached
- * thread per connection (capped), keep-alive, optional TLS.  Protocol
- * errors are answered here (400/413/431/503) without calling the handler;
- * everything else goes to the handler, which never touches a socket. */
+ * thread per connection (capped per listener and per client address),
+ * keep-alive, pipelining, optional TLS, deadlines for the TLS handshake and
+ * each request head.  Protocol errors are answered here
+ * (400/408/413/414/431/503) without calling the handler; everything else
+ * goes to the handler, which never touches a socket. */
 #define _GNU_SOURCE   /* accept4, pipe2 */
 #include "wire/wire_int.h"
 

@@ -3,7 +3,9 @@
  * WIRE_RESET, HTTP/1.0, idle timeout, stop with idle connections), the
  * client (wire_connect, wire_request, responses framed by close or chunked
  * from a scripted raw server) and TLS with a throwaway self-signed
- * certificate. */
+ * certificate.  Hostile clients: a trickled head (408) or TLS handshake
+ * cut at its deadline, the per-address cap, a body cut short by a
+ * half-close (400), a 401 that keeps the connection. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
