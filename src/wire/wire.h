@@ -23,6 +23,10 @@
 #define WIRE_HEAD_MAX (64 * 1024)      /* start line + headers */
 #define WIRE_HEADERS_MAX 128           /* header fields in one message */
 #define WIRE_BODY_MAX (16u << 20)      /* default body limit (same as serve --max-body) */
+/* The request target (path + query) a server accepts: 8 KiB as nginx's
+ * default large_client_header_buffers; longer gets 414 (wire_parse of a
+ * request: EMU_ELIMIT). */
+#define WIRE_TARGET_MAX (8 * 1024)
 
 struct wire_header {
 	char *name;
@@ -91,7 +95,8 @@ int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len);
  * overwritten (not freed first) and is left empty on anything but EMU_OK.
  * @p body_max 0 means WIRE_BODY_MAX.  Chunked bodies are decoded, trailers
  * skipped.  Limits: EMU_ELIMIT for a head over WIRE_HEAD_MAX, more than
- * WIRE_HEADERS_MAX fields, or a body (declared or decoded) over body_max. */
+ * WIRE_HEADERS_MAX fields, a request target over WIRE_TARGET_MAX, or a body
+ * (declared or decoded) over body_max. */
 int wire_parse(const void *buf, size_t len, int is_response, const char *req_method, size_t body_max,
                struct wire_msg *m, size_t *consumed);
 /** Like wire_parse(), for a buffer holding everything the peer sent before
@@ -202,27 +207,74 @@ typedef enum wire_action (*wire_handler)(void *ctx, struct wire_peer *peer, cons
 /** Called when a connection ends, to free peer->conn_state (may be NULL). */
 typedef void (*wire_conn_end)(void *ctx, struct wire_peer *peer);
 
+/* Defaults of struct wire_server_config (a field left 0 takes them). */
+#define WIRE_MAX_CONNECTIONS_DEFAULT 256 /* connections of one listener */
+#define WIRE_IDLE_TIMEOUT_DEFAULT 10     /* s: a connection waiting for a request's first byte */
+#define WIRE_HEAD_TIMEOUT_DEFAULT 10     /* s: first byte to blank line of one request head */
+#define WIRE_HANDSHAKE_TIMEOUT_DEFAULT 10 /* s: the whole TLS handshake */
+/* Connections one client address (IP, port ignored) may hold on one
+ * listener: half the default global cap, so one address cannot take every
+ * slot, and twice the 64 keep-alive connections the benchmark opens. */
+#define WIRE_MAX_PER_ADDRESS_DEFAULT 128
+
 struct wire_server_config {
 	const char *listen;                /* "HOST:PORT" or "[V6]:PORT"; port 0 = any free */
 	const char *cert_file;             /* PEM key + certificate: TLS; NULL = plain HTTP */
-	int max_connections;               /* 0 = 256 */
-	int idle_timeout;                  /* seconds a keep-alive may idle; 0 = 10 */
+	int max_connections;               /* 0 = WIRE_MAX_CONNECTIONS_DEFAULT */
+	int idle_timeout;                  /* seconds a connection may wait for the first byte
+	                                    * of a request (new or keep-alive); 0 = default */
 	size_t body_max;                   /* 0 = WIRE_BODY_MAX; larger bodies get 413 */
+	/* added fields: 0 keeps the default, so older initialisers still work */
+	int head_timeout;                  /* seconds from a request's first byte to the end of
+	                                    * its head; 0 = WIRE_HEAD_TIMEOUT_DEFAULT */
+	int handshake_timeout;             /* seconds for the whole TLS handshake; 0 = default */
+	int max_per_address;               /* connections per client IP; 0 = default (capped
+	                                    * at max_connections) */
 };
 
 typedef struct wire_server wire_server_t;
 
-/** Bind and start accepting on a thread of its own (thread per connection,
- * capped: over max_connections a plain listener answers 503 and closes, a
- * TLS one closes).  Malformed requests get 400 (431 for a head over the
- * limits), oversized bodies 413, without calling @p h, and the connection
- * is closed.  `Expect: 100-continue` is answered before the body is read.
- * HEAD responses are sent without their body.  A handler that leaves
- * resp->status 0 produces a 500.  Listen "HOST:PORT", "[V6]:PORT", or
- * "*:PORT" / ":PORT" for every IPv4 address.  wire_server_url() gives
- * "http://127.0.0.1:PORT" (https:// with TLS) with the real port.
- * EMU_EINVAL bad listen address or config; EMU_EIO bind/listen failure or
- * an unusable certificate file (logged); EMU_ENOMEM. */
+/** Bind and start accepting on a thread of its own (thread per connection).
+ *
+ * Connection caps: over max_connections, or over max_per_address from one
+ * client IP, a plain listener answers 503 (Retry-After: 1) and closes, a TLS
+ * one closes.  Each listener has its own caps, so an HTTP flood does not
+ * take HTTPS slots and the other way round.
+ *
+ * Deadlines (a slow client loses its slot, it cannot hold it by trickling):
+ * the TLS handshake must end within handshake_timeout; a connection may wait
+ * idle_timeout for the first byte of a request (also between keep-alive
+ * requests; then it is closed without an answer); from that first byte the
+ * whole head (request line to blank line) must arrive within head_timeout,
+ * else 408 (only when no response was sent on the connection yet; a later
+ * request just sees the close).  Body reads are bounded per read by
+ * idle_timeout.
+ *
+ * Refused without calling @p h, with the connection closed after the answer:
+ * 400 malformed head (control bytes such as NUL in the request line, bare LF,
+ * obs-fold, a bad or conflicting Content-Length such as two values or "5, 6",
+ * Transfer-Encoding other than "chunked" or together with Content-Length),
+ * and a body that ends early (the client closed or half-closed before the
+ * declared length or the last chunk: 400 "the request body ended early");
+ * 414 a request target over WIRE_TARGET_MAX; 431 a head over WIRE_HEAD_MAX
+ * or over WIRE_HEADERS_MAX fields; 413 a body over body_max (from
+ * Content-Length before any body byte is read).
+ *
+ * Pipelining: requests sent back to back are answered in order on the same
+ * connection (bytes read past one request are kept for the next).
+ * `Expect: 100-continue` is answered before the body is read, unless body
+ * bytes already arrived with the head.  HEAD responses are sent without
+ * their body.  A handler that leaves resp->status 0 produces a 500.  The
+ * connection stays open after any handler answer (4xx included, e.g. a 401
+ * challenge) unless the handler returns WIRE_REPLY_CLOSE, the response
+ * carries `Connection: close`, or the request asked for a close (or is
+ * HTTP/1.0 without keep-alive).
+ *
+ * Listen "HOST:PORT", "[V6]:PORT", or "*:PORT" / ":PORT" for every IPv4
+ * address.  wire_server_url() gives "http://127.0.0.1:PORT" (https:// with
+ * TLS) with the real port.  EMU_EINVAL bad listen address or config (a
+ * negative field); EMU_EIO bind/listen failure or an unusable certificate
+ * file (logged); EMU_ENOMEM. */
 int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire_conn_end end, void *ctx,
                       wire_server_t **out);
 const char *wire_server_url(const wire_server_t *s);

@@ -4,9 +4,12 @@
 #include "wire/wire_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,16 +78,10 @@ void wire_conn_set_deadline(wire_conn_t *c, int ms)
 {
 	if (!c)
 		return;
-	socklen_t l = sizeof(struct timeval);
-	if (!c->deadline_ms && ms > 0) {   /* keep the socket's own timeouts to restore */
-		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, &l) != 0)
-			memset(&c->rcv_to, 0, sizeof c->rcv_to);
-		l = sizeof(struct timeval);
-		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, &l) != 0)
-			memset(&c->snd_to, 0, sizeof c->snd_to);
-	} else if (c->deadline_ms && ms <= 0) {
+	if (ms <= 0 && c->timeo_saved) {   /* conn_bound changed them: give them back */
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, sizeof c->rcv_to);
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, sizeof c->snd_to);
+		c->timeo_saved = 0;
 	}
 	c->deadline_ms = ms > 0 ? now_ms() + ms : 0;
 }
@@ -92,7 +89,9 @@ void wire_conn_set_deadline(wire_conn_t *c, int ms)
 /* With a deadline, bound the next blocking socket call @p opt (SO_RCVTIMEO
  * or SO_SNDTIMEO) by the time left.  -1 (errno ETIMEDOUT) when none is left:
  * the per-call timeout alone lets a peer that trickles a byte at a time hold
- * an exchange forever. */
+ * an exchange forever.  The socket's own timeouts are saved the first time
+ * (not when the deadline is set): a server sets one per request head, and a
+ * head that came whole in one read costs no extra system call. */
 static int conn_bound(wire_conn_t *c, int opt)
 {
 	if (!c->deadline_ms)
@@ -101,6 +100,15 @@ static int conn_bound(wire_conn_t *c, int opt)
 	if (left <= 0) {
 		errno = ETIMEDOUT;
 		return -1;
+	}
+	if (!c->timeo_saved) {
+		socklen_t l = sizeof(struct timeval);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &c->rcv_to, &l) != 0)
+			memset(&c->rcv_to, 0, sizeof c->rcv_to);
+		l = sizeof(struct timeval);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &c->snd_to, &l) != 0)
+			memset(&c->snd_to, 0, sizeof c->snd_to);
+		c->timeo_saved = 1;
 	}
 	struct timeval tv = { .tv_sec = (time_t)(left / 1000), .tv_usec = (suseconds_t)(left % 1000) * 1000 };
 	return setsockopt(c->fd, SOL_SOCKET, opt, &tv, sizeof tv);
@@ -118,6 +126,8 @@ static ssize_t conn_recv(wire_conn_t *c, void *dst, size_t n)
 			ssize_t r = recv(c->fd, dst, n, 0);
 			if (r < 0 && errno == EINTR)
 				continue;
+			if (r == 0)
+				c->eof = 1;
 			return r < 0 ? -1 : r;
 		}
 	}
@@ -126,8 +136,10 @@ static ssize_t conn_recv(wire_conn_t *c, void *dst, size_t n)
 	if (r > 0)
 		return r;
 	int e = SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0))
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
+		c->eof = 1;
 		return 0;
+	}
 	wire_log_ssl(0, "TLS read");
 	return -1;
 }
@@ -158,6 +170,62 @@ static int conn_fill(wire_conn_t *c)
 		return EMU_EIO;
 	c->rlen += (size_t)r;
 	return r > 0;
+}
+
+int wire_conn_await(wire_conn_t *c)
+{
+	if (c->rpos < c->rlen)
+		return 1;
+	int rc = conn_fill(c);
+	return rc < 0 ? EMU_EIO : rc;
+}
+
+int wire_conn_deadline_passed(const wire_conn_t *c)
+{
+	return c->deadline_ms && now_ms() >= c->deadline_ms;
+}
+
+int wire_conn_tls_accept(wire_conn_t *c, SSL_CTX *ctx, int ms, const char *peer)
+{
+	char what[128];
+	long long until = now_ms() + ms;
+	int flags = fcntl(c->fd, F_GETFL), rc = EMU_EIO;
+
+	snprintf(what, sizeof what, "TLS handshake from %s", peer);
+	if (!(c->ssl = SSL_new(ctx)) || SSL_set_fd(c->ssl, c->fd) != 1) {
+		wire_log_ssl(1, "TLS setup");
+		return EMU_EIO;
+	}
+	/* non-blocking, so that the deadline bounds the handshake as a whole:
+	 * a per-read timeout lets a peer sending a byte now and then hold it */
+	if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		return EMU_EIO;
+	for (;;) {
+		ERR_clear_error();
+		int r = SSL_accept(c->ssl);
+		if (r == 1) {
+			rc = EMU_OK;
+			break;
+		}
+		int e = SSL_get_error(c->ssl, r);
+		long long left = until - now_ms();
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || left <= 0) {
+			if (left <= 0)
+				LOGD("wire", "%s: not done within %d ms", what, ms);
+			else
+				wire_log_ssl(0, what);
+			break;
+		}
+		struct pollfd p = { .fd = c->fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT };
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+			LOGD("wire", "%s: poll: %s", what, strerror(errno));
+			break;
+		}
+	}
+	ERR_clear_error();
+	if (fcntl(c->fd, F_SETFL, flags) != 0)
+		rc = EMU_EIO;
+	return rc;
 }
 
 int wire_conn_read_head(wire_conn_t *c, int is_response, struct wire_msg *m)

@@ -28,6 +28,11 @@ enum wire_framing {
  * every complete line.  EMU_OK with *head_len; 1 incomplete; EMU_EINVAL;
  * EMU_ELIMIT (head over WIRE_HEAD_MAX, too many fields).  Allocates nothing. */
 int wire_head_scan(const unsigned char *b, size_t len, int is_response, size_t *head_len);
+/** The status a server answers when wire_head_scan() refused the request
+ * head at @p b with @p rc (EMU_EINVAL or EMU_ELIMIT): 414 when the request
+ * target (complete or not) is over WIRE_TARGET_MAX, 431 for other limits,
+ * 400 for malformed input. */
+int wire_head_status(const unsigned char *b, size_t len, int rc);
 /** Fill @p m (zeroed by the caller) from a head wire_head_scan() accepted:
  * one allocation holds every string.  EMU_ENOMEM. */
 int wire_head_extract(const unsigned char *b, size_t head_len, int is_response, struct wire_msg *m);
@@ -78,12 +83,23 @@ struct wire_conn {
 	size_t rcap, rpos, rlen;  /* rcap grows up to WIRE_HEAD_MAX */
 	struct dynbuf wbuf;       /* reused for serialising output (max SIZE_MAX - 1) */
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms after which I/O fails; 0 = none */
+	int eof;                  /* the peer closed (or half-closed) its sending side */
 	struct timeval rcv_to, snd_to; /* the socket's own timeouts, restored without a deadline */
+	int timeo_saved;          /* rcv_to/snd_to hold them: the deadline changed the socket's */
 };
 
 /** Wrap a connected socket (plain; set ->ssl afterwards for TLS).  NULL on
  * allocation failure (the socket is not closed then). */
 wire_conn_t *wire_conn_wrap(int fd);
+/** Wait (the socket's own read timeout) until at least one byte is
+ * buffered: 1, or 0 on a clean EOF first, or EMU_EIO (timeout, error). */
+int wire_conn_await(wire_conn_t *c);
+/** Whether the deadline of wire_conn_set_deadline() is set and has passed. */
+int wire_conn_deadline_passed(const wire_conn_t *c);
+/** Server side of the TLS handshake on @p c (c->ssl is created from @p ctx),
+ * all of it within @p ms milliseconds however the peer trickles its bytes.
+ * EMU_OK; EMU_EIO failure or timeout (logged at debug level). */
+int wire_conn_tls_accept(wire_conn_t *c, SSL_CTX *ctx, int ms, const char *peer);
 /** Read and parse one head; EMU_ENOTFOUND on a clean EOF before any byte. */
 int wire_conn_read_head(wire_conn_t *c, int is_response, struct wire_msg *m);
 /** Read the body framed as @p kind into @p m (limit @p body_max, already

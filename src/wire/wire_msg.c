@@ -47,6 +47,7 @@ const char *wire_status_text(int status)
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 417: return "Expectation Failed";
 	case 429: return "Too Many Requests";

@@ -32,6 +32,15 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The end of a request target starting at s[i]: the first byte that is
+ * not a visible ASCII character (so a blank, or a control byte such as NUL). */
+static size_t target_end(const unsigned char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] >= 0x21 && s[i] != 0x7f)
+		i++;
+	return i;
+}
+
 static int check_request_line(const unsigned char *s, size_t n)
 {
 	size_t i = 0, t;
@@ -40,8 +49,9 @@ static int check_request_line(const unsigned char *s, size_t n)
 	if (i == 0 || i >= n || s[i] != ' ')
 		return EMU_EINVAL;
 	t = ++i;
-	while (i < n && s[i] >= 0x21 && s[i] != 0x7f)
-		i++;
+	i = target_end(s, n, t);
+	if (i - t > WIRE_TARGET_MAX)
+		return EMU_ELIMIT;
 	if (i == t || i >= n || s[i] != ' ')
 		return EMU_EINVAL;
 	i++;
@@ -82,17 +92,32 @@ static int check_field_line(const unsigned char *s, size_t n)
 }
 
 /* What can be told from the beginning of a start line not yet complete:
- * rejects e.g. a TLS ClientHello on a plain port without waiting for a
- * line end that never comes. */
+ * rejects e.g. a TLS ClientHello on a plain port, a control byte in the
+ * request line or a target over WIRE_TARGET_MAX without waiting for a line
+ * end that may never come. */
 static int check_partial_start(const unsigned char *s, size_t n, int is_response)
 {
 	if (is_response) {
 		size_t k = n < 7 ? n : 7;
 		return memcmp(s, "HTTP/1.", k) ? EMU_EINVAL : EMU_OK;
 	}
-	for (size_t i = 0; i < n && s[i] != ' '; i++)
+	size_t i = 0, t, e;
+	for (; i < n && s[i] != ' '; i++)
 		if (!is_tchar(s[i]))
 			return EMU_EINVAL;
+	if (i == n)
+		return EMU_OK;
+	t = i + 1;
+	e = target_end(s, n, t);
+	if (e - t > WIRE_TARGET_MAX)
+		return EMU_ELIMIT;
+	if (e == n)
+		return EMU_OK;
+	if (i == 0 || e == t || s[e] != ' ')
+		return EMU_EINVAL;
+	size_t k = n - e - 1 < 7 ? n - e - 1 : 7;
+	if (memcmp(s + e + 1, "HTTP/1.", k) || (n - e - 1 > 7 && (n - e - 1 > 8 || !is_digit(s[e + 8]))))
+		return EMU_EINVAL;
 	return EMU_OK;
 }
 
@@ -146,6 +171,20 @@ int wire_head_scan(const unsigned char *b, size_t len, int is_response, size_t *
 	}
 incomplete:
 	return len >= WIRE_HEAD_MAX ? EMU_ELIMIT : 1;
+}
+
+int wire_head_status(const unsigned char *b, size_t len, int rc)
+{
+	size_t i = 0;
+	if (rc != EMU_ELIMIT)
+		return 400;
+	while (i + 1 < len && b[i] == '\r' && b[i + 1] == '\n')
+		i += 2;
+	while (i < len && b[i] != ' ' && b[i] != '\r')
+		i++;
+	if (i < len && b[i] == ' ' && target_end(b, len, i + 1) - (i + 1) > WIRE_TARGET_MAX)
+		return 414;
+	return 431;
 }
 
 int wire_head_extract(const unsigned char *b, size_t head_len, int is_response, struct wire_msg *m)

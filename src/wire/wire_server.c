@@ -1,7 +1,9 @@
 /* wire_server.c - a small HTTP/1.1 server: one accept thread, a detached
- * thread per connection (capped), keep-alive, optional TLS.  Protocol
- * errors are answered here (400/413/431/503) without calling the handler;
- * everything else goes to the handler, which never touches a socket. */
+ * thread per connection (capped per listener and per client address),
+ * keep-alive, pipelining, optional TLS, deadlines for the TLS handshake and
+ * each request head.  Protocol errors are answered here
+ * (400/408/413/414/431/503) without calling the handler; everything else
+ * goes to the handler, which never touches a socket. */
 #define _GNU_SOURCE   /* accept4, pipe2 */
 #include "wire/wire_int.h"
 
@@ -27,8 +29,6 @@
 #include "core/log.h"
 #include "core/result.h"
 
-#define DEFAULT_MAX_CONNECTIONS 256
-#define DEFAULT_IDLE_TIMEOUT 10
 #define MIN_SEND_TIMEOUT 30
 #define DRAIN_MAX (256 * 1024)   /* unread request bytes swallowed before closing */
 
@@ -40,7 +40,7 @@ struct wire_server {
 	wire_handler handler;
 	wire_conn_end end;
 	void *ctx;
-	int max_conns, idle_timeout;
+	int max_conns, idle_timeout, head_timeout, handshake_timeout, max_per_addr;
 	size_t body_max;
 	char url[300];
 
@@ -48,6 +48,7 @@ struct wire_server {
 	pthread_cond_t idle;             /* signalled when nconns drops to 0 */
 	int nconns;
 	int *fds;                        /* max_conns slots, -1 when free: wire_server_stop wakes them */
+	unsigned char (*ips)[16];        /* per slot: the client's IP (IPv4 as v4-mapped IPv6) */
 };
 
 struct srv_conn {
@@ -55,21 +56,23 @@ struct srv_conn {
 	int slot;
 	wire_conn_t *c;
 	struct wire_peer peer;
+	int answered;                    /* responses sent on this connection */
 };
 
 enum conn_end { END_CLOSE, END_LINGER, END_RESET };
 
 /* ---- connection threads ---- */
 
-/* Answer a protocol error ourselves; the connection closes afterwards. */
-static void send_error(wire_conn_t *c, int status)
+/* Answer a protocol error ourselves; the connection closes afterwards.  The
+ * body is @p detail, or the reason phrase when NULL. */
+static void send_error(wire_conn_t *c, int status, const char *detail)
 {
 	char buf[256];
-	const char *text = wire_status_text(status);
+	const char *text = wire_status_text(status), *body = detail ? detail : text;
 	int n = snprintf(buf, sizeof buf,
 	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
 	                 "Connection: close\r\n\r\n%s\n",
-	                 status, text, strlen(text) + 1, text);
+	                 status, text, strlen(body) + 1, body);
 	if (n > 0 && (size_t)n < sizeof buf)
 		wire_write_raw(c, buf, (size_t)n);
 }
@@ -109,35 +112,61 @@ static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg 
 	size_t clen;
 	int rc, keep;
 
+	/* idle_timeout (the socket's own) up to the first byte, then the whole
+	 * head within head_timeout: trickling cannot hold the slot */
+	if (wire_conn_await(c) != 1)
+		return 0;   /* closed, idle too long or broken */
+	wire_conn_set_deadline(c, s->head_timeout * 1000);
 	rc = wire_conn_read_head(c, 0, req);
+	int late = rc == EMU_EIO && !c->eof && wire_conn_deadline_passed(c);
+	wire_conn_set_deadline(c, 0);
 	if (rc == EMU_EINVAL || rc == EMU_ELIMIT) {
-		LOGD("wire", "%s: %s request head", sc->peer.addr, rc == EMU_ELIMIT ? "oversized" : "malformed");
-		send_error(c, rc == EMU_ELIMIT ? 431 : 400);
+		int status = wire_head_status(c->rbuf + c->rpos, c->rlen - c->rpos, rc);
+		LOGD("wire", "%s: request head refused with %d", sc->peer.addr, status);
+		send_error(c, status, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
+	if (late) {
+		LOGD("wire", "%s: request head not complete within %d s", sc->peer.addr, s->head_timeout);
+		/* a 408 on a connection that was answered before could be taken for
+		 * the answer to a request the client has not sent yet */
+		if (!sc->answered) {
+			send_error(c, 408, NULL);
+			*how = END_LINGER;
+		}
+		return 0;
+	}
 	if (rc)
-		return 0;   /* closed (EMU_ENOTFOUND), timed out or broken */
+		return 0;   /* closed mid-head or broken */
 	if (wire_body_framing(req, NULL, &kind, &clen)) {
-		send_error(c, 400);
+		send_error(c, 400, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
 	/* RFC 9110 §10.1.1: refuse before the client sends the body */
 	if (kind == WIRE_BODY_LENGTH && clen > s->body_max) {
-		send_error(c, 413);
+		send_error(c, 413, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
-	if (kind != WIRE_BODY_NONE && req->minor >= 1 && wire_msg_has_token(req, "Expect", "100-continue")) {
+	/* RFC 9110 §10.1.1: no 100 when body bytes already came (pipelined) */
+	if (kind != WIRE_BODY_NONE && req->minor >= 1 && c->rpos == c->rlen &&
+	    wire_msg_has_token(req, "Expect", "100-continue")) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		if (wire_write_raw(c, cont, sizeof cont - 1))
 			return 0;
 	}
 	rc = wire_conn_read_body(c, req, kind, clen, s->body_max);
 	if (rc == EMU_ELIMIT || rc == EMU_EINVAL) {
-		send_error(c, rc == EMU_ELIMIT ? 413 : 400);
+		send_error(c, rc == EMU_ELIMIT ? 413 : 400, NULL);
 		*how = END_LINGER;
+		return 0;
+	}
+	if (rc == EMU_EIO && c->eof) {
+		/* closed or half-closed (SHUT_WR) mid-body: the client may still read */
+		LOGD("wire", "%s: the request body ended early", sc->peer.addr);
+		send_error(c, 400, "the request body ended early");
 		return 0;
 	}
 	if (rc)
@@ -162,6 +191,7 @@ static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg 
 		rc = req->minor == 0 ? wire_msg_set_header(resp, "Connection", "keep-alive") : EMU_OK;
 	if (!rc)
 		rc = wire_conn_send_msg(c, resp, strcasecmp(req->method, "HEAD") != 0);
+	sc->answered++;
 	return rc ? 0 : keep;
 }
 
@@ -180,19 +210,8 @@ static void *conn_main(void *arg)
 	enum conn_end how = END_CLOSE;
 	struct wire_msg req, resp;
 
-	if (s->ssl_ctx) {
-		if (!(c->ssl = SSL_new(s->ssl_ctx)) || SSL_set_fd(c->ssl, c->fd) != 1) {
-			wire_log_ssl(1, "TLS setup");
-			goto out;
-		}
-		ERR_clear_error();
-		if (SSL_accept(c->ssl) != 1) {
-			char what[96];
-			snprintf(what, sizeof what, "TLS handshake from %s", sc->peer.addr);
-			wire_log_ssl(0, what);
-			goto out;
-		}
-	}
+	if (s->ssl_ctx && wire_conn_tls_accept(c, s->ssl_ctx, s->handshake_timeout * 1000, sc->peer.addr))
+		goto out;
 	for (;;) {
 		wire_msg_init(&req);
 		wire_msg_init(&resp);
@@ -270,6 +289,18 @@ static void setup_socket(struct wire_server *s, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &st, sizeof st);
 }
 
+/* The IP of @p ss as 16 bytes (IPv4 v4-mapped), the key of the per-address cap. */
+static void addr_key(const struct sockaddr_storage *ss, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	}
+}
+
 static void refuse_busy(struct wire_server *s, int fd)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
@@ -282,21 +313,35 @@ static void refuse_busy(struct wire_server *s, int fd)
 
 static void handle_accept(struct wire_server *s, int fd, const struct sockaddr_storage *ss)
 {
-	int slot = -1;
+	int slot = -1, same = 0;
+	unsigned char key[16];
+	addr_key(ss, key);
 	pthread_mutex_lock(&s->lock);
 	if (s->nconns < s->max_conns) {
 		for (int i = 0; i < s->max_conns; i++) {
 			if (s->fds[i] < 0) {
-				slot = i;
-				s->fds[i] = fd;
-				s->nconns++;
-				break;
+				if (slot < 0)
+					slot = i;
+			} else if (!memcmp(s->ips[i], key, sizeof key)) {
+				same++;
 			}
+		}
+		if (same >= s->max_per_addr) {
+			slot = -1;
+		} else if (slot >= 0) {
+			s->fds[slot] = fd;
+			memcpy(s->ips[slot], key, sizeof key);
+			s->nconns++;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (slot < 0) {
-		LOGD("wire", "connection limit %d reached: refusing", s->max_conns);
+		char who[64];
+		format_addr(ss, who, sizeof who);
+		if (same >= s->max_per_addr)
+			LOGD("wire", "%s: %d connections from that address: refusing", who, same);
+		else
+			LOGD("wire", "%s: connection limit %d reached: refusing", who, s->max_conns);
 		refuse_busy(s, fd);
 		return;
 	}
@@ -476,6 +521,7 @@ static void server_free(struct wire_server *s)
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->lock);
 	free(s->fds);
+	free(s->ips);
 	free(s);
 }
 
@@ -484,7 +530,8 @@ int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire
 {
 	int rc = EMU_ENOMEM;
 	*out = NULL;
-	if (!cfg || !h || cfg->max_connections < 0 || cfg->idle_timeout < 0)
+	if (!cfg || !h || cfg->max_connections < 0 || cfg->idle_timeout < 0 || cfg->head_timeout < 0 ||
+	    cfg->handshake_timeout < 0 || cfg->max_per_address < 0)
 		return EMU_EINVAL;
 	wire_ignore_sigpipe();
 	struct wire_server *s = calloc(1, sizeof *s);
@@ -496,10 +543,16 @@ int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire
 	s->handler = h;
 	s->end = end;
 	s->ctx = ctx;
-	s->max_conns = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
-	s->idle_timeout = cfg->idle_timeout ? cfg->idle_timeout : DEFAULT_IDLE_TIMEOUT;
+	s->max_conns = cfg->max_connections ? cfg->max_connections : WIRE_MAX_CONNECTIONS_DEFAULT;
+	s->idle_timeout = cfg->idle_timeout ? cfg->idle_timeout : WIRE_IDLE_TIMEOUT_DEFAULT;
+	s->head_timeout = cfg->head_timeout ? cfg->head_timeout : WIRE_HEAD_TIMEOUT_DEFAULT;
+	s->handshake_timeout = cfg->handshake_timeout ? cfg->handshake_timeout : WIRE_HANDSHAKE_TIMEOUT_DEFAULT;
+	s->max_per_addr = cfg->max_per_address ? cfg->max_per_address : WIRE_MAX_PER_ADDRESS_DEFAULT;
+	if (s->max_per_addr > s->max_conns)
+		s->max_per_addr = s->max_conns;
 	s->body_max = wire_body_limit(cfg->body_max);
-	if (!(s->fds = malloc((size_t)s->max_conns * sizeof *s->fds)))
+	if (!(s->fds = malloc((size_t)s->max_conns * sizeof *s->fds)) ||
+	    !(s->ips = calloc((size_t)s->max_conns, sizeof *s->ips)))
 		goto fail;
 	for (int i = 0; i < s->max_conns; i++)
 		s->fds[i] = -1;

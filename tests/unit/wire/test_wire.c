@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "wire/wire.h"
+#include "wire/wire_int.h"
 
 #define LIT(s) s, sizeof(s) - 1
 
@@ -393,6 +394,71 @@ static void test_limits(void **state)
 	free(s);
 }
 
+/* The request line: a target at WIRE_TARGET_MAX and one above, and what a
+ * start line not yet complete already gives away (a server answers it
+ * without waiting for a line end that may never come). */
+static void test_request_line(void **state)
+{
+	struct wire_msg m;
+	size_t used;
+	for (size_t extra = 0; extra <= 1; extra++) {
+		char *s = repeat("GET /", 'p', WIRE_TARGET_MAX - 1 + extra, " HTTP/1.1\r\nHost: a\r\n\r\n");
+		int rc = parse_s(s, 0, &m, &used);
+		assert_int_equal(rc, extra ? EMU_ELIMIT : EMU_OK);
+		if (!rc) {
+			assert_int_equal(strlen(m.target), WIRE_TARGET_MAX);
+			wire_msg_free(&m);
+		} else {
+			assert_int_equal(wire_head_status((unsigned char *)s, strlen(s), rc), 414);
+		}
+		free(s);
+		/* the same target with no line end yet */
+		s = repeat("GET /", 'p', WIRE_TARGET_MAX - 1 + extra, "");
+		assert_int_equal(parse_s(s, 0, &m, &used), extra ? EMU_ELIMIT : 1);
+		if (extra)
+			assert_int_equal(wire_head_status((unsigned char *)s, strlen(s), EMU_ELIMIT), 414);
+		free(s);
+	}
+	/* a long header is 431, a malformed head 400 */
+	char *s = repeat("GET / HTTP/1.1\r\nX: ", 'a', WIRE_HEAD_MAX, "");
+	assert_int_equal(wire_head_status((unsigned char *)s, strlen(s), EMU_ELIMIT), 431);
+	assert_int_equal(wire_head_status((unsigned char *)s, strlen(s), EMU_EINVAL), 400);
+	free(s);
+	assert_int_equal(wire_head_status((const unsigned char *)"\r\nGET", 5, EMU_ELIMIT), 431);
+
+	static const struct {
+		const char *s;
+		size_t len;
+		int rc;
+	} partial[] = {
+		{ LIT("GET /\0"), EMU_EINVAL },              /* NUL ends the target */
+		{ LIT("GET /a\x01b"), EMU_EINVAL },
+		{ LIT("GET /a\x7f"), EMU_EINVAL },
+		{ LIT("GET /a\tb"), EMU_EINVAL },
+		{ LIT("GET  /"), EMU_EINVAL },                /* empty target */
+		{ LIT(" / HTTP/1.1"), EMU_EINVAL },           /* empty method */
+		{ LIT("GET / HTTP/1.1\0"), EMU_EINVAL },
+		{ LIT("GET / HTTP/1.1 "), EMU_EINVAL },
+		{ LIT("GET / HTTP/2"), EMU_EINVAL },
+		{ LIT("GET / XTTP"), EMU_EINVAL },
+		{ LIT("GET / HTTP/1.x"), EMU_EINVAL },
+		{ LIT("GET / HTTP/1.1"), 1 },
+		{ LIT("GET / HTTP/1."), 1 },
+		{ LIT("GET / H"), 1 },
+		{ LIT("GET / "), 1 },
+		{ LIT("GET /a?b=c"), 1 },
+		{ LIT("GET"), 1 },
+	};
+	for (size_t k = 0; k < sizeof partial / sizeof partial[0]; k++) {
+		int rc = parse_n(partial[k].s, partial[k].len, 0, NULL, 0, &m, &used);
+		if (rc != partial[k].rc)
+			fail_msg("partial case %zu: rc %d, expected %d", k, rc, partial[k].rc);
+	}
+	/* the same bytes in a complete line */
+	assert_int_equal(parse_s("GET /\x01 HTTP/1.1\r\n\r\n", 0, &m, &used), EMU_EINVAL);
+	assert_int_equal(parse_n(LIT("GET /a\0b HTTP/1.1\r\n\r\n"), 0, NULL, 0, &m, &used), EMU_EINVAL);
+}
+
 /* ---- serialising ---- */
 
 static void test_serialize(void **state)
@@ -617,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_fuzz_mutations),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_request_line),
 		cmocka_unit_test(test_serialize),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_url),

@@ -3,10 +3,13 @@
  * WIRE_RESET, HTTP/1.0, idle timeout, stop with idle connections), the
  * client (wire_connect, wire_request, responses framed by close or chunked
  * from a scripted raw server) and TLS with a throwaway self-signed
- * certificate. */
+ * certificate.  Hostile clients: a trickled head (408) or TLS handshake
+ * cut at its deadline, the per-address cap, a body cut short by a
+ * half-close (400), a 401 that keeps the connection. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "core/result.h"
@@ -54,6 +58,12 @@ static enum wire_action echo(void *ctx, struct wire_peer *peer, const struct wir
 		return WIRE_RESET;
 	if (!strcmp(req->target, "/nothing"))
 		return WIRE_REPLY;   /* status left 0: the server answers 500 */
+	if (!strcmp(req->target, "/401")) {   /* a challenge, as IIS sends it: the connection stays */
+		wire_msg_response(resp, 401, NULL);
+		wire_msg_add_header(resp, "WWW-Authenticate", "Basic realm=\"x\"");
+		wire_msg_set_body(resp, "Unauthorized", 12);
+		return WIRE_REPLY;
+	}
 	wire_msg_response(resp, 200, NULL);
 	snprintf(n, sizeof n, "%d", st->requests);
 	wire_msg_set_header(resp, "X-Request-Number", n);
@@ -362,6 +372,234 @@ static void test_limits_live(void **state)
 	wire_server_stop(s);
 }
 
+/* ---- hostile clients: deadlines, per-address cap, half-close ---- */
+
+#define HANG_MS 30000   /* only catches a hang */
+
+static wire_server_t *start_cfg(struct live *L, struct wire_server_config *cfg, struct wire_url *u)
+{
+	wire_server_t *s = NULL;
+	cfg->listen = "127.0.0.1:0";
+	assert_int_equal(wire_server_start(cfg, echo, on_end, L, &s), EMU_OK);
+	assert_int_equal(wire_url_parse(wire_server_url(s), u), EMU_OK);
+	return s;
+}
+
+/* A plain socket to @p u from the source address @p from. */
+static int raw_connect(const struct wire_url *u, const char *from)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET }, dst = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+	assert_int_equal(inet_pton(AF_INET, u->host, &dst.sin_addr), 1);
+	dst.sin_port = htons((uint16_t)u->port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&dst, sizeof dst), 0);
+	return fd;
+}
+
+static void send_str(int fd, const char *str)
+{
+	assert_int_equal(send(fd, str, strlen(str), MSG_NOSIGNAL), (ssize_t)strlen(str));
+}
+
+/* Everything the server sends until it closes (bounded by HANG_MS), NUL-terminated. */
+static size_t read_all(int fd, char *out, size_t outsz)
+{
+	size_t n = 0;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		assert_int_equal(poll(&p, 1, HANG_MS), 1);
+		ssize_t r = recv(fd, out + n, outsz - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		assert_true(n < outsz - 1);
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* Send @p data a byte every 200 ms until the server answers or closes: 1,
+ * or 0 when it still waits after all of it. */
+static int trickle(int fd, const unsigned char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (send(fd, data + i, 1, MSG_NOSIGNAL) != 1)
+			return 1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 200) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* The first flight of a TLS client (its ClientHello) into @p out. */
+static size_t client_hello(unsigned char *out, size_t outsz)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	assert_non_null(ssl);
+	assert_true(rb && wb);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	assert_int_equal(SSL_get_error(ssl, SSL_do_handshake(ssl)), SSL_ERROR_WANT_READ);
+	int n = BIO_read(wb, out, (int)outsz);
+	assert_true(n > 0);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return (size_t)n;
+}
+
+static void test_slow_clients(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	char got[4096];
+	unsigned char slow[40];
+	struct wire_server_config cfg = { .idle_timeout = 30, .head_timeout = 1 };
+	wire_server_t *s = start_cfg(&L, &cfg, &u);
+
+	/* a head trickled a byte at a time: 408 at the head deadline, then closed */
+	memset(slow, 'a', sizeof slow);
+	int fd = raw_connect(&u, "127.0.0.1");
+	send_str(fd, "GET / HTTP/1.1\r\nX-Slow: ");
+	if (!trickle(fd, slow, sizeof slow))
+		fail_msg("the server still read the head after %zu trickled bytes", sizeof slow);
+	read_all(fd, got, sizeof got);
+	assert_int_equal(strncmp(got, "HTTP/1.1 408 ", 13), 0);
+	assert_non_null(strstr(got, "Connection: close"));
+	close(fd);
+	/* ... but a keep-alive that was answered is just closed (no 408 for a
+	 * request the client may not have sent yet) */
+	fd = raw_connect(&u, "127.0.0.1");
+	send_str(fd, "GET /ten HTTP/1.1\r\n\r\n");
+	size_t n = 0;
+	got[0] = 0;
+	while (!strstr(got, "0123456789")) {   /* the whole first answer */
+		ssize_t r = recv(fd, got + n, sizeof got - 1 - n, 0);
+		assert_true(r > 0);
+		n += (size_t)r;
+		got[n] = 0;
+	}
+	assert_int_equal(strncmp(got, "HTTP/1.1 200 ", 13), 0);
+	send_str(fd, "GET / HTTP/1.1\r\nX: ");
+	if (!trickle(fd, slow, sizeof slow))
+		fail_msg("the server still read the second head after %zu trickled bytes", sizeof slow);
+	assert_int_equal(read_all(fd, got, sizeof got), 0);
+	close(fd);
+	assert_int_equal(atomic_load(&L.handled), 1);
+	wire_server_stop(s);
+
+	/* a body cut short by a half-close: 400 at once, with the reason */
+	s = start_cfg(&L, &cfg, &u);
+	static const char *cut[] = { "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
+		                     "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\na\r\nabc", NULL };
+	for (int i = 0; cut[i]; i++) {
+		fd = raw_connect(&u, "127.0.0.1");
+		send_str(fd, cut[i]);
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		read_all(fd, got, sizeof got);
+		assert_int_equal(strncmp(got, "HTTP/1.1 400 ", 13), 0);
+		assert_non_null(strstr(got, "\r\n\r\nthe request body ended early\n"));
+		close(fd);
+	}
+	assert_int_equal(atomic_load(&L.handled), 1);
+	wire_server_stop(s);
+}
+
+static void test_per_address_cap(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	struct wire_msg r;
+	char got[4096];
+	struct wire_server_config cfg = { .idle_timeout = 30, .max_per_address = 2, .max_connections = 4 };
+	wire_server_t *s = start_cfg(&L, &cfg, &u);
+	int held[2];
+	/* two silent connections from 127.0.0.2, answered once so they surely hold their slots */
+	for (int i = 0; i < 2; i++) {
+		held[i] = raw_connect(&u, "127.0.0.2");
+		send_str(held[i], "GET /ten HTTP/1.1\r\n\r\n");
+		struct pollfd p = { .fd = held[i], .events = POLLIN };
+		assert_int_equal(poll(&p, 1, HANG_MS), 1);
+		assert_true(recv(held[i], got, sizeof got, 0) > 0);
+	}
+	/* a third from there: 503 */
+	int fd = raw_connect(&u, "127.0.0.2");
+	read_all(fd, got, sizeof got);
+	assert_int_equal(strncmp(got, "HTTP/1.1 503 ", 13), 0);
+	close(fd);
+	/* another address is still served, twice on one connection */
+	wire_conn_t *c;
+	assert_int_equal(wire_connect(&u, 0, 5, &c), EMU_OK);
+	request(c, "GET", "/one", NULL, &r);
+	assert_int_equal(r.status, 200);
+	wire_msg_free(&r);
+	request(c, "GET", "/two", NULL, &r);
+	expect_number(&r, "2");
+	wire_msg_free(&r);
+	wire_close(c);
+	/* a freed slot is usable again by the first address */
+	close(held[0]);
+	for (int tries = 0;; tries++) {   /* the server notices the close on its own thread */
+		fd = raw_connect(&u, "127.0.0.2");
+		send_str(fd, "GET /ten HTTP/1.1\r\nConnection: close\r\n\r\n");
+		read_all(fd, got, sizeof got);
+		close(fd);
+		if (!strncmp(got, "HTTP/1.1 200 ", 13))
+			break;
+		assert_int_equal(strncmp(got, "HTTP/1.1 503 ", 13), 0);
+		assert_true(tries < 100);
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	close(held[1]);
+	wire_server_stop(s);
+
+	/* a negative value is refused */
+	cfg.max_per_address = -1;
+	assert_int_equal(wire_server_start(&cfg, echo, on_end, &L, &s), EMU_EINVAL);
+}
+
+static void test_401_keeps_connection(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	struct wire_msg r;
+	wire_conn_t *c;
+	wire_server_t *s = start(&L, NULL, 0, 5, 0, &u);
+	assert_int_equal(wire_connect(&u, 0, 5, &c), EMU_OK);
+	request(c, "POST", "/401", "<soap/>", &r);
+	assert_int_equal(r.status, 401);
+	assert_null(wire_msg_header(&r, "Connection"));
+	wire_msg_free(&r);
+	request(c, "POST", "/retry", "<soap/>", &r);   /* the same connection */
+	assert_int_equal(r.status, 200);
+	expect_number(&r, "2");
+	wire_msg_free(&r);
+	wire_close(c);
+
+	/* pipelined: a 100-continue request whose body came with its head gets no
+	 * 100 (RFC 9110 §10.1.1), the answers come in order */
+	static const char two[] = "POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"
+	                          "GET /ten HTTP/1.1\r\n\r\n";
+	assert_int_equal(wire_connect(&u, 0, 5, &c), EMU_OK);
+	assert_int_equal(wire_write_raw(c, two, sizeof two - 1), EMU_OK);
+	assert_int_equal(wire_read_msg(c, 1, "POST", 0, &r), EMU_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal((char *)r.body, "abc");
+	wire_msg_free(&r);
+	assert_int_equal(wire_read_msg(c, 1, "GET", 0, &r), EMU_OK);
+	assert_int_equal(r.status, 200);
+	expect_number(&r, "2");
+	wire_msg_free(&r);
+	wire_close(c);
+	wire_server_stop(s);
+}
+
 /* ---- a scripted raw server, to test what the client accepts ---- */
 
 struct script {
@@ -566,8 +804,21 @@ static void test_tls(void **state)
 	wire_server_stop(s);
 	assert_int_equal(atomic_load(&L.ends), 4);
 
+	/* a ClientHello trickled a byte at a time: cut at the handshake deadline */
+	struct wire_server_config cfg = { .cert_file = pem, .idle_timeout = 30, .handshake_timeout = 1 };
+	s = start_cfg(&L, &cfg, &u);
+	unsigned char hello[4096];
+	size_t hn = client_hello(hello, sizeof hello);
+	int fd = raw_connect(&u, "127.0.0.1");
+	if (!trickle(fd, hello, hn < 40 ? hn : 40))
+		fail_msg("the server still waited for the handshake after 40 trickled bytes");
+	char got[256];
+	assert_int_equal(read_all(fd, got, sizeof got), 0);   /* closed, nothing sent */
+	close(fd);
+	wire_server_stop(s);
+
 	/* an unusable certificate file */
-	struct wire_server_config cfg = { .listen = "127.0.0.1:0", .cert_file = "/nonexistent/cert.pem" };
+	cfg = (struct wire_server_config){ .listen = "127.0.0.1:0", .cert_file = "/nonexistent/cert.pem" };
 	wire_server_t *bad = NULL;
 	assert_int_equal(wire_server_start(&cfg, echo, on_end, &L, &bad), EMU_EIO);
 	assert_null(bad);
@@ -617,6 +868,9 @@ int main(void)
 		cmocka_unit_test(test_client_framing),
 		cmocka_unit_test(test_client_deadline),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_slow_clients),
+		cmocka_unit_test(test_per_address_cap),
+		cmocka_unit_test(test_401_keeps_connection),
 		cmocka_unit_test(test_listen_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
