@@ -171,7 +171,7 @@ static int serve_live(store_t *s, const struct server_config *cfg, recorder_t *r
 	}
 	struct record_layer layer = { .rec = recorder, .inner = http_front_handle, .inner_end = http_front_conn_end,
 		                      .inner_ctx = front };
-	int rc = server_listen(cfg, record_layer_handle, record_layer_conn_end, &layer);
+	int rc = server_listen(cfg, front, record_layer_handle, record_layer_conn_end, &layer);
 	http_front_free(front);
 	return rc == EMU_OK ? 0 : 1;
 }

@@ -419,7 +419,6 @@ static int dispatch(struct http_front *f, struct request *rq, struct wire_msg *r
 	const struct wire_msg *m = rq->msg;
 	/* HEAD is GET without the body (wire/ leaves the body out) */
 	const char *method = !strcmp(m->method, "HEAD") ? "GET" : m->method;
-	rq->route = route_find(method, rq->path, rq->path_len);
 
 	if (rq->if_none_match && strlen(rq->if_none_match) >= HTTP_INM_MAX)   /* longer than any client sends */
 		return http_refuse(f, rq, HTTP_OUT_BAD_REQUEST, EWS_ERROR_INTERNAL, "The HTTP request is malformed.", reply);
@@ -458,31 +457,44 @@ static int dispatch(struct http_front *f, struct request *rq, struct wire_msg *r
 	return rq->route->handler(f, rq, reply);
 }
 
+/* The request value for @p msg on @p peer's connection state (created on
+ * the connection's first request).  NULL when out of memory. */
+static struct http_conn_state *request_init(struct http_front *f, struct wire_peer *peer, const struct wire_msg *msg,
+                                            struct request *rq)
+{
+	struct http_conn_state *cs = peer->conn_state;
+	if (!cs) {
+		if (!(cs = calloc(1, sizeof *cs)))
+			return NULL;
+		heap_arena_init(&cs->heap);
+		peer->conn_state = cs;
+	}
+	memset(rq, 0, sizeof *rq);
+	rq->msg = msg;
+	rq->peer = peer;
+	rq->conn = cs;
+	rq->path = msg->target;
+	rq->path_len = strcspn(msg->target, "?");
+	rq->query = msg->target[rq->path_len] == '?' ? msg->target + rq->path_len + 1 : NULL;
+	rq->if_none_match = wire_msg_header(msg, "If-None-Match");
+	rq->ews.store = f->store;
+	rq->ews.config = &f->cfg->ews;
+	rq->ews.arena = &cs->heap.arena;
+	caller_set_anonymous(&rq->who);
+	rq->ews.caller = &rq->who;
+	const char *method = !strcmp(msg->method, "HEAD") ? "GET" : msg->method;
+	rq->route = route_find(method, rq->path, rq->path_len);
+	return cs;
+}
+
 enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *msg,
                                    struct wire_msg *reply)
 {
 	struct http_front *f = ctx;
-	struct http_conn_state *cs = peer->conn_state;
-	if (!cs) {
-		if (!(cs = calloc(1, sizeof *cs)))
-			return WIRE_REPLY_CLOSE;   /* resp stays empty: wire answers 500 */
-		heap_arena_init(&cs->heap);
-		peer->conn_state = cs;
-	}
 	struct request rq;
-	memset(&rq, 0, sizeof rq);
-	rq.msg = msg;
-	rq.peer = peer;
-	rq.conn = cs;
-	rq.path = msg->target;
-	rq.path_len = strcspn(msg->target, "?");
-	rq.query = msg->target[rq.path_len] == '?' ? msg->target + rq.path_len + 1 : NULL;
-	rq.if_none_match = wire_msg_header(msg, "If-None-Match");
-	rq.ews.store = f->store;
-	rq.ews.config = &f->cfg->ews;
-	rq.ews.arena = &cs->heap.arena;
-	caller_set_anonymous(&rq.who);
-	rq.ews.caller = &rq.who;
+	struct http_conn_state *cs = request_init(f, peer, msg, &rq);
+	if (!cs)
+		return WIRE_REPLY_CLOSE;   /* reply stays empty: wire answers 500 */
 	int rc = dispatch(f, &rq, reply);
 	heap_arena_free(&cs->heap);
 	if (rc != EMU_OK) {
@@ -492,6 +504,31 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 		return WIRE_REPLY_CLOSE;   /* wire answers 500 */
 	}
 	return WIRE_REPLY;
+}
+
+void http_front_refuse(void *ctx, struct wire_peer *peer, const struct wire_msg *head, int status,
+                       const char *reason, struct wire_msg *resp)
+{
+	struct http_front *f = ctx;
+	struct request rq;
+	struct http_conn_state *cs = request_init(f, peer, head, &rq);
+	if (!cs)
+		return;   /* wire's plain text */
+	int rc;
+	if (status == 413)
+		rc = http_refuse(f, &rq, HTTP_OUT_TOO_LARGE, "ErrorRequestStreamTooBig",
+		                 "The request body exceeds the server's limit.", resp);
+	else if (status == 400)
+		rc = http_refuse(f, &rq, HTTP_OUT_BAD_REQUEST, "ErrorInvalidRequest",
+		                 strstr(reason, "ended early") ? "The request body ended early." : "The HTTP request is malformed.",
+		                 resp);
+	else
+		rc = EMU_EINVAL;
+	heap_arena_free(&cs->heap);
+	if (rc != EMU_OK) {
+		wire_msg_free(resp);
+		wire_msg_init(resp);
+	}
 }
 
 void http_front_conn_end(void *ctx, struct wire_peer *peer)

@@ -54,7 +54,8 @@ static void listener_url(const wire_server_t *w, int tls, char *out, size_t outs
 		snprintf(out, outsz, "%s", u);
 }
 
-int server_listen(const struct server_config *cfg, wire_handler h, wire_conn_end end, void *ctx)
+int server_listen(const struct server_config *cfg, http_front_t *front, wire_handler h, wire_conn_end end,
+                  void *ctx)
 {
 	const char *where[2] = { cfg->http_listen, cfg->https_listen };
 	wire_server_t *w[2] = { NULL, NULL };
@@ -70,6 +71,8 @@ int server_listen(const struct server_config *cfg, wire_handler h, wire_conn_end
 			.max_connections = cfg->max_connections,
 			.idle_timeout = cfg->idle_timeout,
 			.body_max = cfg->max_body,
+			.refuse = http_front_refuse,
+			.refuse_ctx = front,
 		};
 		rc = wire_server_start(&wc, h, end, ctx, &w[tls]);
 		if (rc != EMU_OK)
@@ -110,7 +113,7 @@ int server_run(store_t *store, const struct server_config *cfg)
 	int rc = http_front_new(store, cfg, &f);
 	if (rc != EMU_OK)
 		return rc;
-	rc = server_listen(cfg, http_front_handle, http_front_conn_end, f);
+	rc = server_listen(cfg, f, http_front_handle, http_front_conn_end, f);
 	http_front_free(f);
 	return rc;
 }

@@ -52,13 +52,21 @@ void http_front_free(http_front_t *f);
 enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
                                    struct wire_msg *resp);
 void http_front_conn_end(void *ctx, struct wire_peer *peer);
+/** wire's refusal hook (struct wire_server_config.refuse) for the front
+ * (ctx: the http_front_t): a request wire refuses after reading its head
+ * (413, 400) is answered by http_refuse() in the route's style. */
+void http_front_refuse(void *ctx, struct wire_peer *peer, const struct wire_msg *head, int status,
+                       const char *reason, struct wire_msg *resp);
 
 /** Run @p h on the listeners of @p cfg (http_listen, https_listen with
- * cert_file; max_connections, idle_timeout, max_body each), print their
- * URLs unless cfg->quiet, and serve until SIGINT or SIGTERM; requests in
- * progress finish.  Returns EMU_OK after a clean shutdown, or the error of
- * a listener that cannot be set up (logged). */
-int server_listen(const struct server_config *cfg, wire_handler h, wire_conn_end end, void *ctx);
+ * cert_file; max_connections, idle_timeout, max_body each), with @p front's
+ * refusals for what wire refuses itself, print their URLs unless
+ * cfg->quiet, and serve until SIGINT or SIGTERM; requests in progress
+ * finish.  @p h is the front itself or a layer around it (serve --record).
+ * Returns EMU_OK after a clean shutdown, or the error of a listener that
+ * cannot be set up (logged). */
+int server_listen(const struct server_config *cfg, http_front_t *front, wire_handler h, wire_conn_end end,
+                  void *ctx);
 
 /** http_front_new() + server_listen() with the front. */
 int server_run(store_t *store, const struct server_config *cfg);

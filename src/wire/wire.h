@@ -230,6 +230,16 @@ struct wire_server_config {
 	int handshake_timeout;             /* seconds for the whole TLS handshake; 0 = default */
 	int max_per_address;               /* connections per client IP; 0 = default (capped
 	                                    * at max_connections) */
+	/* The answer to a request wire refuses itself after its head was read
+	 * (400 bad framing, 413 body over body_max, 400 body ended early): the
+	 * handler's side may write it in the language of the URL (a SOAP
+	 * fault on the EWS endpoint).  Called on the connection's thread with
+	 * the head (no body), the status and wire's one-line reason; fill
+	 * @p resp with that status (Connection: close is added), or leave it
+	 * empty for wire's plain-text answer.  NULL = always plain text. */
+	void (*refuse)(void *ctx, struct wire_peer *peer, const struct wire_msg *head, int status, const char *reason,
+	               struct wire_msg *resp);
+	void *refuse_ctx;                  /* refuse's ctx */
 };
 
 typedef struct wire_server wire_server_t;

@@ -39,6 +39,9 @@ struct wire_server {
 	SSL_CTX *ssl_ctx;
 	wire_handler handler;
 	wire_conn_end end;
+	void (*refuse)(void *ctx, struct wire_peer *peer, const struct wire_msg *head, int status, const char *reason,
+	               struct wire_msg *resp);
+	void *refuse_ctx;
 	void *ctx;
 	int max_conns, idle_timeout, head_timeout, handshake_timeout, max_per_addr;
 	size_t body_max;
@@ -75,6 +78,26 @@ static void send_error(wire_conn_t *c, int status, const char *detail)
 	                 status, text, strlen(body) + 1, body);
 	if (n > 0 && (size_t)n < sizeof buf)
 		wire_write_raw(c, buf, (size_t)n);
+}
+
+/* Refuse a request whose head was read: the handler's side writes the
+ * answer when it wants to (cfg->refuse), else send_error's plain text. */
+static void refuse_request(struct srv_conn *sc, const struct wire_msg *head, int status, const char *detail)
+{
+	struct wire_server *s = sc->srv;
+	if (s->refuse) {
+		struct wire_msg resp;
+		wire_msg_init(&resp);
+		s->refuse(s->refuse_ctx, &sc->peer, head, status, detail ? detail : wire_status_text(status), &resp);
+		if (resp.status == status && wire_msg_set_header(&resp, "Connection", "close") == EMU_OK) {
+			resp.is_response = 1;
+			wire_conn_send_msg(sc->c, &resp, strcasecmp(head->method, "HEAD") != 0);
+			wire_msg_free(&resp);
+			return;
+		}
+		wire_msg_free(&resp);
+	}
+	send_error(sc->c, status, detail);
 }
 
 /* Closing with unread request bytes makes the kernel send RST, which can
@@ -140,13 +163,13 @@ static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg 
 	if (rc)
 		return 0;   /* closed mid-head or broken */
 	if (wire_body_framing(req, NULL, &kind, &clen)) {
-		send_error(c, 400, NULL);
+		refuse_request(sc, req, 400, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
 	/* RFC 9110 §10.1.1: refuse before the client sends the body */
 	if (kind == WIRE_BODY_LENGTH && clen > s->body_max) {
-		send_error(c, 413, NULL);
+		refuse_request(sc, req, 413, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
@@ -159,14 +182,14 @@ static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg 
 	}
 	rc = wire_conn_read_body(c, req, kind, clen, s->body_max);
 	if (rc == EMU_ELIMIT || rc == EMU_EINVAL) {
-		send_error(c, rc == EMU_ELIMIT ? 413 : 400, NULL);
+		refuse_request(sc, req, rc == EMU_ELIMIT ? 413 : 400, NULL);
 		*how = END_LINGER;
 		return 0;
 	}
 	if (rc == EMU_EIO && c->eof) {
 		/* closed or half-closed (SHUT_WR) mid-body: the client may still read */
 		LOGD("wire", "%s: the request body ended early", sc->peer.addr);
-		send_error(c, 400, "the request body ended early");
+		refuse_request(sc, req, 400, "the request body ended early");
 		return 0;
 	}
 	if (rc)
@@ -542,6 +565,8 @@ int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire
 	pthread_cond_init(&s->idle, NULL);
 	s->handler = h;
 	s->end = end;
+	s->refuse = cfg->refuse;
+	s->refuse_ctx = cfg->refuse_ctx;
 	s->ctx = ctx;
 	s->max_conns = cfg->max_connections ? cfg->max_connections : WIRE_MAX_CONNECTIONS_DEFAULT;
 	s->idle_timeout = cfg->idle_timeout ? cfg->idle_timeout : WIRE_IDLE_TIMEOUT_DEFAULT;
