@@ -261,3 +261,30 @@ def test_fall_through_is_a_function_call(env, tmp_path):
                 assert status == 200 and data[:2] == b"\xff\xd8", (status, data[:200])
     finally:
         srv.stop()
+
+
+# ---- wire's own refusals, written in the route's language -------------------------------------
+
+@pytest.mark.parametrize("where", ["soap", "outlook", "rest"])
+def test_body_over_the_limit_is_refused_in_the_routes_style(env, where):
+    """A declared body over --max-body is refused by wire/ before it is read (413, connection
+    closed); the answer is the route's: an EWS fault ErrorRequestStreamTooBig on the EWS
+    endpoint, Outlook's JSON error on the Outlook REST API, plain text elsewhere."""
+    u = env.u("large")
+    method, target, ctype = {"soap": ("POST", "/EWS/Exchange.asmx", "text/xml"),
+                             "outlook": ("PUT", "/api/v2.0/me/photo/$value", "image/jpeg"),
+                             "rest": ("PUT", "/ews/Exchange.asmx/s/GetUserPhoto", "image/jpeg")}[where]
+    head = (f"{method} {target} HTTP/1.1\r\nHost: h\r\nContent-Type: {ctype}\r\n{basic_header(u)[0]}: "
+            f"{basic_header(u)[1]}\r\nContent-Length: {17 << 20}\r\n\r\n").encode()
+    with raw_conn(env.server) as s:
+        s.sendall(head)
+        status, hdrs, data, _ = read_response(s)
+    assert status == 413, (status, data[:300])
+    assert header_all(hdrs, "Connection") == ["close"], hdrs
+    if where == "soap":
+        assert b"<faultcode>t:ErrorRequestStreamTooBig</faultcode>" in data, data[:600]
+        validate_soap_body(data, "413 fault")
+    elif where == "outlook":
+        assert b'"code":"ErrorRequestStreamTooBig"' in data, data
+    else:
+        assert data == b"The request body exceeds the server's limit.\n", data
