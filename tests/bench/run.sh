@@ -153,6 +153,7 @@ chmod 755 "$TMP/www"; chmod 644 "$TMP/www"/*
 
 # ---------------------------------------------------------------------------- nginx
 NGINX_PORT=$(free_port)
+NGINX_TLS_PORT=$(free_port)
 mkdir -p "$TMP/nginx"
 cat >"$TMP/nginx/nginx.conf" <<EOF
 worker_processes 2;
@@ -176,11 +177,20 @@ http {
         listen 127.0.0.1:$NGINX_PORT;
         root $TMP/www;
     }
+    server {
+        # (d'): the same files over TLS, with ewsemu's own certificate and key (one PEM file)
+        listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+        ssl_certificate $TMP/store/server.pem;
+        ssl_certificate_key $TMP/store/server.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $TMP/www;
+    }
 }
 EOF
 "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 NGINX_BASE="http://127.0.0.1:$NGINX_PORT"
+NGINX_TLS_BASE="https://127.0.0.1:$NGINX_TLS_PORT"
 for _ in $(seq 100); do
 	curl -s -o /dev/null "$NGINX_BASE/photo.jpg" && break
 	kill -0 "$NGINX_PID" 2>/dev/null || { cat "$TMP/nginx/error.log" >&2; die "nginx exited"; }
@@ -203,6 +213,8 @@ check 200 "ewsemu SOAP"      -H "Authorization: $AUTH" -H 'Content-Type: text/xm
 check 200 "nginx GET jpg"    "$NGINX_BASE/photo.jpg"
 check 304 "nginx 304"        -H "If-None-Match: $NGINX_ETAG" "$NGINX_BASE/photo.jpg"
 check 200 "nginx GET soap"   "$NGINX_BASE/soap.xml"
+check 200 "ewsemu HTTPS GET" -k -H "Authorization: $AUTH" "$HTTPS_BASE$PHOTO_PATH"
+check 200 "nginx HTTPS GET"  -k "$NGINX_TLS_BASE/photo.jpg"
 
 # ---------------------------------------------------------------------------- wrk
 RESULTS="$TMP/results.tsv"
@@ -244,7 +256,7 @@ ews_env() {  # $1 = scenario
 	unset BENCH_METHOD BENCH_BODY_FILE BENCH_INM BENCH_MIX
 	export BENCH_AUTH="$AUTH"
 	case $1 in
-	a) ;;
+	a|d) ;;
 	b) export BENCH_INM="$ETAG" ;;
 	c) export BENCH_METHOD=POST BENCH_BODY_FILE="$TMP/req/soap.xml" ;;
 	esac
@@ -256,15 +268,15 @@ nginx_env() {
 	b) export BENCH_INM="$NGINX_ETAG" ;;
 	esac
 }
-ews_url() { case $1 in a|b) echo "$HTTP_BASE$PHOTO_PATH" ;; c) echo "$HTTP_EWS" ;; esac; }
-nginx_url() { case $1 in a|b) echo "$NGINX_BASE/photo.jpg" ;; c) echo "$NGINX_BASE/soap.xml" ;; esac; }
+ews_url() { case $1 in a|b) echo "$HTTP_BASE$PHOTO_PATH" ;; c) echo "$HTTP_EWS" ;; d) echo "$HTTPS_BASE$PHOTO_PATH" ;; esac; }
+nginx_url() { case $1 in a|b) echo "$NGINX_BASE/photo.jpg" ;; c) echo "$NGINX_BASE/soap.xml" ;; d) echo "$NGINX_TLS_BASE/photo.jpg" ;; esac; }
 
 echo "bench: ewsemu $HTTP_BASE (pid $SERVER_PID), nginx $NGINX_BASE (pid $NGINX_PID), user $USER"
 echo "bench: photo $(stat -c %s "$TMP/www/photo.jpg") B, SOAP response $(stat -c %s "$TMP/www/soap.xml") B;" \
 	"wrk -t$THREADS -d$DURATION, conns: $CONNS; $(nproc) CPUs"
 ews_env a; run_wrk warm-ews 16 "$WARMUP" "$(ews_url a)"
 nginx_env a; run_wrk warm-nginx 16 "$WARMUP" "$(nginx_url a)"
-for s in a b c; do
+for s in a b c d; do
 	for c in $CONNS; do
 		ews_env $s;   bench "ews-$s" "$c" "$(ews_url $s)"
 		nginx_env $s; bench "nginx-$s" "$c" "$(nginx_url $s)"
@@ -277,11 +289,12 @@ label() {
 	a) echo "(a) REST GET HR96x96 / (a') static jpg" ;;
 	b) echo "(b) If-None-Match 304 / (b') nginx 304" ;;
 	c) echo "(c) SOAP GetUserPhoto / (c') static xml" ;;
+	d) echo "(d) HTTPS REST GET / (d') nginx HTTPS jpg" ;;
 	esac
 }
 echo
 printf '%-42s %5s %12s %9s %12s %9s %7s %13s\n' scenario conns "ewsemu req/s" "p99 ms" "nginx req/s" "p99 ms" ratio "B/resp e / n"
-for s in a b c; do
+for s in a b c d; do
 	for c in $CONNS; do
 		e=$(awk -F'\t' -v t="ews-$s" -v c="$c" '$1==t && $2==c' "$RESULTS")
 		n=$(awk -F'\t' -v t="nginx-$s" -v c="$c" '$1==t && $2==c' "$RESULTS")
