@@ -55,7 +55,6 @@ static int add_scopes(const char *list, unsigned *scopes)
 static int issue(const char *dir, const char *user, unsigned scopes, long expires)
 {
 	store_t *s;
-	store_txn_t *t;
 	struct user_record *u = malloc(sizeof *u);
 	struct token_key key;
 	char tok[TOKEN_MAX + 1];
@@ -66,11 +65,7 @@ static int issue(const char *dir, const char *user, unsigned scopes, long expire
 		free(u);
 		return 1;
 	}
-	rc = store_txn_begin(s, 0, &t);
-	if (rc == EMU_OK) {
-		rc = store_user_get(t, user, u);
-		store_txn_abort(t);
-	}
+	rc = store_user_lookup(s, user, u);
 	if (rc == EMU_OK)
 		rc = token_key_load_or_create(dir, &key);
 	else

@@ -26,7 +26,7 @@ static int login_basic(const struct http_front *f, struct request *rq, const cha
 		return 401;
 	}
 	int rc = auth_basic(f->store, &f->cfg->auth, user, pass, &who);
-	OPENSSL_cleanse(pass, sizeof pass);
+	OPENSSL_cleanse(pass, strlen(pass));   /* what was written: the rest was never touched */
 	if (rc == EMU_OK)
 		return caller_set_basic(&rq->who, who.email, who.is_admin) == EMU_OK ? 0 : 500;
 	if (who.locked_out)
