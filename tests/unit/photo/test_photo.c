@@ -795,9 +795,9 @@ static void test_time_648(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = ((double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6) / rounds;
+	/* a figure for the reader, never a verdict: timed asserts fail on a
+	 * loaded machine (speed is measured by tests/bench/, not by tests) */
 	print_message("photo_make_renditions 648x648 -> 9 sizes: %.2f ms\n", ms);
-	/* generous: Debug and sanitizer builds are several times slower */
-	assert_true(ms < 500.0);
 	tjFree(j);
 }
 
