@@ -144,6 +144,9 @@ static int serve_replay(store_t *s, const struct server_config *cfg, struct repl
 	ro->https_listen = cfg->https_listen;
 	ro->cert_file = cfg->cert_file;
 	ro->require_auth = !cfg->allow_anonymous;
+	ro->max_connections = cfg->max_connections;
+	ro->idle_timeout = cfg->idle_timeout;
+	ro->body_max = cfg->max_body;
 	if (s) {
 		if (http_front_new(s, cfg, &front) != EMU_OK) {
 			fprintf(stderr, "ewsemu: out of memory\n");

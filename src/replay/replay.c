@@ -331,7 +331,9 @@ static void listener_url(const wire_server_t *w, int tls, char *out, size_t outs
 
 static int start_listener(struct replay_server *s, const char *listen, const char *cert, wire_server_t **w)
 {
-	struct wire_server_config cfg = { .listen = listen, .cert_file = cert };
+	struct wire_server_config cfg = { .listen = listen, .cert_file = cert,
+		                          .max_connections = s->opt->max_connections,
+		                          .idle_timeout = s->opt->idle_timeout, .body_max = s->opt->body_max };
 	int rc = wire_server_start(&cfg, handle, conn_end, s, w);
 	if (rc != EMU_OK) {
 		fprintf(stderr, "ewsemu: cannot listen on %s%s: %s\n", listen, cert ? " (https)" : "", emu_strerror(rc));

@@ -40,6 +40,10 @@ struct replay_options {
 	int busy_backoff_ms;               /* BackOffMilliseconds of those answers */
 	int reset_every;                   /* every Nth request's connection reset (0 = never) */
 	int require_auth;                  /* answer 401 to requests without Authorization */
+	/* the listeners' limits, as serve's (0 = wire's defaults) */
+	int max_connections;
+	int idle_timeout;
+	size_t body_max;
 };
 
 /** Run until SIGINT/SIGTERM; prints the URLs on stdout.  Returns EMU_OK, or

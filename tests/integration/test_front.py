@@ -288,3 +288,21 @@ def test_body_over_the_limit_is_refused_in_the_routes_style(env, where):
         assert b'"code":"ErrorRequestStreamTooBig"' in data, data
     else:
         assert data == b"The request body exceeds the server's limit.\n", data
+
+
+def test_replay_listeners_take_serves_limits(env, tmp_path):
+    """serve --replay runs on the same listener code with serve's limits: --max-body applies
+    (413 before the body is read), as it does to the live routes (before: the replay
+    listeners ignored --max-body, --max-connections and --idle-timeout)."""
+    srv = _serve(env.store, "--replay", str(ROOT / "fixtures" / "corpus"), "--fall-through",
+                 "--max-body", "2048")
+    try:
+        u = env.u("large")
+        body = photo_body(u.email) + b" " * 4096
+        with raw_conn(srv) as s:
+            s.sendall(request_bytes("POST", "/EWS/Exchange.asmx", [basic_header(u), ("Content-Type", "text/xml")],
+                                    body))
+            status, _, _, _ = read_response(s)
+        assert status == 413
+    finally:
+        srv.stop()
