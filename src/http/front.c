@@ -37,8 +37,8 @@ int http_reply(struct wire_msg *reply, enum http_outcome o, const char *type, co
 		rc = wire_msg_add_header(reply, g_identity[i][0], g_identity[i][1]);
 	if (rc == EMU_OK && type)
 		rc = wire_msg_add_header(reply, "Content-Type", type);
-	if (rc == EMU_OK && len)
-		rc = wire_msg_set_body(reply, body, len);
+	if (rc == EMU_OK)
+		wire_msg_set_body_ref(reply, body, len);   /* see http_reply() in front.h: no copy */
 	return rc;
 }
 
@@ -209,10 +209,13 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 		break;
 	}
 	default: {
-		char body[400];
-		int n = snprintf(body, sizeof body, "%s\n", msg);
-		rc = http_reply(reply, o, "text/plain; charset=utf-8", body,
-		                n > 0 && (size_t)n < sizeof body ? (size_t)n : strlen(body));
+		size_t n = strlen(msg);
+		char *body = arena_alloc(rq->ews.arena, n + 2);
+		if (!body)
+			return EMU_ENOMEM;
+		memcpy(body, msg, n);
+		memcpy(body + n, "\n", 2);
+		rc = http_reply(reply, o, "text/plain; charset=utf-8", body, n + 1);
 		break;
 	}
 	}
@@ -469,6 +472,9 @@ static struct http_conn_state *request_init(struct http_front *f, struct wire_pe
 		heap_arena_init(&cs->heap);
 		peer->conn_state = cs;
 	}
+	/* the previous request's memory: its reply (whose body may point into
+	 * it, see http_reply) has been sent */
+	heap_arena_free(&cs->heap);
 	memset(rq, 0, sizeof *rq);
 	rq->msg = msg;
 	rq->peer = peer;
@@ -496,7 +502,6 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 	if (!cs)
 		return WIRE_REPLY_CLOSE;   /* reply stays empty: wire answers 500 */
 	int rc = dispatch(f, &rq, reply);
-	heap_arena_free(&cs->heap);
 	if (rc != EMU_OK) {
 		LOGE("http", "%s %.*s: %s", msg->method, (int)rq.path_len, rq.path, emu_strerror(rc));
 		wire_msg_free(reply);
@@ -524,7 +529,6 @@ void http_front_refuse(void *ctx, struct wire_peer *peer, const struct wire_msg 
 		                 resp);
 	else
 		rc = EMU_EINVAL;
-	heap_arena_free(&cs->heap);
 	if (rc != EMU_OK) {
 		wire_msg_free(resp);
 		wire_msg_init(resp);

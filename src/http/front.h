@@ -40,7 +40,8 @@ enum http_token_error { HTTP_TOKEN_NONE = 0, HTTP_TOKEN_INVALID, HTTP_TOKEN_EXPI
 /* One connection's state (wire peer->conn_state). */
 struct http_conn_state {
 	soap_engine_t *soap;              /* created by the first SOAP request */
-	struct heap_arena heap;           /* request memory of the other routes */
+	struct heap_arena heap;           /* request memory of the other routes; freed when the
+	                                   * next request begins (the reply may point into it) */
 };
 
 struct http_front {
@@ -95,7 +96,11 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 int http_challenge(const struct http_front *f, const struct request *rq, struct wire_msg *reply);
 
 /** Start @p reply: status from @p o, Content-Type @p type (NULL: none), the
- * identity headers every answer carries, @p len body bytes at @p body. */
+ * identity headers every answer carries, @p len body bytes at @p body.
+ * The body is not copied (wire_msg_set_body_ref): it must live until wire/
+ * has sent the reply, which holds for static text, the request's arena
+ * (freed when the connection's next request begins, or at its end) and the
+ * connection's gSOAP engine output (kept until its next answer). */
 int http_reply(struct wire_msg *reply, enum http_outcome o, const char *type, const void *body, size_t len);
 
 /** The photo cache headers, the one definition: ETag "@p etag", then

@@ -109,11 +109,21 @@ struct arena *soap_engine_arena(soap_engine_t *e)
 
 void soap_engine_end(soap_engine_t *e)
 {
+	/* what soap_end() does, less soap_free_temp(): that clears the parser's
+	 * temporary state (a 32 KiB memset and a walk of its hash tables), which
+	 * soap_begin_recv() clears again first thing; soap_engine_free() runs
+	 * the whole soap_end().  The envelope (e->out) stays: a reply may still
+	 * point into it (soap_answer.body) until the next answer begins. */
 	soap_destroy(e->soap);
-	soap_end(e->soap);
+	soap_dealloc(e->soap, NULL);
+}
+
+/* A new answer: the last one's envelope is no longer pointed at; a large
+ * buffer is not kept for the next, small answer. */
+static void out_reset(struct soap_engine *e)
+{
 	e->out_len = 0;
 	e->out_over = 0;
-	/* a large answer's buffer is not kept for the next, small one */
 	if (e->out_cap > (1u << 20)) {
 		free(e->out);
 		e->out = NULL;
@@ -132,8 +142,7 @@ static void engine_begin(struct soap_engine *e, const struct ews_ctx *ews, const
 	e->etag[0] = '\0';
 	e->in = body;
 	e->in_left = len;
-	e->out_len = 0;
-	e->out_over = 0;
+	out_reset(e);
 	soap->header = NULL;
 	soap->error = SOAP_OK;
 }
@@ -158,7 +167,7 @@ static int engine_answer(struct soap_engine *e, enum http_outcome outcome, struc
 static int engine_send_fault(struct soap_engine *e, enum http_outcome outcome, struct soap_answer *out)
 {
 	struct soap *soap = e->soap;
-	e->out_len = 0;
+	e->out_len = 0;   /* a fault replaces what an operation may have begun to write */
 	e->out_over = 0;
 	adapter_version_header(soap);
 	soap->error = SOAP_FAULT;
@@ -172,7 +181,7 @@ int soap_engine_fault(soap_engine_t *e, enum http_outcome outcome, const char *e
 {
 	memset(out, 0, sizeof *out);
 	out->op = "";
-	e->out_len = 0;
+	out_reset(e);
 	if (adapter_fault(e->soap, ews_code, message) != SOAP_FAULT)
 		return EMU_ENOMEM;
 	return engine_send_fault(e, outcome, out);

@@ -10,8 +10,10 @@
  *
  * A struct soap_engine is one gSOAP context with its per-request state.  It
  * is not thread-safe: one per connection (or thread), reused for every
- * request on it.  The memory of one answer (body, and everything the ops
- * allocated from soap_engine_arena()) lives until soap_engine_end().
+ * request on it.  What the ops allocated from soap_engine_arena() lives
+ * until soap_engine_end(); the envelope (soap_answer.body) until the
+ * engine's next answer begins (or soap_engine_free), so a reply may point
+ * at it without a copy.
  *
  * Result codes (core/result.h): EMU_OK; EMU_ENOMEM.  Everything about the
  * request itself (malformed XML, unknown operation, an op's failure) is an
@@ -39,7 +41,7 @@ typedef struct soap_engine soap_engine_t;
  * caller gave soap_engine_fault()). */
 struct soap_answer {
 	enum http_outcome outcome;
-	const char *body;                 /* the envelope, engine memory; never NULL on EMU_OK */
+	const char *body;                 /* the envelope (engine memory, see above); never NULL on EMU_OK */
 	size_t len;
 	char etag[PHOTO_ETAG_LEN + 1];    /* GetUserPhoto with a photo (or unchanged): its ETag; the
 	                                   * photo cache headers apply.  Else "" */
@@ -73,7 +75,8 @@ int soap_engine_serve(soap_engine_t *e, const struct ews_ctx *ews, const void *b
 int soap_engine_fault(soap_engine_t *e, enum http_outcome outcome, const char *ews_code, const char *message,
                       struct soap_answer *out);
 
-/** Free the memory of the last answer (keeps the engine). */
+/** Free the ops' memory of the last answer (keeps the engine and the
+ * envelope). */
 void soap_engine_end(soap_engine_t *e);
 
 /** Bytes of the message soap_body_check() writes. */

@@ -54,6 +54,7 @@ struct wire_msg {
 	 * pointer you put in a field yourself must come from malloc). */
 	char *strings;
 	size_t strings_len;
+	int body_borrowed;                 /* body belongs to someone else (wire_msg_set_body_ref) */
 };
 
 /** Zero @p m, minor = 1 (no allocation). */
@@ -85,6 +86,13 @@ int wire_msg_add_header(struct wire_msg *m, const char *name, const char *value)
 /** Replace the body with a copy of @p len bytes at @p data (NULL/0 empties it).
  * Content-Length is computed on output, never stored here. */
 int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len);
+/** Make @p len bytes at @p data the body without copying them (a reply
+ * whose bytes already sit in memory that outlives it: a handler's
+ * per-connection buffers, static text).  The caller keeps ownership and
+ * must keep the bytes unchanged until @p m is freed or its body replaced;
+ * wire_msg_free() does not free them.  Such a body is not NUL-terminated.
+ * NULL/0 empties the body. */
+void wire_msg_set_body_ref(struct wire_msg *m, const void *data, size_t len);
 
 /** Parse one message from @p buf.  @p req_method is the method of the request
  * a response answers (HEAD and 304/204/1xx responses have no body); NULL for

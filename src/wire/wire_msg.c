@@ -94,7 +94,8 @@ void wire_msg_free(struct wire_msg *m)
 		release(m, m->headers[i].value);
 	}
 	free(m->strings);
-	free(m->body);
+	if (!m->body_borrowed)
+		free(m->body);
 	wire_msg_init(m);
 }
 
@@ -306,18 +307,31 @@ int wire_msg_set_body(struct wire_msg *m, const void *data, size_t len)
 	} else {
 		len = 0;
 	}
-	free(m->body);
+	if (!m->body_borrowed)
+		free(m->body);
 	m->body = b;
 	m->body_len = len;
+	m->body_borrowed = 0;
 	return EMU_OK;
+}
+
+void wire_msg_set_body_ref(struct wire_msg *m, const void *data, size_t len)
+{
+	if (!m->body_borrowed)
+		free(m->body);
+	m->body = data && len ? (unsigned char *)data : NULL;
+	m->body_len = m->body ? len : 0;
+	m->body_borrowed = m->body != NULL;
 }
 
 int wire_msg_take_body(struct wire_msg *m, struct dynbuf *b)
 {
 	char *p;
-	free(m->body);
+	if (!m->body_borrowed)
+		free(m->body);
 	m->body = NULL;
 	m->body_len = 0;
+	m->body_borrowed = 0;
 	if (b->len == 0) {
 		dynbuf_free(b);
 		return EMU_OK;
