@@ -44,16 +44,6 @@ void http_front_free(http_front_t *f)
 	free(f);
 }
 
-/* "https://..." for the TLS listener (wire names every listener http://). */
-static void listener_url(const wire_server_t *w, int tls, char *out, size_t outsz)
-{
-	const char *u = wire_server_url(w);
-	if (tls && !strncmp(u, "http://", 7))
-		snprintf(out, outsz, "https://%s", u + 7);
-	else
-		snprintf(out, outsz, "%s", u);
-}
-
 int server_listen(const struct server_config *cfg, http_front_t *front, wire_handler h, wire_conn_end end,
                   void *ctx)
 {
@@ -78,7 +68,7 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 		if (rc != EMU_OK)
 			LOGE("http", "cannot listen on %s%s: %s", where[tls], tls ? " (https)" : "", emu_strerror(rc));
 		else
-			listener_url(w[tls], tls, url[tls], sizeof url[tls]);
+			snprintf(url[tls], sizeof url[tls], "%s", wire_server_url(w[tls]));   /* https:// for TLS */
 	}
 	if (rc == EMU_OK && !w[0] && !w[1])
 		rc = EMU_EINVAL;

@@ -320,15 +320,6 @@ done:
 }
 
 /* wire_server_url() for a listener, with the scheme it really speaks. */
-static void listener_url(const wire_server_t *w, int tls, char *out, size_t outsz)
-{
-	const char *u = wire_server_url(w);
-	if (tls && !strncmp(u, "http://", 7))
-		snprintf(out, outsz, "https://%s", u + 7);
-	else
-		snprintf(out, outsz, "%s", u);
-}
-
 static int start_listener(struct replay_server *s, const char *listen, const char *cert, wire_server_t **w)
 {
 	struct wire_server_config cfg = { .listen = listen, .cert_file = cert,
@@ -369,12 +360,12 @@ int replay_server_start(const struct replay_options *opt, replay_server_t **out)
 	if (opt->http_listen) {
 		if ((rc = start_listener(s, opt->http_listen, NULL, &s->http)) != EMU_OK)
 			goto fail;
-		listener_url(s->http, 0, s->http_url, sizeof s->http_url);
+		snprintf(s->http_url, sizeof s->http_url, "%s", wire_server_url(s->http));
 	}
 	if (opt->https_listen) {
 		if ((rc = start_listener(s, opt->https_listen, opt->cert_file, &s->https)) != EMU_OK)
 			goto fail;
-		listener_url(s->https, 1, s->https_url, sizeof s->https_url);
+		snprintf(s->https_url, sizeof s->https_url, "%s", wire_server_url(s->https));   /* https:// */
 	}
 	*out = s;
 	return EMU_OK;

@@ -306,3 +306,24 @@ def test_replay_listeners_take_serves_limits(env, tmp_path):
         assert status == 413
     finally:
         srv.stop()
+
+
+def test_head_and_options(env):
+    """HEAD is GET without the body (same status and headers); OPTIONS is 200 with Allow
+    (before: gSOAP answered both with an empty 200 text/xml on every URL)."""
+    u = env.u("large")
+    target = f"/ews/Exchange.asmx/s/GetUserPhoto?email={u.email}&size=HR96x96"
+    with raw_conn(env.server) as s:
+        s.sendall(request_bytes("GET", target, [basic_header(u)]))
+        gstatus, ghdrs, gbody, _ = read_response(s)
+        s.sendall(request_bytes("HEAD", target, [basic_header(u)]))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(65536)
+        hstatus = int(head.split()[1])
+        s.sendall(request_bytes("OPTIONS", "/EWS/Exchange.asmx", [basic_header(u)]))
+        ostatus, ohdrs, obody, _ = read_response(s, head.partition(b"\r\n\r\n")[2])
+    assert gstatus == hstatus == 200 and gbody[:2] == b"\xff\xd8"
+    assert head.partition(b"\r\n\r\n")[2] == b"" or head.partition(b"\r\n\r\n")[2].startswith(b"HTTP/1.1")
+    assert b"Content-Type: image/jpeg" in head and f"Content-Length: {len(gbody)}".encode() in head, head
+    assert ostatus == 200 and "POST" in header_all(ohdrs, "Allow")[0] and obody == b"", ohdrs
