@@ -17,27 +17,32 @@
 #include "ews/access.h"
 #include "ews/ops/ops_int.h"
 
-struct folder_def {
-	const char *name;           /* DistinguishedFolderId spelling, and the id's local part */
-	const char *parent;         /* NULL: none */
-	const char *folder_class;   /* NULL: none */
-	const char *display_name;
-	int is_contacts;
-	int children;
+static const struct op_folder_def FOLDERS[] = {
+	{ OP_FOLDER_ROOT, NULL, NULL, "", OP_FOLDER_KIND_PLAIN, 0, 0 },
+	{ OP_FOLDER_TOP, OP_FOLDER_ROOT, "IPF.Note", "Top of Information Store", OP_FOLDER_KIND_PLAIN, 0, 0 },
+	{ OP_FOLDER_CONTACTS, OP_FOLDER_TOP, "IPF.Contact", "Contacts", OP_FOLDER_KIND_CONTACTS, 0, 1 },
 };
 
-static const struct folder_def FOLDERS[] = {
-	{ OP_FOLDER_ROOT, NULL, NULL, "", 0, 1 },
-	{ OP_FOLDER_TOP, OP_FOLDER_ROOT, "IPF.Note", "Top of Information Store", 0, 1 },
-	{ OP_FOLDER_CONTACTS, OP_FOLDER_TOP, "IPF.Contact", "Contacts", 1, 0 },
-};
+const struct op_folder_def *op_folder_defs(size_t *n)
+{
+	*n = sizeof FOLDERS / sizeof *FOLDERS;
+	return FOLDERS;
+}
 
-static const struct folder_def *folder_def(const char *name)
+const struct op_folder_def *op_folder_def_find(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof FOLDERS / sizeof *FOLDERS; i++)
 		if (strcmp(name, FOLDERS[i].name) == 0)
 			return &FOLDERS[i];
 	return NULL;
+}
+
+int op_folder_child_count(const char *name)
+{
+	int n = 0;
+	for (size_t i = 0; name && i < sizeof FOLDERS / sizeof *FOLDERS; i++)
+		n += FOLDERS[i].parent && strcmp(FOLDERS[i].parent, name) == 0;
+	return n;
 }
 
 #define FPROP_ALL (OP_FPROP_ID | OP_FPROP_PARENT | OP_FPROP_CLASS | OP_FPROP_DISPLAY_NAME | \
@@ -80,7 +85,7 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
                       struct user_record *u, const char **name, struct ews_status *st)
 {
 	const char *mailbox, *folder;
-	const struct folder_def *def;
+	const struct op_folder_def *def;
 	struct ews_id id;
 	int rc;
 
@@ -121,7 +126,7 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 		ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND, OP_MSG_FOLDER_NOT_FOUND);
 		return EMU_OK;
 	}
-	if ((def = folder_def(folder)) != NULL)
+	if ((def = op_folder_def_find(folder)) != NULL)
 		*name = def->name;
 	else
 		ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND, OP_MSG_FOLDER_NOT_FOUND);
@@ -130,12 +135,12 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 
 /* Fill @p f: folder @p def of mailbox @p primary with the properties @p props. */
 static int describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
-                    const struct folder_def *def, unsigned props, struct op_folder *f)
+                    const struct op_folder_def *def, unsigned props, struct op_folder *f)
 {
 	int rc;
 
 	memset(f, 0, sizeof *f);
-	f->is_contacts = def->is_contacts;
+	f->is_contacts = def->kind == OP_FOLDER_KIND_CONTACTS;
 	if ((rc = op_folder_ref(ctx->arena, primary, def->name, &f->id, &f->change_key)) != EMU_OK)
 		return rc;
 	if (def->parent && (rc = op_folder_ref(ctx->arena, primary, def->parent, &f->parent_id,
@@ -143,8 +148,8 @@ static int describe(const struct ews_ctx *ctx, store_txn_t *t, const char *prima
 		return rc;
 	f->folder_class = def->folder_class;
 	f->display_name = def->display_name;
-	f->child_folder_count = def->children;
-	if (def->is_contacts && (props & OP_FPROP_TOTAL) &&
+	f->child_folder_count = op_folder_child_count(def->name);
+	if (def->holds_contacts && (props & OP_FPROP_TOTAL) &&
 	    (rc = store_contact_foreach(t, primary, count_one, &f->total_count)) != EMU_OK)
 		return rc;
 	/* only what this folder has: no parent for root, no class for root,
@@ -154,7 +159,7 @@ static int describe(const struct ews_ctx *ctx, store_txn_t *t, const char *prima
 		f->props &= ~(unsigned)OP_FPROP_PARENT;
 	if (!def->folder_class)
 		f->props &= ~(unsigned)OP_FPROP_CLASS;
-	if (def->is_contacts)
+	if (def->kind == OP_FOLDER_KIND_CONTACTS)
 		f->props &= ~(unsigned)OP_FPROP_UNREAD;
 	return EMU_OK;
 }
@@ -177,7 +182,7 @@ static int get_one_folder(void *arg, store_txn_t *t, size_t i)
 	ews_status_ok(&b->out[i].status);
 	if ((rc = op_folder_resolve(b->ctx, t, &b->refs[i], &b->u, &name, &b->out[i].status)) != EMU_OK || !name)
 		return rc;
-	return describe(b->ctx, t, b->u.email, folder_def(name), b->props, &b->out[i].folder);
+	return describe(b->ctx, t, b->u.email, op_folder_def_find(name), b->props, &b->out[i].folder);
 }
 
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,

@@ -19,6 +19,32 @@
 #define OP_FOLDER_TOP "msgfolderroot"
 #define OP_FOLDER_CONTACTS "contacts"
 
+/* What a folder is, for the element that carries it (t:Folder,
+ * t:ContactsFolder, ...) and for what it holds. */
+enum op_folder_kind { OP_FOLDER_KIND_PLAIN = 0, OP_FOLDER_KIND_CONTACTS, OP_FOLDER_KIND_CALENDAR,
+                      OP_FOLDER_KIND_TASKS, OP_FOLDER_KIND_SEARCH };
+
+/* One folder of the folder set every mailbox has: THE one table
+ * (folders.c); ids, GetFolder, FindFolder and the hierarchy sync all read it. */
+struct op_folder_def {
+	const char *name;           /* DistinguishedFolderId spelling, and the id's local part */
+	const char *parent;         /* name of the parent; NULL for root */
+	const char *folder_class;   /* NULL: none */
+	const char *display_name;
+	enum op_folder_kind kind;
+	int hidden;                 /* PR_ATTR_HIDDEN */
+	int holds_contacts;         /* its items are the mailbox's personal contacts */
+};
+
+/** The folder set, in tree order (a parent before its children); @p n gets
+ * its length.  Static data. */
+const struct op_folder_def *op_folder_defs(size_t *n);
+/** The folder named @p name (a DistinguishedFolderId spelling, exact
+ * case); NULL when the mailbox has none (also for @p name NULL). */
+const struct op_folder_def *op_folder_def_find(const char *name);
+/** How many folders of the set have @p name as their parent. */
+int op_folder_child_count(const char *name);
+
 /** Decode the EwsId @p text a request names, expecting an id of @p want,
  * and check that the caller may read its mailbox (spec §5.6, §7.3).
  * @return 1 with @p id filled; 0 with @p st set to ErrorInvalidIdEmpty,
