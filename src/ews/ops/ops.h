@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ews/ews.h"
+#include "ews/props.h"
 #include "photo/photo.h"
 
 /* ---- GetUserPhoto (spec §2, §3, §6) -------------------------------------- */
@@ -94,23 +95,9 @@ enum ews_shape { EWS_SHAPE_ID_ONLY = 0, EWS_SHAPE_DEFAULT, EWS_SHAPE_ALL };
  * "AllProperties"); EMU_EINVAL when unknown. */
 int ews_shape_parse(const char *s, enum ews_shape *out);
 
-/* The item and contact properties ewsemu serves.  A response carries a set
- * of them (op_props); the adapter emits the set ones in schema order. */
-enum op_prop {
-	/* t:ItemType */
-	P_ITEM_ID = 0, P_PARENT_FOLDER_ID, P_ITEM_CLASS, P_SUBJECT, P_SENSITIVITY, P_BODY,
-	P_ATTACHMENTS, P_DATE_RECEIVED, P_SIZE, P_IMPORTANCE, P_IS_SUBMITTED, P_IS_DRAFT,
-	P_IS_FROM_ME, P_IS_RESEND, P_IS_UNMODIFIED, P_DATE_SENT, P_DATE_CREATED,
-	P_REMINDER_IS_SET, P_DISPLAY_CC, P_DISPLAY_TO, P_HAS_ATTACHMENTS, P_CULTURE,
-	P_EFFECTIVE_RIGHTS, P_LAST_MODIFIED_NAME, P_LAST_MODIFIED_TIME, P_IS_ASSOCIATED,
-	/* t:ContactItemType */
-	P_FILE_AS, P_FILE_AS_MAPPING, P_DISPLAY_NAME, P_GIVEN_NAME, P_INITIALS, P_MIDDLE_NAME,
-	P_NICKNAME, P_COMPLETE_NAME, P_COMPANY_NAME, P_EMAIL_ADDRESSES, P_PHYSICAL_ADDRESSES,
-	P_PHONE_NUMBERS, P_BIRTHDAY, P_CONTACT_SOURCE, P_DEPARTMENT, P_JOB_TITLE,
-	P_OFFICE_LOCATION, P_POSTAL_ADDRESS_INDEX, P_SURNAME, P_HAS_PICTURE, P_ALIAS, P_NOTES,
-	P_PHOTO,
-	P_COUNT
-};
+/* The item and contact properties ewsemu serves (enum op_prop, declared in
+ * ews/props.h with the table that maps FieldURIs to them).  A response
+ * carries a set of them; the adapter emits the set ones in schema order. */
 typedef uint64_t op_props;
 #define OP_PROP(p) ((op_props)1 << (p))
 
