@@ -457,17 +457,35 @@ enum query_error query_sort_compile(struct query_sort_key *keys, size_t n, unsig
 	return QE_OK;
 }
 
-int query_sort_cmp(const struct query_sort_key *keys, size_t n,
-                   const struct prop_record *a, const struct prop_record *b)
+void query_sort_values(const struct query_sort_key *keys, size_t n, const struct prop_record *r,
+                       struct prop_value *vals)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!get(&keys[i].path, r, &vals[i]))
+			vals[i].type = QUERY_MISSING;
+}
+
+int query_sort_cmp_values(const struct query_sort_key *keys, size_t n,
+                          const struct prop_value *a, const struct prop_value *b)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct prop_value va, vb;
-		int ha = get(&keys[i].path, a, &va), hb = get(&keys[i].path, b, &vb);
-		int c = ha && hb ? value_cmp(&va, &vb) : ha - hb;   /* missing first */
+		int ha = a[i].type != QUERY_MISSING, hb = b[i].type != QUERY_MISSING;
+		int c = ha && hb ? value_cmp(&a[i], &b[i]) : ha - hb;   /* missing first */
 		if (c)
 			return keys[i].descending ? -c : c;
 	}
 	return 0;
+}
+
+int query_sort_cmp(const struct query_sort_key *keys, size_t n,
+                   const struct prop_record *a, const struct prop_record *b)
+{
+	struct prop_value va[QUERY_SORT_MAX], vb[QUERY_SORT_MAX];
+	if (n > QUERY_SORT_MAX)
+		n = QUERY_SORT_MAX;
+	query_sort_values(keys, n, a, va);
+	query_sort_values(keys, n, b, vb);
+	return query_sort_cmp_values(keys, n, va, vb);
 }
 
 /* ---- views ------------------------------------------------------------------------------ */

@@ -119,6 +119,17 @@ enum query_error query_sort_compile(struct query_sort_key *keys, size_t n, unsig
 int query_sort_cmp(const struct query_sort_key *keys, size_t n,
                    const struct prop_record *a, const struct prop_record *b);
 
+/** The sort values of @p r for @p keys (vals[i] for key i; a value @p r
+ * lacks has type QUERY_MISSING).  Strings point into @p r: copy them to keep
+ * them past the record's life. */
+void query_sort_values(const struct query_sort_key *keys, size_t n, const struct prop_record *r,
+                       struct prop_value *vals);
+#define QUERY_MISSING PROP_T_OTHER
+
+/** query_sort_cmp() on values taken by query_sort_values(). */
+int query_sort_cmp_values(const struct query_sort_key *keys, size_t n,
+                          const struct prop_value *a, const struct prop_value *b);
+
 /* ---- views and paging (spec §2.3, §3.2) ---------------------------------------------- */
 
 enum query_view_kind { QV_NONE = 0, QV_INDEXED, QV_FRACTIONAL, QV_CONTACTS };
