@@ -6,6 +6,8 @@ JSON object each; these tests run them against the session's server and assert o
   * js/resolve-name.js      service.ResolveName(name, location, details[, PropertySet]);
   * js/contact-picture.js   ResolveName in the caller's Contacts -> Contact.Bind ->
                             GetContactPictureAttachment() -> attachment.Load();
+  * js/find-items.js        FindItems(WellKnownFolderName.Contacts, ItemView) ordered by DisplayName,
+                            paged with NextPageOffset, optionally with a SearchFilter;
   * js/user-photo.js        GetUserPhoto (EMA's request, ported onto the library's
                             plumbing in js/lib/get-user-photo.js: the package lacks it).
 Every script also reports the HTTP exchanges it made (operation, status, ResponseCode
