@@ -8,7 +8,8 @@ it with a clean log.
 """
 import pytest
 
-from ews_it import NS, UserSpec, assert_fault, assert_no_sanitizer, destroy_env, make_env, make_jpeg
+from ews_it import (NS, UserSpec, assert_fault, assert_no_sanitizer, destroy_env, make_env, make_jpeg,
+                    tenant_contacts)
 
 # owner's contacts (display name -> fields); "other" has one of its own
 CONTACTS = {
@@ -30,13 +31,7 @@ CONTACTS = {
 ALL = sorted(c["display_name"] for c in CONTACTS["owner"])
 
 
-def add_contacts(doc, tenant_dir):
-    for u in doc["users"]:
-        if u["alias"] in CONTACTS:
-            u["contacts"] = CONTACTS[u["alias"]]
-    img = tenant_dir / "img"
-    img.mkdir(parents=True, exist_ok=True)
-    (img / "ada.jpg").write_bytes(make_jpeg(96, 96, (200, 30, 30)))
+add_contacts = tenant_contacts(CONTACTS, {"ada.jpg": make_jpeg(96, 96, (200, 30, 30))})
 
 
 @pytest.fixture(scope="module")
