@@ -6,6 +6,8 @@
 --   BENCH_REQS   request list, one per line, tab separated:  KIND  BODYFILE
 --                (BODYFILE: a complete SOAP envelope; '#' lines are comments)
 --   BENCH_KIND   optional: only the lines of this KIND (per-kind runs)
+--   BENCH_ACTION optional: the SOAPAction operation (default ResolveNames;
+--                finditem.sh sends FindItem and GetItem)
 --   BENCH_DELAY_MS  optional: each connection waits about this long (uniformly
 --                0..2x) after every answer before the next request: a paced
 --                load below saturation, for latency without queueing
@@ -42,7 +44,8 @@ function init(args)
    local headers = {
       ["Host"] = wrk.headers["Host"],
       ["Content-Type"] = "text/xml; charset=utf-8",
-      ["SOAPAction"] = '"http://schemas.microsoft.com/exchange/services/2006/messages/ResolveNames"',
+      ["SOAPAction"] = '"http://schemas.microsoft.com/exchange/services/2006/messages/'
+         .. (env("BENCH_ACTION") or "ResolveNames") .. '"',
    }
    if env("BENCH_AUTH") then headers["Authorization"] = env("BENCH_AUTH") end
    reqs = {}

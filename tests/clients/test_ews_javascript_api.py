@@ -6,6 +6,8 @@ JSON object each; these tests run them against the session's server and assert o
   * js/resolve-name.js      service.ResolveName(name, location, details[, PropertySet]);
   * js/contact-picture.js   ResolveName in the caller's Contacts -> Contact.Bind ->
                             GetContactPictureAttachment() -> attachment.Load();
+  * js/find-items.js        FindItems(WellKnownFolderName.Contacts, ItemView) ordered by DisplayName,
+                            paged with NextPageOffset, optionally with a SearchFilter;
   * js/user-photo.js        GetUserPhoto (EMA's request, ported onto the library's
                             plumbing in js/lib/get-user-photo.js: the package lacks it).
 Every script also reports the HTTP exchanges it made (operation, status, ResponseCode
@@ -440,3 +442,35 @@ def test_js_user_photo_unknown_address(js):
     assert out["error"]["type"] == "SoapFaultDetails", show(out)
     assert out["error"].get("httpStatus") == 500, show(out)
     assert out["error"].get("responseCode") == "ErrorNonExistentMailbox", show(out)
+
+
+# ---- FindItem (mailbox-ops spec §3, §11.2) ---------------------------------------------------
+
+def find_pages(out):
+    assert all(p["ok"] for p in out["pages"]), show(out)
+    assert all(op == "FindItem" and status == 200 for op, status in exchanges(out)), show(out)
+    return out["pages"]
+
+
+def test_js_find_items_ordered_and_paged(js, demo, scheme):
+    """FindItems(WellKnownFolderName.Contacts, ItemView(3, offset)) ordered by DisplayName,
+    following NextPageOffset: every contact once, in order, TotalCount on every page."""
+    want = sorted((c.display_name for c in demo.owner_contacts), key=str.lower)
+    assert len(want) > 3, "the demo owner needs more than one page of contacts"
+    pages = find_pages(js("find-items.js", "--page-size", "3", user=demo.owner, scheme=scheme))
+    assert [i["displayName"] for p in pages for i in p["items"]] == want, pages
+    assert all(p["total"] == len(want) for p in pages), pages
+    assert [p["offset"] for p in pages] == list(range(0, len(want), 3)), pages
+    assert pages[-1]["moreAvailable"] is False and all(p["moreAvailable"] for p in pages[:-1]), pages
+    assert all(i["id"] for p in pages for i in p["items"]), pages
+
+
+def test_js_find_items_descending_with_filter(js, demo):
+    """A SearchFilter (Contains Prefixed IgnoreCase) and a descending order."""
+    first = sorted(demo.owner_contacts, key=lambda c: c.display_name.lower())[0].display_name
+    prefix = first[:2].lower()
+    want = sorted((c.display_name for c in demo.owner_contacts if c.display_name.lower().startswith(prefix)),
+                  key=str.lower, reverse=True)
+    pages = find_pages(js("find-items.js", "--page-size", "50", "--descending", "--prefix", prefix,
+                          user=demo.owner))
+    assert len(pages) == 1 and [i["displayName"] for i in pages[0]["items"]] == want, pages

@@ -655,6 +655,20 @@ class Env:
         return run_cli(*args, store=self.store, **kw)
 
 
+def tenant_contacts(contacts, photos):
+    """An extra(doc, tenant_dir) for make_env: give each user alias in @p contacts its list of
+    contacts and write @p photos ({file name: bytes}) under tenant_dir/img for their "photo"s."""
+    def extra(doc, tenant_dir):
+        for u in doc["users"]:
+            if u["alias"] in contacts:
+                u["contacts"] = contacts[u["alias"]]
+        img = tenant_dir / "img"
+        img.mkdir(parents=True, exist_ok=True)
+        for name, data in photos.items():
+            (img / name).write_bytes(data)
+    return extra
+
+
 def make_env(users=None, server_args=(), extra=None):
     """A store imported from a tenant of @p users (extra(doc, tenant_dir) may
     add to the tenant document, e.g. contacts) and a running server."""

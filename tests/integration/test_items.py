@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ews_it import (DOMAIN, NS, NS_M, REPO, UserSpec, assert_fault, destroy_env, make_env,
-                    make_jpeg)
+                    make_jpeg, tenant_contacts)
 
 PHOTO_BOB = make_jpeg(120, 120, (200, 30, 30))
 PHOTO_DORA = make_jpeg(300, 200, (30, 50, 200), shape="rect")
@@ -62,14 +62,7 @@ def users():
     return [UserSpec("owner"), UserSpec("other"), UserSpec("mut")]
 
 
-def add_contacts(doc, tenant_dir):
-    for u in doc["users"]:
-        if u["alias"] in CONTACTS:
-            u["contacts"] = CONTACTS[u["alias"]]
-    img = tenant_dir / "img"
-    img.mkdir(parents=True, exist_ok=True)
-    for name, data in PHOTOS.items():
-        (img / name).write_bytes(data)
+add_contacts = tenant_contacts(CONTACTS, PHOTOS)
 
 
 @pytest.fixture(scope="module")
