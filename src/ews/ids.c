@@ -32,6 +32,11 @@ const char *ews_id_format_name(enum ews_id_format f)
 	return f < EWS_FMT_COUNT ? g_formats[f] : "EwsId";
 }
 
+int ews_id_format_has_mailbox(enum ews_id_format f)
+{
+	return f == EWS_FMT_EWS_ID || f == EWS_FMT_EWS_LEGACY_ID || f == EWS_FMT_OWA_ID;
+}
+
 static size_t pack(const struct ews_id *id, unsigned char *b)
 {
 	size_t n = 0, ml = strlen(id->mailbox), ll = strlen(id->local);

@@ -30,6 +30,14 @@ enum ews_id_format { EWS_FMT_EWS_ID = 0, EWS_FMT_EWS_LEGACY_ID, EWS_FMT_ENTRY_ID
 int ews_id_format_parse(const char *s, enum ews_id_format *out);
 const char *ews_id_format_name(enum ews_id_format f);
 
+/** Does an id in format @p f name its own mailbox (spec §9)?  EwsId,
+ * EwsLegacyId and OwaId do: ConvertId takes the owner from the id and
+ * ignores the request's Mailbox.  EntryId, HexEntryId and StoreId name only
+ * the store (in ewsemu the same record, read as the store's identity): the
+ * request's Mailbox says which mailbox to resolve them in.
+ * @return 1 or 0 (0 for an unknown @p f). */
+int ews_id_format_has_mailbox(enum ews_id_format f);
+
 /** Encode @p id in format @p f into arena memory; NULL on no memory. */
 char *ews_id_encode(struct arena *a, const struct ews_id *id, enum ews_id_format f);
 /** Decode @p text in format @p f.  EMU_EINVAL when it is not an ewsemu id

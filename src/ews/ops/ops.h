@@ -82,7 +82,16 @@ struct op_convert_result {
 	struct op_alt_id id;   /* on success: converted id (arena strings) */
 };
 
-/** Convert each of @p n ids to @p dest_format; one result per id, in order. */
+/** Convert each of @p n ids to @p dest_format; one result per id, in order,
+ * read in one store snapshot (spec §9).  An id whose format names its
+ * mailbox (EwsId, EwsLegacyId, OwaId) is converted by that mailbox and
+ * in->mailbox is ignored; EntryId/HexEntryId/StoreId ids are resolved in
+ * in->mailbox (ErrorInvalidSmtpAddress when it is no address,
+ * ErrorNonExistentMailbox when nobody's, Item/FolderNotFound when the id is
+ * not of that mailbox).  Then: ErrorAccessDenied for a mailbox the caller
+ * may not read, ErrorFolderNotFound / ErrorItemNotFound for an object that
+ * does not exist.  out->id.mailbox is the owner's primary address.
+ * @return EMU_OK; EMU_EINVAL unknown @p dest_format; EMU_ENOMEM; EMU_ESTORE. */
 int op_convert_id(const struct ews_ctx *ctx, const char *dest_format,
                   const struct op_alt_id *in, size_t n, struct op_convert_result *out);
 
