@@ -268,7 +268,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 		additional |= p;
 	}
 	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
-		LOGD("soap", "GetItem: IncludeMimeContent is not served; ignored");
+		additional |= OP_PROP(P_MIME_CONTENT);   /* spec §10 */
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
 	const char **change_keys = adapter_calloc(soap, (size_t)n, sizeof *change_keys);
 	struct op_item_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);

@@ -33,6 +33,7 @@ struct item_batch {
 	op_props props;
 	const char *const *ids, *const *change_keys;
 	struct op_item_result *out;
+	size_t mime_budget;         /* vCard bytes the response may still carry */
 	struct contact_record c;    /* scratch */
 };
 
@@ -62,7 +63,17 @@ static int get_one_item(void *arg, store_txn_t *t, size_t i)
 	}
 	if (rc)
 		return rc;
-	return op_contact_from_store(b->ctx, id.mailbox, &b->c, b->props, &out->contact);
+	if ((rc = op_contact_from_store(b->ctx, id.mailbox, &b->c, b->props, &out->contact)) != EMU_OK ||
+	    !(b->props & OP_PROP(P_MIME_CONTENT)))
+		return rc;
+	rc = op_contact_mime(b->ctx, t, id.mailbox, &b->c, &b->mime_budget, &out->contact);
+	if (rc == EMU_ELIMIT) {
+		memset(&out->contact, 0, sizeof out->contact);
+		ews_status_error(&out->status, EWS_ERROR_DATA_SIZE_LIMIT,
+		                 "The MIME content requested exceeds the response size limit; ask for fewer items at a time.");
+		return EMU_OK;
+	}
+	return rc;
 }
 
 int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additional,
@@ -74,6 +85,7 @@ int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additi
 		return EMU_ENOMEM;
 	b->ctx = ctx;
 	b->props = op_props_for_shape(shape) | additional | OP_PROP(P_ITEM_ID);
+	b->mime_budget = OP_MIME_MAX_BYTES;
 	b->ids = ids;
 	b->change_keys = change_keys;
 	b->out = out;

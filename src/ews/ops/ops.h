@@ -118,6 +118,9 @@ enum op_prop {
 	P_PHONE_NUMBERS, P_BIRTHDAY, P_CONTACT_SOURCE, P_DEPARTMENT, P_JOB_TITLE,
 	P_OFFICE_LOCATION, P_POSTAL_ADDRESS_INDEX, P_SURNAME, P_HAS_PICTURE, P_ALIAS, P_NOTES,
 	P_PHOTO,
+	/* t:ItemType's first element, but only on request (IncludeMimeContent or
+	 * item:MimeContent; not part of AllProperties): op_contact_mime() */
+	P_MIME_CONTENT,
 	P_COUNT
 };
 typedef uint64_t op_props;
@@ -191,6 +194,8 @@ struct op_contact {
 	const char *alias, *notes;
 	const unsigned char *photo;                   /* t:Photo bytes (arena), NULL: none */
 	size_t photo_len;
+	const char *mime;                             /* P_MIME_CONTENT: the vCard (arena) */
+	size_t mime_len;
 };
 
 /** Build the view of personal contact @p c of mailbox @p owner (lower-case
@@ -200,6 +205,21 @@ struct op_contact {
 int op_contact_from_store(const struct ews_ctx *ctx, const char *owner,
                           const struct contact_record *c, op_props props,
                           struct op_contact *out);
+
+/** Most vCard bytes (t:MimeContent before base64) one GetItem or FindItem
+ * response carries in all; items past it get ErrorDataSizeLimitExceeded
+ * (one card is at most EWS_VCARD_MAX, ews/vcard.h). */
+#define OP_MIME_MAX_BYTES ((size_t)32 << 20)
+
+/** Add t:MimeContent to @p out (built by op_contact_from_store() for
+ * contact @p c of @p owner): the contact as a vCard 3.0 (ews/vcard.h, the
+ * one `ewsemu import` reads back), its picture read through @p t.  Sets
+ * out->mime, out->mime_len and P_MIME_CONTENT.  @p budget (may be NULL)
+ * is the vCard bytes the response may still carry, lowered here.
+ * @return EMU_OK; EMU_ELIMIT the card exceeds *@p budget (nothing set:
+ *	answer ErrorDataSizeLimitExceeded); EMU_ENOMEM; EMU_ESTORE. */
+int op_contact_mime(const struct ews_ctx *ctx, store_txn_t *t, const char *owner,
+                    const struct contact_record *c, size_t *budget, struct op_contact *out);
 
 /** Build the directory contact of user @p u for ResolveNames
  * (ContactSource ActiveDirectory, EmailAddress1 "SMTP:...", spec §4.5) with
