@@ -34,6 +34,22 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_INVALID_ATTACHMENT_ID "ErrorInvalidAttachmentId"
 #define EWS_ERROR_INVALID_CHANGE_KEY "ErrorInvalidChangeKey"
 #define EWS_ERROR_FOLDER_ID_FOR_ITEM_ID "ErrorCannotUseFolderIdForItemId"
+/* FindItem, restrictions, views, extended properties (mailbox-ops spec §2.3, §3.7, §4.6, §8.1) */
+#define EWS_ERROR_INVALID_EXTENDED_PROPERTY "ErrorInvalidExtendedProperty"
+#define EWS_ERROR_UNSUPPORTED_MAPI_TYPE "ErrorUnsupportedMapiPropertyType"
+#define EWS_ERROR_INVALID_VALUE_FOR_PROPERTY "ErrorInvalidValueForProperty"
+#define EWS_ERROR_RESTRICTION_TOO_LONG "ErrorRestrictionTooLong"
+#define EWS_ERROR_RESTRICTION_TOO_COMPLEX "ErrorRestrictionTooComplex"
+#define EWS_ERROR_UNSUPPORTED_PATH_FOR_QUERY "ErrorUnsupportedPathForQuery"
+#define EWS_ERROR_UNSUPPORTED_PATH_FOR_SORT "ErrorUnsupportedPathForSortGroup"
+#define EWS_ERROR_INVALID_PROPERTY_REQUEST "ErrorInvalidPropertyRequest"
+#define EWS_ERROR_INVALID_PROPERTY_FOR_EXISTS "ErrorInvalidPropertyForExists"
+#define EWS_ERROR_INVALID_PAGING_MAX_ROWS "ErrorInvalidPagingMaxRows"
+#define EWS_ERROR_INVALID_INDEXED_PAGING "ErrorInvalidIndexedPagingParameters"
+#define EWS_ERROR_INVALID_FRACTIONAL_PAGING "ErrorInvalidFractionalPagingParameters"
+#define EWS_ERROR_UNSUPPORTED_QUERY_FILTER "ErrorUnsupportedQueryFilter"
+#define EWS_ERROR_QUERY_FILTER_TOO_LONG "ErrorQueryFilterTooLong"
+#define EWS_ERROR_INVALID_OPERATION "ErrorInvalidOperation"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

@@ -11,6 +11,7 @@
 #include "ews/ews.h"
 #include "ews/outcome.h"
 #include "soap/soap_adapter.h"
+#include "ews/ops/ops.h"
 
 /* The engine behind a context (soap->user): the request being answered. */
 struct soap_engine {
@@ -77,5 +78,37 @@ time_t *adapter_time(struct soap *soap, int64_t t);
 int *adapter_int(struct soap *soap, int i);
 /** xsd:boolean in soap memory (NULL on no memory). */
 enum xsd__boolean *adapter_bool(struct soap *soap, int v);
+
+/* ---- item shapes (adapter_items.c) ----------------------------------------------- */
+
+/** Split AdditionalProperties @p paths (@p n entries) into the FieldURI
+ * properties (@p props |=) and the ExtendedFieldURIs (@p ext, room for
+ * @p n; *n_ext counts).  Unknown FieldURIs are logged and ignored. */
+void adapter_shape_paths(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int n,
+                         op_props *props, struct prop_ext_uri *ext, size_t *n_ext);
+/** How many AdditionalProperties @p paths holds (0 for NULL); a fault
+ * (ErrorSchemaValidation) above the adapter's limit. */
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n);
+/** The m:ResponseMessages of a batched response with @p n messages of kind
+ * @p selector; NULL on no memory. */
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
+/** A fault ErrorSchemaValidation with @p what in its text. */
+int adapter_schema_fault(struct soap *soap, const char *what);
+/** ShapeBase -> enum ews_shape; 0 or a fault. */
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out);
+/** The FolderIds of a request -> @p refs (room for all); 0 or a fault. */
+int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
+                        struct op_folder_ref *refs);
+
+/* ---- ExtendedFieldURI (adapter_ext.c, spec §8) ---------------------------------- */
+
+struct prop_ext_uri;
+/** The attributes of @p x (NULL: all absent) as a struct prop_ext_uri;
+ * strings stay in soap memory. */
+void adapter_ext_uri_read(struct soap *soap, const struct t__PathToExtendedFieldType *x, struct prop_ext_uri *u);
+
+/** The t:ExtendedProperty array of @p c (its op_ext_values) in soap memory;
+ * 0, or -1 on no memory. */
+int adapter_ext_props(struct soap *soap, const struct op_contact *c, int *size, struct t__ExtendedPropertyType **out);
 
 #endif

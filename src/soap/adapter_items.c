@@ -21,7 +21,7 @@
 #define ATTACHMENT_IDS_MAX 100
 #define PATHS_MAX 1000
 
-static int schema_fault(struct soap *soap, const char *what)
+int adapter_schema_fault(struct soap *soap, const char *what)
 {
 	char text[200];
 	snprintf(text, sizeof text, "The request failed schema validation: %s", what);
@@ -35,21 +35,21 @@ static int check_count(struct soap *soap, int n, int max, const char *what)
 	char text[120];
 	if (n <= 0) {
 		snprintf(text, sizeof text, "%s is empty.", what);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	if (n > max) {
 		snprintf(text, sizeof text, "%s holds %d ids; ewsemu answers at most %d per request.", what, n, max);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	return SOAP_OK;
 }
 
 /* The BaseShape of a shape element; 0, or a fault. */
-static int read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
 {
 	const char *s = soap_t__DefaultShapeNamesType2s(soap, base);
 	if (!s || ews_shape_parse(s, out) != 0)
-		return schema_fault(soap, "bad BaseShape.");
+		return adapter_schema_fault(soap, "bad BaseShape.");
 	return SOAP_OK;
 }
 
@@ -71,17 +71,34 @@ static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *p
 	}
 }
 
-static int path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
+void adapter_shape_paths(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int n,
+                         op_props *props, struct prop_ext_uri *ext, size_t *n_ext)
+{
+	for (int i = 0; i < n; i++) {
+		const struct __t__union_NonEmptyArrayOfPathsToElementType *p = &paths->__union_NonEmptyArrayOfPathsToElementType[i];
+		if (p->__union_NonEmptyArrayOfPathsToElementType == SOAP_UNION__t__union_NonEmptyArrayOfPathsToElementType_ExtendedFieldURI) {
+			adapter_ext_uri_read(soap, p->union_NonEmptyArrayOfPathsToElementType.ExtendedFieldURI, &ext[(*n_ext)++]);
+			continue;
+		}
+		const char *uri = path_uri(paths, i);
+		op_props bit = uri ? op_props_for_field(uri) : 0;
+		if (!bit && uri)
+			LOGD("soap", "ignoring property %s", uri);
+		*props |= bit;
+	}
+}
+
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
 {
 	*n = paths ? paths->__size_NonEmptyArrayOfPathsToElementType : 0;
 	if (*n < 0 || *n > PATHS_MAX)
-		return schema_fault(soap, "too many AdditionalProperties.");
+		return adapter_schema_fault(soap, "too many AdditionalProperties.");
 	return SOAP_OK;
 }
 
 /* The m:ResponseMessages of a batched response with @p n messages of kind
  * @p selector; NULL on no memory. */
-static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t n, int selector)
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector)
 {
 	struct m__ArrayOfResponseMessagesType *msgs = adapter_calloc(soap, 1, sizeof *msgs);
 	if (!msgs || !(msgs->__union_ArrayOfResponseMessagesType =
@@ -178,7 +195,7 @@ static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_
 }
 
 /* The FolderIds of the request -> op_folder_ref; 0 or a fault. */
-static int read_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
+int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
                             struct op_folder_ref *refs)
 {
 	for (int i = 0; i < ids->__size_NonEmptyArrayOfBaseFolderIdsType; i++) {
@@ -191,7 +208,7 @@ static int read_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBa
 		}
 		const struct t__DistinguishedFolderIdType *d = u->union_NonEmptyArrayOfBaseFolderIdsType.DistinguishedFolderId;
 		if (!d)
-			return schema_fault(soap, "bad FolderIds entry.");
+			return adapter_schema_fault(soap, "bad FolderIds entry.");
 		refs[i].distinguished = soap_t__DistinguishedFolderIdNameType2s(soap, d->Id);
 		if (d->Mailbox)
 			refs[i].mailbox = d->Mailbox->EmailAddress;
@@ -207,9 +224,9 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 	adapter_version_header(soap);
 	if (!req->FolderShape)
-		return schema_fault(soap, "FolderShape is required.");
-	if (read_shape(soap, req->FolderShape->BaseShape, &shape) ||
-	    path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
+		return adapter_schema_fault(soap, "FolderShape is required.");
+	if (adapter_read_shape(soap, req->FolderShape->BaseShape, &shape) ||
+	    adapter_path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
 	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseFolderIdsType : 0, FOLDER_IDS_MAX, "FolderIds"))
 		return soap->error;
 	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
@@ -219,7 +236,7 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < npaths; i++)
 		uris[i] = path_uri(req->FolderShape->AdditionalProperties, i);
-	if (read_folder_refs(soap, ids, refs))
+	if (adapter_folder_refs(soap, ids, refs))
 		return soap->error;
 	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
 	if (rc)
@@ -227,7 +244,7 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 	struct m__GetFolderResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
@@ -255,18 +272,16 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 
 	adapter_version_header(soap);
 	if (!req->ItemShape)
-		return schema_fault(soap, "ItemShape is required.");
-	if (read_shape(soap, req->ItemShape->BaseShape, &shape) ||
-	    path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
+		return adapter_schema_fault(soap, "ItemShape is required.");
+	if (adapter_read_shape(soap, req->ItemShape->BaseShape, &shape) ||
+	    adapter_path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
 	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
 		return soap->error;
-	for (int i = 0; i < npaths; i++) {
-		const char *uri = path_uri(req->ItemShape->AdditionalProperties, i);
-		op_props p = uri ? op_props_for_field(uri) : 0;
-		if (!p && uri)
-			LOGD("soap", "GetItem: ignoring property %s", uri);
-		additional |= p;
-	}
+	struct prop_ext_uri *ext = adapter_calloc(soap, (size_t)(npaths ? npaths : 1), sizeof *ext);
+	size_t n_ext = 0;
+	if (!ext)
+		return soap->error = SOAP_EOM;
+	adapter_shape_paths(soap, req->ItemShape->AdditionalProperties, npaths, &additional, ext, &n_ext);
 	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
 		additional |= OP_PROP(P_MIME_CONTENT);   /* spec §10 */
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
@@ -279,13 +294,13 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 		texts[i] = id && id->Id ? id->Id : "";
 		change_keys[i] = id ? id->ChangeKey : NULL;
 	}
-	int rc = op_get_item(adapter_ctx(soap), shape, additional, texts, change_keys, (size_t)n, out);
+	int rc = op_get_item(adapter_ctx(soap), shape, additional, ext, n_ext, texts, change_keys, (size_t)n, out);
 	if (rc)
 		return adapter_internal_fault(soap, "GetItem", rc);
 
 	struct m__GetItemResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
@@ -336,7 +351,7 @@ int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, stru
 
 	struct m__GetAttachmentResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {

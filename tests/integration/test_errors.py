@@ -164,8 +164,8 @@ def test_empty_soap_body_is_fault(env, rc):
 
 
 UNKNOWN_OPS = {
-    "FindItem": ('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
-                 '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>'),
+    "CreateItem": ('<m:CreateItem><m:Items><t:Contact><t:DisplayName>x</t:DisplayName></t:Contact></m:Items>'
+                   '</m:CreateItem>'),
     "MadeUp": "<m:FrobnicateWidgets><m:Widget>1</m:Widget></m:FrobnicateWidgets>",
     "OtherNamespace": '<x:GetUserPhoto xmlns:x="urn:not-ews"><x:Email>large@example.test</x:Email></x:GetUserPhoto>',
 }

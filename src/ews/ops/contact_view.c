@@ -55,74 +55,13 @@ op_props op_props_for_shape(enum ews_shape shape)
 	}
 }
 
-/* FieldURI (and IndexedFieldURI FieldURI) values and what they add; an
- * indexed URI adds its whole dictionary. */
-static const struct { const char *uri; enum op_prop prop; } FIELDS[] = {
-	{ "item:MimeContent", P_MIME_CONTENT },
-	{ "item:ItemId", P_ITEM_ID },
-	{ "item:ParentFolderId", P_PARENT_FOLDER_ID },
-	{ "item:ItemClass", P_ITEM_CLASS },
-	{ "item:Subject", P_SUBJECT },
-	{ "item:Sensitivity", P_SENSITIVITY },
-	{ "item:Body", P_BODY },
-	{ "item:Attachments", P_ATTACHMENTS },
-	{ "item:DateTimeReceived", P_DATE_RECEIVED },
-	{ "item:Size", P_SIZE },
-	{ "item:Importance", P_IMPORTANCE },
-	{ "item:IsSubmitted", P_IS_SUBMITTED },
-	{ "item:IsDraft", P_IS_DRAFT },
-	{ "item:IsFromMe", P_IS_FROM_ME },
-	{ "item:IsResend", P_IS_RESEND },
-	{ "item:IsUnmodified", P_IS_UNMODIFIED },
-	{ "item:DateTimeSent", P_DATE_SENT },
-	{ "item:DateTimeCreated", P_DATE_CREATED },
-	{ "item:ReminderIsSet", P_REMINDER_IS_SET },
-	{ "item:DisplayCc", P_DISPLAY_CC },
-	{ "item:DisplayTo", P_DISPLAY_TO },
-	{ "item:HasAttachments", P_HAS_ATTACHMENTS },
-	{ "item:Culture", P_CULTURE },
-	{ "item:EffectiveRights", P_EFFECTIVE_RIGHTS },
-	{ "item:LastModifiedName", P_LAST_MODIFIED_NAME },
-	{ "item:LastModifiedTime", P_LAST_MODIFIED_TIME },
-	{ "item:IsAssociated", P_IS_ASSOCIATED },
-	{ "contacts:FileAs", P_FILE_AS },
-	{ "contacts:FileAsMapping", P_FILE_AS_MAPPING },
-	{ "contacts:DisplayName", P_DISPLAY_NAME },
-	{ "contacts:GivenName", P_GIVEN_NAME },
-	{ "contacts:Initials", P_INITIALS },
-	{ "contacts:MiddleName", P_MIDDLE_NAME },
-	{ "contacts:Nickname", P_NICKNAME },
-	{ "contacts:CompleteName", P_COMPLETE_NAME },
-	{ "contacts:CompanyName", P_COMPANY_NAME },
-	{ "contacts:EmailAddress", P_EMAIL_ADDRESSES },
-	{ "contacts:EmailAddresses", P_EMAIL_ADDRESSES },
-	{ "contacts:PhysicalAddress:Street", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhysicalAddress:City", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhysicalAddress:State", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhysicalAddress:CountryOrRegion", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhysicalAddress:PostalCode", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhysicalAddresses", P_PHYSICAL_ADDRESSES },
-	{ "contacts:PhoneNumber", P_PHONE_NUMBERS },
-	{ "contacts:PhoneNumbers", P_PHONE_NUMBERS },
-	{ "contacts:Birthday", P_BIRTHDAY },
-	{ "contacts:ContactSource", P_CONTACT_SOURCE },
-	{ "contacts:Department", P_DEPARTMENT },
-	{ "contacts:JobTitle", P_JOB_TITLE },
-	{ "contacts:OfficeLocation", P_OFFICE_LOCATION },
-	{ "contacts:PostalAddressIndex", P_POSTAL_ADDRESS_INDEX },
-	{ "contacts:Surname", P_SURNAME },
-	{ "contacts:HasPicture", P_HAS_PICTURE },
-	{ "contacts:Alias", P_ALIAS },
-	{ "contacts:Notes", P_NOTES },
-	{ "contacts:Photo", P_PHOTO },
-};
-
+/* FieldURI (and IndexedFieldURI FieldURI) values and what they add: the
+ * property table (ews/props.h) is the one list; an indexed URI adds its whole
+ * dictionary. */
 op_props op_props_for_field(const char *field_uri)
 {
-	for (size_t i = 0; field_uri && i < sizeof FIELDS / sizeof *FIELDS; i++)
-		if (strcmp(field_uri, FIELDS[i].uri) == 0)
-			return PROP(FIELDS[i].prop);
-	return 0;
+	const struct prop_def *d = props_find_uri(field_uri);
+	return d && d->shape != P_NONE ? PROP(d->shape) : 0;
 }
 
 /* ---- building a view --------------------------------------------------------------- */

@@ -31,6 +31,10 @@ static int is_missing(int rc)
 struct item_batch {
 	const struct ews_ctx *ctx;
 	op_props props;
+	const struct prop_ext_uri *ext;     /* AdditionalProperties ExtendedFieldURIs */
+	const struct prop_def **ext_defs;
+	size_t n_ext;
+	struct ews_status ext_status;       /* a malformed one: every message's outcome */
 	const char *const *ids, *const *change_keys;
 	struct op_item_result *out;
 	size_t mime_budget;         /* vCard bytes the response may still carry */
@@ -49,6 +53,10 @@ static int get_one_item(void *arg, store_txn_t *t, size_t i)
 
 	memset(out, 0, sizeof *out);
 	ews_status_ok(&out->status);
+	if (b->ext_status.cls != EWS_SUCCESS) {
+		out->status = b->ext_status;
+		return EMU_OK;
+	}
 	if (!op_request_id(b->ctx, b->ids[i], EWS_ID_ITEM, &id, &out->status))
 		return EMU_OK;
 	/* spec §5.6: a ChangeKey need not be current for GetItem, but must parse */
@@ -63,8 +71,11 @@ static int get_one_item(void *arg, store_txn_t *t, size_t i)
 	}
 	if (rc)
 		return rc;
-	if ((rc = op_contact_from_store(b->ctx, id.mailbox, &b->c, b->props, &out->contact)) != EMU_OK ||
-	    !(b->props & OP_PROP(P_MIME_CONTENT)))
+	if ((rc = op_contact_from_store(b->ctx, id.mailbox, &b->c, b->props, &out->contact)) != EMU_OK)
+		return rc;
+	struct prop_record r = { &b->c, NULL, NULL };
+	if ((rc = op_ext_values(b->ctx->arena, b->ext, b->ext_defs, b->n_ext, &r, &out->contact.ext,
+	                        &out->contact.n_ext)) != EMU_OK || !(b->props & OP_PROP(P_MIME_CONTENT)))
 		return rc;
 	rc = op_contact_mime(b->ctx, t, id.mailbox, &b->c, &b->mime_budget, &out->contact);
 	if (rc == EMU_ELIMIT) {
@@ -77,12 +88,17 @@ static int get_one_item(void *arg, store_txn_t *t, size_t i)
 }
 
 int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additional,
+                const struct prop_ext_uri *ext, size_t n_ext,
                 const char *const *ids, const char *const *change_keys, size_t n,
                 struct op_item_result *out)
 {
 	struct item_batch *b = arena_alloc(ctx->arena, sizeof *b);
-	if (!b)
+	if (!b || !(b->ext_defs = arena_alloc(ctx->arena, (n_ext ? n_ext : 1) * sizeof *b->ext_defs)))
 		return EMU_ENOMEM;
+	b->ext = ext;
+	b->n_ext = n_ext;
+	ews_status_ok(&b->ext_status);
+	op_ext_resolve(ext, n_ext, PROP_ON_CONTACT, b->ext_defs, &b->ext_status);
 	b->ctx = ctx;
 	b->props = op_props_for_shape(shape) | additional | OP_PROP(P_ITEM_ID);
 	b->mime_budget = OP_MIME_MAX_BYTES;

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "ews/ews.h"
+#include "ews/props.h"
+#include "ews/query.h"
 #include "photo/photo.h"
 
 /* ---- GetUserPhoto (spec §2, §3, §6) -------------------------------------- */
@@ -103,26 +105,9 @@ enum ews_shape { EWS_SHAPE_ID_ONLY = 0, EWS_SHAPE_DEFAULT, EWS_SHAPE_ALL };
  * "AllProperties"); EMU_EINVAL when unknown. */
 int ews_shape_parse(const char *s, enum ews_shape *out);
 
-/* The item and contact properties ewsemu serves.  A response carries a set
- * of them (op_props); the adapter emits the set ones in schema order. */
-enum op_prop {
-	/* t:ItemType */
-	P_ITEM_ID = 0, P_PARENT_FOLDER_ID, P_ITEM_CLASS, P_SUBJECT, P_SENSITIVITY, P_BODY,
-	P_ATTACHMENTS, P_DATE_RECEIVED, P_SIZE, P_IMPORTANCE, P_IS_SUBMITTED, P_IS_DRAFT,
-	P_IS_FROM_ME, P_IS_RESEND, P_IS_UNMODIFIED, P_DATE_SENT, P_DATE_CREATED,
-	P_REMINDER_IS_SET, P_DISPLAY_CC, P_DISPLAY_TO, P_HAS_ATTACHMENTS, P_CULTURE,
-	P_EFFECTIVE_RIGHTS, P_LAST_MODIFIED_NAME, P_LAST_MODIFIED_TIME, P_IS_ASSOCIATED,
-	/* t:ContactItemType */
-	P_FILE_AS, P_FILE_AS_MAPPING, P_DISPLAY_NAME, P_GIVEN_NAME, P_INITIALS, P_MIDDLE_NAME,
-	P_NICKNAME, P_COMPLETE_NAME, P_COMPANY_NAME, P_EMAIL_ADDRESSES, P_PHYSICAL_ADDRESSES,
-	P_PHONE_NUMBERS, P_BIRTHDAY, P_CONTACT_SOURCE, P_DEPARTMENT, P_JOB_TITLE,
-	P_OFFICE_LOCATION, P_POSTAL_ADDRESS_INDEX, P_SURNAME, P_HAS_PICTURE, P_ALIAS, P_NOTES,
-	P_PHOTO,
-	/* t:ItemType's first element, but only on request (IncludeMimeContent or
-	 * item:MimeContent; not part of AllProperties): op_contact_mime() */
-	P_MIME_CONTENT,
-	P_COUNT
-};
+/* The item and contact properties ewsemu serves (enum op_prop, declared in
+ * ews/props.h with the table that maps FieldURIs to them).  A response
+ * carries a set of them; the adapter emits the set ones in schema order. */
 typedef uint64_t op_props;
 #define OP_PROP(p) ((op_props)1 << (p))
 
@@ -158,6 +143,14 @@ struct op_attachment {
 
 #define OP_EMAILS_MAX 3
 #define OP_PHONES_MAX 4
+
+/* One t:ExtendedProperty of an answer (spec §8.2): the request's
+ * ExtendedFieldURI echoed (the tag canonical) with the value as text. */
+struct op_ext_value {
+	const struct prop_ext_uri *uri;  /* the request's attributes */
+	const char *tag;                 /* canonical "0x3001", or NULL (named property) */
+	const char *value;               /* t:Value text (arena) */
+};
 
 /* A contact as EWS shows it: a personal contact (t:Contact item, GetItem and
  * ResolveNames Contacts hits) or a directory entry (ResolveNames with
@@ -196,6 +189,8 @@ struct op_contact {
 	size_t photo_len;
 	const char *mime;                             /* P_MIME_CONTENT: the vCard (arena) */
 	size_t mime_len;
+	int n_ext;                                    /* t:ExtendedProperty, in request order */
+	struct op_ext_value *ext;                     /* arena array, only properties with a value */
 };
 
 /** Build the view of personal contact @p c of mailbox @p owner (lower-case
@@ -305,8 +300,13 @@ struct op_item_result {
 	struct op_contact contact;     /* Success only */
 };
 
-/** GetItem: one result per id (@p change_keys[i] may be NULL), in order. */
+/** GetItem: one result per id (@p change_keys[i] may be NULL), in order.
+ * @p ext / @p n_ext: the ExtendedFieldURIs of AdditionalProperties (spec §8):
+ * served ones come back as t:ExtendedProperty, unknown ones are left out, a
+ * malformed one gives every message ErrorInvalidExtendedProperty
+ * (ErrorUnsupportedMapiPropertyType for Object/Error/Null types). */
 int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additional,
+                const struct prop_ext_uri *ext, size_t n_ext,
                 const char *const *ids, const char *const *change_keys, size_t n,
                 struct op_item_result *out);
 
@@ -318,5 +318,45 @@ struct op_attachment_result {
 /** GetAttachment: one result per id, in order. */
 int op_get_attachment(const struct ews_ctx *ctx, const char *const *ids, size_t n,
                       struct op_attachment_result *out);
+
+/* ---- FindItem (spec §3, §4) ------------------------------------------------- */
+
+/* ParentFolderIds FindItem answers in one request (more: the transport's
+ * ErrorSchemaValidation fault). */
+#define OP_FIND_FOLDERS_MAX 100
+
+enum op_traversal { OP_TRAVERSAL_SHALLOW = 0, OP_TRAVERSAL_SOFT_DELETED, OP_TRAVERSAL_ASSOCIATED };
+
+struct op_find_item_req {
+	enum ews_shape shape;
+	op_props additional;                 /* FieldURIs of AdditionalProperties */
+	const struct prop_ext_uri *ext;      /* ExtendedFieldURIs of AdditionalProperties */
+	size_t n_ext;
+	enum op_traversal traversal;
+	struct query_view view;
+	struct query_node *restriction;      /* raw tree (transport memory), NULL: none */
+	enum query_error build_error;        /* a limit the transport met building it, else QE_OK */
+	struct query_sort_key *sort;         /* SortOrder (transport memory), n_sort <= QUERY_SORT_MAX */
+	size_t n_sort;
+	const char *query_string;            /* AQS, NULL: none */
+	const struct op_folder_ref *folders; /* ParentFolderIds */
+	size_t n_folders;
+};
+
+struct op_find_item_result {
+	struct ews_status status;
+	struct query_page page;              /* Success: the RootFolder attributes */
+	size_t n;
+	struct op_contact *items;            /* Success: n contacts (arena) */
+};
+
+/** FindItem: one result per parent folder, in order.  The personal contacts
+ * folder answers its contacts (Restriction or QueryString, ContactsView
+ * names, SortOrder, then the view's page), every other folder an empty
+ * RootFolder, an unknown or foreign folder the op_folder_resolve() error.
+ * Request errors (restriction, sort, view, AQS, ExtendedFieldURI; spec
+ * §2.3, §3.7, §4.6) are the outcome of every message.  @p req's trees are
+ * compiled in place. */
+int op_find_item(const struct ews_ctx *ctx, struct op_find_item_req *req, struct op_find_item_result *out);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "ews/ews.h"
 #include "ews/ids.h"
+#include "ews/ops/ops.h"
 
 /* MessageText of the per-message errors, Exchange's wording where known. */
 #define OP_MSG_ID_EMPTY "Id must be non-empty."
@@ -53,5 +54,20 @@ typedef int (*op_batch_fn)(void *arg, store_txn_t *t, size_t i);
  * request sees the same store), stopping at the first failure.
  * @return EMU_OK; the failure of @p fn; EMU_ENOMEM / EMU_ESTORE (no txn). */
 int op_batch(const struct ews_ctx *ctx, size_t n, op_batch_fn fn, void *arg);
+
+/* ---- ExtendedProperty in answers (ext_props.c, spec §8) ------------------------- */
+
+/** Resolve the ExtendedFieldURIs @p req (n) of a shape for records of
+ * @p kinds into @p defs (n; NULL for a property ewsemu does not have).
+ * @return 1; 0 with @p st set to ErrorInvalidExtendedProperty or
+ *	ErrorUnsupportedMapiPropertyType. */
+int op_ext_resolve(const struct prop_ext_uri *req, size_t n, unsigned kinds,
+                   const struct prop_def **defs, struct ews_status *st);
+
+/** The t:ExtendedProperty values of @p r for the resolved @p defs (n) of
+ * request @p req: an arena array in *out, only the properties @p r has.
+ * @return EMU_OK; EMU_ENOMEM. */
+int op_ext_values(struct arena *a, const struct prop_ext_uri *req, const struct prop_def *const *defs,
+                  size_t n, const struct prop_record *r, struct op_ext_value **out, int *n_out);
 
 #endif

@@ -353,7 +353,7 @@ static void test_mailbox_ops_for_tokens(void **state)
 		assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 		assert_string_equal(out[1].status.code, EWS_ERROR_ACCESS_DENIED);
 		assert_string_equal(out[2].status.code, EWS_NO_ERROR);
-		assert_int_equal(op_get_item(&ctx, EWS_SHAPE_DEFAULT, 0, &item, NULL, 1, items), EMU_OK);
+		assert_int_equal(op_get_item(&ctx, EWS_SHAPE_DEFAULT, 0, NULL, 0, &item, NULL, 1, items), EMU_OK);
 		assert_string_equal(items[0].status.code, EWS_ERROR_ACCESS_DENIED);
 	}
 	/* nor does the administrator flag over Basic */
@@ -365,7 +365,7 @@ static void test_mailbox_ops_for_tokens(void **state)
 	ctx.caller = &local;
 	assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, refs + 1, 1, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
-	assert_int_equal(op_get_item(&ctx, EWS_SHAPE_DEFAULT, 0, &item, NULL, 1, items), EMU_OK);
+	assert_int_equal(op_get_item(&ctx, EWS_SHAPE_DEFAULT, 0, NULL, 0, &item, NULL, 1, items), EMU_OK);
 	assert_string_equal(items[0].status.code, EWS_ERROR_ITEM_NOT_FOUND);
 }
 

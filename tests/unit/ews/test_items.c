@@ -196,12 +196,12 @@ static void test_get_item_shapes(void **state)
 	                       id_of(f, EWS_ID_ITEM, ALICE, f->without_photo) };
 	struct op_item_result out[2];
 
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 2, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, NULL, 0, ids, NULL, 2, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_true(out[0].contact.props == P(P_ITEM_ID));
 	assert_string_equal(out[0].contact.item_id, ids[0]);
 
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_HAS_PICTURE) | P(P_ATTACHMENTS), ids, NULL, 2,
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_HAS_PICTURE) | P(P_ATTACHMENTS), NULL, 0, ids, NULL, 2,
 	                             out), EMU_OK);
 	assert_true(out[0].contact.props == (P(P_ITEM_ID) | P(P_HAS_PICTURE) | P(P_ATTACHMENTS)));
 	assert_true(out[0].contact.has_picture);
@@ -210,10 +210,10 @@ static void test_get_item_shapes(void **state)
 	assert_true(out[1].contact.props == (P(P_ITEM_ID) | P(P_HAS_PICTURE)));
 	assert_false(out[1].contact.has_picture);
 
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_DEFAULT, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_DEFAULT, 0, NULL, 0, ids, NULL, 1, out), EMU_OK);
 	assert_true(out[0].contact.props == (P(P_ITEM_ID) | P(P_HAS_ATTACHMENTS) | P(P_FILE_AS) |
 	                                     P(P_COMPLETE_NAME) | P(P_EMAIL_ADDRESSES)));
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, NULL, 0, ids, NULL, 1, out), EMU_OK);
 	assert_true(out[0].contact.props & P(P_ATTACHMENTS));
 	assert_true(out[0].contact.props & P(P_PARENT_FOLDER_ID));
 	assert_false(out[0].contact.props & P(P_BIRTHDAY));
@@ -250,7 +250,7 @@ static void test_get_item_errors(void **state)
 	size_t n = sizeof ids / sizeof *ids;
 	struct op_item_result out[12];
 
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, ids, cks, n, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ALL, 0, NULL, 0, ids, cks, n, out), EMU_OK);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(out[i].status.code, want[i]);
 		if (strcmp(want[i], EWS_NO_ERROR) != 0) {
@@ -265,7 +265,7 @@ static void test_get_item_errors(void **state)
 	struct ews_ctx anon = f->b.ctx;
 	struct caller nobody;
 	anon.caller = ews_fx_as(&nobody, NULL, 0);
-	assert_int_equal(op_get_item(&anon, EWS_SHAPE_DEFAULT, 0, ids + 4, NULL, 3, out), EMU_OK);
+	assert_int_equal(op_get_item(&anon, EWS_SHAPE_DEFAULT, 0, NULL, 0, ids + 4, NULL, 3, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_string_equal(out[1].status.code, EWS_ERROR_ITEM_NOT_FOUND);
 	assert_string_equal(out[2].status.code, EWS_ERROR_ITEM_NOT_FOUND);
@@ -280,14 +280,14 @@ static void test_change_key_follows_changes(void **state)
 	struct contact_record c;
 	store_txn_t *t;
 
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, NULL, 0, ids, NULL, 1, out), EMU_OK);
 	char *before = strdup(out[0].contact.change_key);
 	assert_int_equal(store_txn_begin(f->b.store, 1, &t), EMU_OK);
 	assert_int_equal(store_contact_get(t, ALICE, f->without_photo, &c), EMU_OK);
 	snprintf(c.company, sizeof c.company, "New Co");
 	assert_int_equal(store_contact_update(t, ALICE, &c), EMU_OK);
 	assert_int_equal(store_txn_commit(t), EMU_OK);
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, 0, NULL, 0, ids, NULL, 1, out), EMU_OK);
 	assert_string_equal(out[0].contact.item_id, ids[0]);          /* same item */
 	assert_string_not_equal(out[0].contact.change_key, before);   /* new version */
 	free(before);
@@ -299,7 +299,7 @@ static const char *attachment_id(struct fx *f, const char *contact)
 {
 	const char *ids[1] = { id_of(f, EWS_ID_ITEM, ALICE, contact) };
 	struct op_item_result out[1];
-	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_ATTACHMENTS), ids, NULL, 1, out), EMU_OK);
+	assert_int_equal(op_get_item(&f->b.ctx, EWS_SHAPE_ID_ONLY, P(P_ATTACHMENTS), NULL, 0, ids, NULL, 1, out), EMU_OK);
 	assert_int_equal(out[0].contact.n_attachments, 1);
 	return out[0].contact.attachment.id;
 }

@@ -1,0 +1,232 @@
+/* test_props.c - the property table (ews/props.h): FieldURI and
+ * ExtendedFieldURI lookups, the §8.1 attribute rules, getters per record
+ * kind and the value texts of §8.2. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/result.h"
+#include "ews/props.h"
+
+static struct prop_ext_uri tagged(const char *tag, const char *type)
+{
+	struct prop_ext_uri u = { 0 };
+	u.tag = tag;
+	u.type = type;
+	return u;
+}
+
+static void test_field_lookup(void **state)
+{
+	(void)state;
+	const struct prop_def *d = props_find_field("contacts:DisplayName", NULL);
+	assert_non_null(d);
+	assert_int_equal(d->tag, 0x3001);
+	assert_int_equal(d->type, PROP_T_STRING);
+	d = props_find_field("contacts:EmailAddress", "EmailAddress2");
+	assert_non_null(d);
+	assert_int_equal(d->set, PROP_SET_ADDRESS);
+	assert_int_equal(d->lid, 0x8093);
+	assert_null(props_find_field("contacts:EmailAddress", NULL));          /* index required */
+	assert_null(props_find_field("contacts:EmailAddress", "EmailAddress4"));
+	assert_null(props_find_field("contacts:DisplayName", "EmailAddress1")); /* not indexed */
+	assert_null(props_find_field("contacts:Nope", NULL));
+	assert_null(props_find_field(NULL, NULL));
+	/* the shape bits GetItem used to keep in its own table */
+	assert_int_equal(props_find_uri("contacts:EmailAddress")->shape, P_EMAIL_ADDRESSES);
+	assert_int_equal(props_find_uri("item:Attachments")->shape, P_ATTACHMENTS);
+	assert_false(props_find_uri("item:Attachments")->queryable);
+	/* every row is reachable and has an identity or a FieldURI */
+	size_t n = 0;
+	for (const struct prop_def *r; (r = props_at(n)) != NULL; n++)
+		assert_true(r->field_uri || r->tag || r->lid);
+	assert_true(n > 60);
+}
+
+static void test_extended_tags(void **state)
+{
+	(void)state;
+	const struct prop_def *d, *e;
+	struct prop_ext_uri u = tagged("0x3001", "String");
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &d), PROP_EXT_SERVED);
+	assert_string_equal(d->field_uri, "contacts:DisplayName");
+	u.tag = "12289";   /* decimal, as evolution-ews sends */
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_SERVED);
+	assert_ptr_equal(d, e);
+	u.tag = "0X3001";
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_SERVED);
+	assert_ptr_equal(d, e);
+	/* the same tag on a folder is the folder's display name */
+	u.tag = "0x3001";
+	assert_int_equal(props_find_extended(&u, PROP_ON_FOLDER, &e), PROP_EXT_SERVED);
+	assert_string_equal(e->field_uri, "folder:DisplayName");
+	u = tagged("4340", "Boolean");   /* 0x10f4 */
+	assert_int_equal(props_find_extended(&u, PROP_ON_FOLDER, &e), PROP_EXT_SERVED);
+	assert_int_equal(e->tag, 0x10f4);
+	u = tagged("0x1a", "String");
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_SERVED);
+	assert_string_equal(e->field_uri, "item:ItemClass");
+	/* unknown but well-formed: not served */
+	u = tagged("0x0e23", "Integer");
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_NOT_SERVED);
+	assert_null(e);
+	u = tagged("0x3613", "String");   /* a folder property asked on a contact */
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_NOT_SERVED);
+}
+
+static void test_extended_malformed(void **state)
+{
+	(void)state;
+	const struct prop_def *d;
+	const char *bad_tags[] = { "", "0x", "0x12345", "65536", "12a", "-1", "0xg1", "0x8000", "0xfffe", "32768" };
+	for (size_t i = 0; i < sizeof bad_tags / sizeof *bad_tags; i++) {
+		struct prop_ext_uri u = tagged(bad_tags[i], "String");
+		assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	}
+	struct prop_ext_uri u = tagged("0xffff", "String");   /* top of range: a tag */
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_NOT_SERVED);
+	u = tagged("0x3001", NULL);
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u = tagged("0x3001", "Banana");
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u = tagged("0x3001", "Object");
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_UNSUPPORTED_TYPE);
+	u = tagged("0x3001", "Null");
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_UNSUPPORTED_TYPE);
+	/* tag combined with a set or an id */
+	u = tagged("0x3001", "String");
+	u.distinguished_set = "Address";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u = tagged("0x3001", "String");
+	u.has_id = 1;
+	u.id = 5;
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	/* no identity at all */
+	u = tagged(NULL, "String");
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	/* a set without id/name, both, two sets, a bad GUID, an unknown set */
+	u = tagged(NULL, "Boolean");
+	u.distinguished_set = "Address";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u.has_id = 1;
+	u.id = 0x8015;
+	u.name = "x";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u.name = NULL;
+	u.set_id = "00062004-0000-0000-c000-000000000046";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u.distinguished_set = NULL;
+	u.set_id = "00062004-0000-0000-c000-00000000004";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+	u.set_id = NULL;
+	u.distinguished_set = "Nonsense";
+	assert_int_equal(props_find_extended(&u, 0, &d), PROP_EXT_INVALID);
+}
+
+static void test_extended_named(void **state)
+{
+	(void)state;
+	const struct prop_def *d, *e;
+	struct prop_ext_uri u = tagged(NULL, "Boolean");
+	u.distinguished_set = "Address";
+	u.has_id = 1;
+	u.id = 32789;   /* 0x8015 PidLidHasPicture */
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &d), PROP_EXT_SERVED);
+	assert_string_equal(d->field_uri, "contacts:HasPicture");
+	/* the same set by GUID, upper case */
+	u.distinguished_set = NULL;
+	u.set_id = "00062004-0000-0000-C000-000000000046";
+	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_SERVED);
+	assert_ptr_equal(d, e);
+	/* an unknown GUID and a name: well-formed, not served */
+	u.set_id = "12345678-1234-1234-1234-123456789abc";
+	assert_int_equal(props_find_extended(&u, 0, &e), PROP_EXT_NOT_SERVED);
+	u.set_id = NULL;
+	u.distinguished_set = "PublicStrings";
+	u.has_id = 0;
+	u.name = "Keywords";
+	assert_int_equal(props_find_extended(&u, 0, &e), PROP_EXT_NOT_SERVED);
+	assert_string_equal(props_set_guid(PROP_SET_ADDRESS), "00062004-0000-0000-c000-000000000046");
+}
+
+static void test_getters(void **state)
+{
+	(void)state;
+	static struct contact_record c;
+	static struct user_record usr;
+	struct prop_folder f = { "Contacts", "IPF.Contact", 7, 0, 0, 0 };
+	struct prop_record rc = { &c, NULL, NULL }, ru = { NULL, &usr, NULL }, rf = { NULL, NULL, &f };
+	struct prop_value v;
+	char buf[64];
+
+	strcpy(c.display_name, "Ada Lovelace");
+	strcpy(c.email2, "ada@two.test");
+	strcpy(c.birthday, "1815-12-10");
+	c.created = 1000;
+	c.modified = 2000;
+	c.has_photo = 1;
+	strcpy(usr.display_name, "Bob");
+	strcpy(usr.title, "CTO");
+
+	assert_int_equal(props_get(props_find_field("contacts:DisplayName", NULL), &rc, &v), 1);
+	assert_string_equal(v.s, "Ada Lovelace");
+	assert_int_equal(props_get(props_find_field("contacts:DisplayName", NULL), &ru, &v), 1);
+	assert_string_equal(v.s, "Bob");
+	assert_int_equal(props_get(props_find_field("contacts:JobTitle", NULL), &ru, &v), 1);
+	assert_string_equal(v.s, "CTO");
+	assert_int_equal(props_get(props_find_field("contacts:JobTitle", NULL), &rc, &v), 0);   /* empty */
+	assert_int_equal(props_get(props_find_field("contacts:EmailAddress", "EmailAddress2"), &rc, &v), 1);
+	assert_string_equal(v.s, "ada@two.test");
+	assert_int_equal(props_get(props_find_field("contacts:EmailAddress", "EmailAddress2"), &ru, &v), 0);
+	assert_int_equal(props_get(props_find_field("contacts:FileAs", NULL), &rc, &v), 1);
+	assert_string_equal(v.s, "Ada Lovelace");   /* FileAs falls back to the display name */
+	assert_int_equal(props_get(props_find_field("item:ItemClass", NULL), &rc, &v), 1);
+	assert_string_equal(v.s, "IPM.Contact");
+	assert_int_equal(props_get(props_find_field("contacts:HasPicture", NULL), &rc, &v), 1);
+	assert_int_equal(v.type, PROP_T_BOOLEAN);
+	assert_int_equal(v.i, 1);
+	assert_int_equal(props_value_text(&v, buf, sizeof buf), EMU_OK);
+	assert_string_equal(buf, "true");
+	assert_int_equal(props_get(props_find_field("item:LastModifiedTime", NULL), &rc, &v), 1);
+	assert_int_equal(v.i, 2000);
+	assert_int_equal(props_value_text(&v, buf, sizeof buf), EMU_OK);
+	assert_string_equal(buf, "1970-01-01T00:33:20Z");
+	assert_int_equal(props_get(props_find_field("contacts:Birthday", NULL), &rc, &v), 1);
+	assert_int_equal(props_value_text(&v, buf, sizeof buf), EMU_OK);
+	assert_string_equal(buf, "1815-12-10T12:00:00Z");
+	/* a contact field on a folder, a shape-only row: no value */
+	assert_int_equal(props_get(props_find_field("contacts:DisplayName", NULL), &rf, &v), 0);
+	assert_int_equal(props_get(props_find_field("item:Attachments", NULL), &rc, &v), 0);
+	/* folders */
+	assert_int_equal(props_get(props_find_field("folder:TotalCount", NULL), &rf, &v), 1);
+	assert_int_equal(v.i, 7);
+	assert_int_equal(props_value_text(&v, buf, sizeof buf), EMU_OK);
+	assert_string_equal(buf, "7");
+	assert_int_equal(props_get(props_find_field("folder:FolderClass", NULL), &rf, &v), 1);
+	assert_string_equal(v.s, "IPF.Contact");
+	struct prop_ext_uri u = tagged("0x360a", "Boolean");
+	const struct prop_def *d;
+	assert_int_equal(props_find_extended(&u, PROP_ON_FOLDER, &d), PROP_EXT_SERVED);
+	assert_int_equal(props_get(d, &rf, &v), 1);
+	assert_int_equal(v.i, 0);
+	/* too small a buffer is a limit, never a truncation */
+	assert_int_equal(props_get(props_find_field("contacts:DisplayName", NULL), &rc, &v), 1);
+	assert_int_equal(props_value_text(&v, buf, 5), EMU_ELIMIT);
+	props_tag_text(0x0e23, buf, sizeof buf);
+	assert_string_equal(buf, "0xe23");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field_lookup),
+		cmocka_unit_test(test_extended_tags),
+		cmocka_unit_test(test_extended_malformed),
+		cmocka_unit_test(test_extended_named),
+		cmocka_unit_test(test_getters),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
