@@ -14,7 +14,11 @@
 #include "core/arena.h"
 #include "store/store.h"
 
-enum ews_id_kind { EWS_ID_FOLDER = 'F', EWS_ID_ITEM = 'I', EWS_ID_ATTACHMENT = 'A' };
+/* EWS_ID_PERSONA: a FindPeople/GetPersona PersonaId; its local part is a
+ * contact id, or EWS_PERSONA_DIRECTORY for the directory user the mailbox
+ * part names. */
+enum ews_id_kind { EWS_ID_FOLDER = 'F', EWS_ID_ITEM = 'I', EWS_ID_ATTACHMENT = 'A', EWS_ID_PERSONA = 'P' };
+#define EWS_PERSONA_DIRECTORY "gal"  /* never a contact id (those are hex) */
 
 struct ews_id {
 	enum ews_id_kind kind;
