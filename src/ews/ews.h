@@ -50,6 +50,8 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_UNSUPPORTED_QUERY_FILTER "ErrorUnsupportedQueryFilter"
 #define EWS_ERROR_QUERY_FILTER_TOO_LONG "ErrorQueryFilterTooLong"
 #define EWS_ERROR_INVALID_OPERATION "ErrorInvalidOperation"
+/* FindPeople/GetPersona with a RequestServerVersion older than Exchange2013 (spec §7) */
+#define EWS_ERROR_INCORRECT_SCHEMA_VERSION "ErrorIncorrectSchemaVersion"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

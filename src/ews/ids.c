@@ -32,6 +32,11 @@ const char *ews_id_format_name(enum ews_id_format f)
 	return f < EWS_FMT_COUNT ? g_formats[f] : "EwsId";
 }
 
+int ews_id_format_has_mailbox(enum ews_id_format f)
+{
+	return f == EWS_FMT_EWS_ID || f == EWS_FMT_EWS_LEGACY_ID || f == EWS_FMT_OWA_ID;
+}
+
 static size_t pack(const struct ews_id *id, unsigned char *b)
 {
 	size_t n = 0, ml = strlen(id->mailbox), ll = strlen(id->local);
@@ -81,7 +86,7 @@ int ews_id_decode(const char *text, enum ews_id_format f, struct ews_id *out)
 	}
 	if (n < 7 || b[0] != 'E' || b[1] != 'M' || b[2] != ID_VERSION)
 		return EMU_EINVAL;
-	if (b[3] != EWS_ID_FOLDER && b[3] != EWS_ID_ITEM && b[3] != EWS_ID_ATTACHMENT)
+	if (b[3] != EWS_ID_FOLDER && b[3] != EWS_ID_ITEM && b[3] != EWS_ID_ATTACHMENT && b[3] != EWS_ID_PERSONA)
 		return EMU_EINVAL;
 	size_t ml = (size_t)b[4] << 8 | b[5];
 	if (ml == 0 || ml > STORE_ADDR_MAX || 6 + ml + 1 > n)

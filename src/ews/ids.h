@@ -14,7 +14,11 @@
 #include "core/arena.h"
 #include "store/store.h"
 
-enum ews_id_kind { EWS_ID_FOLDER = 'F', EWS_ID_ITEM = 'I', EWS_ID_ATTACHMENT = 'A' };
+/* EWS_ID_PERSONA: a FindPeople/GetPersona PersonaId; its local part is a
+ * contact id, or EWS_PERSONA_DIRECTORY for the directory user the mailbox
+ * part names. */
+enum ews_id_kind { EWS_ID_FOLDER = 'F', EWS_ID_ITEM = 'I', EWS_ID_ATTACHMENT = 'A', EWS_ID_PERSONA = 'P' };
+#define EWS_PERSONA_DIRECTORY "gal"  /* never a contact id (those are hex) */
 
 struct ews_id {
 	enum ews_id_kind kind;
@@ -29,6 +33,14 @@ enum ews_id_format { EWS_FMT_EWS_ID = 0, EWS_FMT_EWS_LEGACY_ID, EWS_FMT_ENTRY_ID
 /** Parse an IdFormatType spelling; EMU_EINVAL when unknown. */
 int ews_id_format_parse(const char *s, enum ews_id_format *out);
 const char *ews_id_format_name(enum ews_id_format f);
+
+/** Does an id in format @p f name its own mailbox (spec §9)?  EwsId,
+ * EwsLegacyId and OwaId do: ConvertId takes the owner from the id and
+ * ignores the request's Mailbox.  EntryId, HexEntryId and StoreId name only
+ * the store (in ewsemu the same record, read as the store's identity): the
+ * request's Mailbox says which mailbox to resolve them in.
+ * @return 1 or 0 (0 for an unknown @p f). */
+int ews_id_format_has_mailbox(enum ews_id_format f);
 
 /** Encode @p id in format @p f into arena memory; NULL on no memory. */
 char *ews_id_encode(struct arena *a, const struct ews_id *id, enum ews_id_format f);

@@ -43,6 +43,7 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 /* spec §8.3; order: item FieldURIs, contact FieldURIs, MAPI-only rows,
  * folder rows.  Shape-only rows keep GetItem's FieldURI list in one place. */
 static const struct prop_def TABLE[] = {
+	SHAPE("item:MimeContent", P_MIME_CONTENT),
 	SHAPE("item:ItemId", P_ITEM_ID),
 	SHAPE("item:ParentFolderId", P_PARENT_FOLDER_ID),
 	{ "item:ItemClass", NULL, 0x001a, PROP_SET_NONE, 0, S, C | U, P_ITEM_CLASS, 1, get_class, NO, NO },

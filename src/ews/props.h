@@ -34,6 +34,9 @@ enum op_prop {
 	P_PHONE_NUMBERS, P_BIRTHDAY, P_CONTACT_SOURCE, P_DEPARTMENT, P_JOB_TITLE,
 	P_OFFICE_LOCATION, P_POSTAL_ADDRESS_INDEX, P_SURNAME, P_HAS_PICTURE, P_ALIAS, P_NOTES,
 	P_PHOTO,
+	/* t:ItemType's first element, but only on request (IncludeMimeContent or
+	 * item:MimeContent; not part of AllProperties): op_contact_mime() */
+	P_MIME_CONTENT,
 	P_COUNT,
 	P_NONE = -1               /* a table entry that adds no shape property */
 };

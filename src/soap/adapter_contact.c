@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/log.h"
 #include "ews/ops/ops.h"
 
@@ -161,6 +162,15 @@ static struct t__PhysicalAddressDictionaryType *addresses(struct soap *soap, con
 /* t:ItemType part; 0 or -1 on no memory. */
 static int item_part(struct soap *soap, const struct op_contact *c, struct t__ContactItemType *x)
 {
+	if (HAS(c, P_MIME_CONTENT)) {
+		/* spec §10: base64 of the vCard, CharacterSet="UTF-8" */
+		char *b64 = soap_malloc(soap, BASE64_ENCODED_SIZE(c->mime_len));
+		if (!b64 || !(x->MimeContent = adapter_calloc(soap, 1, sizeof *x->MimeContent)))
+			return -1;
+		base64_encode(c->mime, c->mime_len, b64);
+		x->MimeContent->__item = b64;
+		x->MimeContent->CharacterSet = "UTF-8";
+	}
 	if (HAS(c, P_ITEM_ID)) {
 		if (!(x->ItemId = adapter_calloc(soap, 1, sizeof *x->ItemId)))
 			return -1;

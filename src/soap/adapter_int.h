@@ -19,6 +19,7 @@ struct soap_engine {
 	struct arena arena;               /* soap_malloc, freed by soap_engine_end */
 	struct ews_ctx ews;               /* the caller's, with arena = &arena */
 	const char *if_none_match;        /* GetUserPhoto: raw header or NULL */
+	const char *request_version;      /* RequestServerVersion Version (soap memory), NULL: none */
 	enum http_outcome outcome;        /* HTTP_OUT_OK unless an adapter says otherwise */
 	char etag[PHOTO_ETAG_LEN + 1];    /* GetUserPhoto: the photo's ETag for the cache headers */
 	const unsigned char *in;          /* request bytes not yet handed to gSOAP */

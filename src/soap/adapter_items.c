@@ -283,7 +283,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 		return soap->error = SOAP_EOM;
 	adapter_shape_paths(soap, req->ItemShape->AdditionalProperties, npaths, &additional, ext, &n_ext);
 	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
-		LOGD("soap", "GetItem: IncludeMimeContent is not served; ignored");
+		additional |= OP_PROP(P_MIME_CONTENT);   /* spec §10 */
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
 	const char **change_keys = adapter_calloc(soap, (size_t)n, sizeof *change_keys);
 	struct op_item_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);

@@ -138,6 +138,7 @@ static void engine_begin(struct soap_engine *e, const struct ews_ctx *ews, const
 	e->ews = *ews;
 	e->ews.arena = &e->arena;
 	e->if_none_match = inm;
+	e->request_version = NULL;
 	e->outcome = HTTP_OUT_OK;
 	e->etag[0] = '\0';
 	e->in = body;
@@ -240,6 +241,8 @@ int soap_engine_serve(soap_engine_t *e, const struct ews_ctx *ews, const void *b
 	soap->status = SOAP_POST;
 	if (soap_envelope_begin_in(soap) || soap_recv_header(soap) || soap_body_begin_in(soap))
 		return engine_error(e, out);
+	if (soap->header && soap->header->t__RequestServerVersion)   /* soap memory: lives as the request */
+		e->request_version = soap->header->t__RequestServerVersion->Version;
 	soap->header = NULL;   /* the client's RequestServerVersion is never echoed */
 	/* the operation element, for the log */
 	if (soap_peek_element(soap) == SOAP_OK || soap->tag[0]) {

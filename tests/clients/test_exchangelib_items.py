@@ -167,6 +167,37 @@ def test_fetch_contact_with_picture(account, added):
     assert att.content == PICTURE            # GetAttachment (streamed)
 
 
+def test_mime_content_is_the_contacts_vcard(account, added):
+    """Contact.mime_content (spec §10): the vCard 3.0 ewsemu import reads, picture included."""
+    import base64
+    import re
+    a = account()
+    contact = list(a.fetch(ids=[item_id(a, added.with_photo)]))[0]
+    card = contact.mime_content
+    assert isinstance(card, bytes), type(card)
+    flat = re.sub(rb"\r\n[ \t]", b"", card).decode("utf-8")
+    assert flat.startswith("BEGIN:VCARD\r\n") and flat.endswith("END:VCARD\r\n")
+    assert "\r\nVERSION:3.0\r\n" in flat and "\r\nFN:Pia Pictured\r\n" in flat
+    assert "\r\nN:Pictured;Pia;;;\r\n" in flat and "\r\nORG:Clients Ltd\r\n" in flat
+    assert f"\r\nEMAIL;TYPE=INTERNET:{added.with_photo}\r\n" in flat
+    photo = re.search(r"\r\nPHOTO;ENCODING=b;TYPE=JPEG:([A-Za-z0-9+/=]+)\r\n", flat)
+    assert photo and base64.b64decode(photo.group(1)) == PICTURE
+    plain = list(a.fetch(ids=[item_id(a, added.without_photo)]))[0].mime_content
+    assert b"PHOTO" not in plain
+
+
+def test_convert_id_with_a_placeholder_mailbox(account, added):
+    """DavMail's login step through exchangelib (spec §9): the root folder's EwsId with
+    Mailbox="blah@blah.com" converts, and the answer names the real mailbox."""
+    from exchangelib.properties import AlternateId
+    a = account()
+    root = a.root.id
+    got = list(a.protocol.convert_ids([AlternateId(id=root, format="EwsId", mailbox="blah@blah.com")],
+                                      destination_format="EwsId"))
+    assert len(got) == 1 and isinstance(got[0], AlternateId), got
+    assert got[0].id == root and got[0].mailbox.lower() == added.owner.lower()
+
+
 def test_fetch_contact_without_picture(account, added):
     a = account()
     contact = list(a.fetch(ids=[item_id(a, added.without_photo)]))[0]

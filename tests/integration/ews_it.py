@@ -543,6 +543,8 @@ def assert_fault(resp, code=None, not_codes=()):
 
 _validate_lock = threading.Lock()
 _validated_ok = set()
+# Response bodies only the exchange-15.2 schema set declares (validate_soap_body)
+SET_152_MARKERS = (b"FindPeopleResponse", b"GetPersonaResponseMessage")
 _validate_dir = None
 _validate_count = [0]
 
@@ -559,7 +561,9 @@ def validate_soap_body(body, what):
         _validate_count[0] += 1
         path = _validate_dir / f"resp-{_validate_count[0]:04d}.xml"
         path.write_bytes(body)
-        p = subprocess.run(["bash", str(VALIDATE_SH), "--set", "interop", str(path)],
+        # FindPeople/GetPersona (Exchange 2013+) exist only in the 15.2 set
+        schema_set = "exchange-15.2" if any(m in body for m in SET_152_MARKERS) else "interop"
+        p = subprocess.run(["bash", str(VALIDATE_SH), "--set", schema_set, str(path)],
                            capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, (f"schema validation failed for {what} (saved as {path}):\n"
                                    f"{p.stdout}{p.stderr}\nbody: {body[:1500]!r}")

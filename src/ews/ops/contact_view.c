@@ -43,7 +43,7 @@ int ews_shape_parse(const char *s, enum ews_shape *out)
 
 /* spec §5.3, table 4: everything ewsemu serves except Birthday, which the
  * table leaves out (AdditionalProperties contacts:Birthday asks for it) */
-#define ALL_PROPS ((OP_PROP(P_COUNT) - 1) & ~PROP(P_BIRTHDAY))
+#define ALL_PROPS ((OP_PROP(P_COUNT) - 1) & ~PROP(P_BIRTHDAY) & ~PROP(P_MIME_CONTENT))
 
 op_props op_props_for_shape(enum ews_shape shape)
 {

@@ -35,7 +35,7 @@ static const struct { const char *code, *text; } ERRORS[] = {
 	[QE_AQS_TOO_LONG] = { EWS_ERROR_QUERY_FILTER_TOO_LONG, "The query string is too long." },
 };
 
-static void set_error(struct ews_status *st, enum query_error e)
+void op_query_status(struct ews_status *st, enum query_error e)
 {
 	ews_status_error(st, ERRORS[e].code, ERRORS[e].text);
 }
@@ -206,7 +206,7 @@ static void check_request(struct find *f)
 	if (e == QE_OK)
 		e = query_view_check(&req->view);
 	if (e != QE_OK) {
-		set_error(&f->request_status, e);
+		op_query_status(&f->request_status, e);
 		return;
 	}
 	op_ext_resolve(req->ext, req->n_ext, PROP_ON_CONTACT, f->ext_defs, &f->request_status);

@@ -37,6 +37,7 @@ struct item_batch {
 	struct ews_status ext_status;       /* a malformed one: every message's outcome */
 	const char *const *ids, *const *change_keys;
 	struct op_item_result *out;
+	size_t mime_budget;         /* vCard bytes the response may still carry */
 	struct contact_record c;    /* scratch */
 };
 
@@ -73,8 +74,17 @@ static int get_one_item(void *arg, store_txn_t *t, size_t i)
 	if ((rc = op_contact_from_store(b->ctx, id.mailbox, &b->c, b->props, &out->contact)) != EMU_OK)
 		return rc;
 	struct prop_record r = { &b->c, NULL, NULL };
-	return op_ext_values(b->ctx->arena, b->ext, b->ext_defs, b->n_ext, &r, &out->contact.ext,
-	                     &out->contact.n_ext);
+	if ((rc = op_ext_values(b->ctx->arena, b->ext, b->ext_defs, b->n_ext, &r, &out->contact.ext,
+	                        &out->contact.n_ext)) != EMU_OK || !(b->props & OP_PROP(P_MIME_CONTENT)))
+		return rc;
+	rc = op_contact_mime(b->ctx, t, id.mailbox, &b->c, &b->mime_budget, &out->contact);
+	if (rc == EMU_ELIMIT) {
+		memset(&out->contact, 0, sizeof out->contact);
+		ews_status_error(&out->status, EWS_ERROR_DATA_SIZE_LIMIT,
+		                 "The MIME content requested exceeds the response size limit; ask for fewer items at a time.");
+		return EMU_OK;
+	}
+	return rc;
 }
 
 int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additional,
@@ -91,6 +101,7 @@ int op_get_item(const struct ews_ctx *ctx, enum ews_shape shape, op_props additi
 	op_ext_resolve(ext, n_ext, PROP_ON_CONTACT, b->ext_defs, &b->ext_status);
 	b->ctx = ctx;
 	b->props = op_props_for_shape(shape) | additional | OP_PROP(P_ITEM_ID);
+	b->mime_budget = OP_MIME_MAX_BYTES;
 	b->ids = ids;
 	b->change_keys = change_keys;
 	b->out = out;

@@ -84,7 +84,16 @@ struct op_convert_result {
 	struct op_alt_id id;   /* on success: converted id (arena strings) */
 };
 
-/** Convert each of @p n ids to @p dest_format; one result per id, in order. */
+/** Convert each of @p n ids to @p dest_format; one result per id, in order,
+ * read in one store snapshot (spec §9).  An id whose format names its
+ * mailbox (EwsId, EwsLegacyId, OwaId) is converted by that mailbox and
+ * in->mailbox is ignored; EntryId/HexEntryId/StoreId ids are resolved in
+ * in->mailbox (ErrorInvalidSmtpAddress when it is no address,
+ * ErrorNonExistentMailbox when nobody's, Item/FolderNotFound when the id is
+ * not of that mailbox).  Then: ErrorAccessDenied for a mailbox the caller
+ * may not read, ErrorFolderNotFound / ErrorItemNotFound for an object that
+ * does not exist.  out->id.mailbox is the owner's primary address.
+ * @return EMU_OK; EMU_EINVAL unknown @p dest_format; EMU_ENOMEM; EMU_ESTORE. */
 int op_convert_id(const struct ews_ctx *ctx, const char *dest_format,
                   const struct op_alt_id *in, size_t n, struct op_convert_result *out);
 
@@ -178,6 +187,8 @@ struct op_contact {
 	const char *alias, *notes;
 	const unsigned char *photo;                   /* t:Photo bytes (arena), NULL: none */
 	size_t photo_len;
+	const char *mime;                             /* P_MIME_CONTENT: the vCard (arena) */
+	size_t mime_len;
 	int n_ext;                                    /* t:ExtendedProperty, in request order */
 	struct op_ext_value *ext;                     /* arena array, only properties with a value */
 };
@@ -189,6 +200,21 @@ struct op_contact {
 int op_contact_from_store(const struct ews_ctx *ctx, const char *owner,
                           const struct contact_record *c, op_props props,
                           struct op_contact *out);
+
+/** Most vCard bytes (t:MimeContent before base64) one GetItem or FindItem
+ * response carries in all; items past it get ErrorDataSizeLimitExceeded
+ * (one card is at most EWS_VCARD_MAX, ews/vcard.h). */
+#define OP_MIME_MAX_BYTES ((size_t)32 << 20)
+
+/** Add t:MimeContent to @p out (built by op_contact_from_store() for
+ * contact @p c of @p owner): the contact as a vCard 3.0 (ews/vcard.h, the
+ * one `ewsemu import` reads back), its picture read through @p t.  Sets
+ * out->mime, out->mime_len and P_MIME_CONTENT.  @p budget (may be NULL)
+ * is the vCard bytes the response may still carry, lowered here.
+ * @return EMU_OK; EMU_ELIMIT the card exceeds *@p budget (nothing set:
+ *	answer ErrorDataSizeLimitExceeded); EMU_ENOMEM; EMU_ESTORE. */
+int op_contact_mime(const struct ews_ctx *ctx, store_txn_t *t, const char *owner,
+                    const struct contact_record *c, size_t *budget, struct op_contact *out);
 
 /** Build the directory contact of user @p u for ResolveNames
  * (ContactSource ActiveDirectory, EmailAddress1 "SMTP:...", spec §4.5) with
@@ -332,5 +358,101 @@ struct op_find_item_result {
  * §2.3, §3.7, §4.6) are the outcome of every message.  @p req's trees are
  * compiled in place. */
 int op_find_item(const struct ews_ctx *ctx, struct op_find_item_req *req, struct op_find_item_result *out);
+
+/* ---- FindPeople and GetPersona (mailbox-ops spec §7; Exchange 2013+) ------------ */
+
+/* Persona fields an answer carries (t:PersonaType, emitted in schema order). */
+enum {
+	OP_PERSONA_TYPE = 1 << 0, OP_PERSONA_CREATED = 1 << 1, OP_PERSONA_DISPLAY_NAME = 1 << 2,
+	OP_PERSONA_FIRST_LAST = 1 << 3, OP_PERSONA_LAST_FIRST = 1 << 4, OP_PERSONA_FILE_AS = 1 << 5,
+	OP_PERSONA_GIVEN_NAME = 1 << 6, OP_PERSONA_SURNAME = 1 << 7, OP_PERSONA_TITLE = 1 << 8,
+	OP_PERSONA_DEPARTMENT = 1 << 9, OP_PERSONA_COMPANY = 1 << 10, OP_PERSONA_EMAIL = 1 << 11,
+	OP_PERSONA_EMAILS = 1 << 12, OP_PERSONA_PHONE = 1 << 13, OP_PERSONA_WORK_CITY = 1 << 14,
+	OP_PERSONA_RELEVANCE = 1 << 15, OP_PERSONA_FOLDER_IDS = 1 << 16,
+	OP_PERSONA_HAS_PICTURE = 1 << 17   /* t:ExtendedProperties: PidLidHasPicture */
+};
+
+/** The persona fields a "persona:..." FieldURI asks for; 0 for anything
+ * else (left out, as unknown FieldURIs are elsewhere). */
+unsigned op_persona_props_for_field(const char *field_uri);
+
+/* Directory users FindPeople lists without a QueryString (the GAL walk);
+ * further users are left out of the view. */
+#define OP_PEOPLE_GAL_MAX 10000
+/* RelevanceScore of every persona (unranked, as Exchange writes it). */
+#define OP_PERSONA_RELEVANCE_UNRANKED 2147483647
+
+/* One persona: a directory user or a personal contact.  Strings are arena or
+ * static memory; NULL or "" fields are left out. */
+struct op_persona {
+	unsigned props;                 /* OP_PERSONA_* to emit (only those with a value are) */
+	const char *id;                 /* PersonaId Id */
+	const char *type;               /* PersonaType: "Person" */
+	int64_t created;                /* unix seconds, 0: unknown */
+	const char *display_name, *first_last, *last_first, *file_as, *given_name, *surname;
+	const char *title, *department, *company;
+	const char *mailbox_type;       /* EmailAddress MailboxType: "Mailbox" / "Contact" */
+	int n_emails;
+	const char *emails[OP_EMAILS_MAX];   /* [0] is EmailAddress */
+	const char *phone, *phone_type; /* PhoneNumber: "Business", "Mobile", "Home" */
+	const char *work_city;
+	int relevance;
+	const char *folder_id;          /* FolderIds: a contact's folder, NULL for the directory */
+	int has_picture;                /* a picture exists (GetUserPhoto / the contact picture) */
+};
+
+struct op_find_people_req {
+	const char *request_version;    /* RequestServerVersion Version, NULL: absent */
+	enum ews_shape shape;           /* PersonaShape BaseShape (Default when absent) */
+	unsigned additional;            /* OP_PERSONA_* from AdditionalProperties */
+	struct query_view view;         /* IndexedPageItemView (kind QV_NONE: missing) */
+	int has_filter;                 /* Restriction, AggregationRestriction or SortOrder given */
+	const struct op_folder_ref *folder;   /* ParentFolderId, NULL: the caller's contacts */
+	const char *query_string;       /* NULL: none */
+};
+
+struct op_find_people_result {
+	struct ews_status status;
+	int request_error;              /* the status is a request-level fault (schema version) */
+	size_t total;                   /* TotalNumberOfPeopleInView */
+	size_t first_matching, first_loaded;
+	size_t n;
+	struct op_persona *people;      /* arena array of n */
+};
+
+/** FindPeople: ParentFolderId `directory` lists the directory (GAL), the
+ * personal contacts folder (the default) its contacts, root/msgfolderroot
+ * nobody; QueryString narrows by op_people_match() (the rule ResolveNames
+ * uses); rows sorted by display name; the IndexedPageItemView page.
+ * Errors: RequestServerVersion below Exchange2013 -> ErrorIncorrectSchemaVersion
+ * (request_error); bad paging -> ErrorInvalidPagingMaxRows /
+ * ErrorInvalidIndexedPagingParameters; QueryString over QUERY_AQS_MAX bytes ->
+ * ErrorQueryFilterTooLong; Restriction/SortOrder -> ErrorUnsupportedQueryFilter;
+ * folders as op_folder_resolve().
+ * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE. */
+int op_find_people(const struct ews_ctx *ctx, const struct op_find_people_req *req,
+                   struct op_find_people_result *out);
+
+struct op_get_persona_req {
+	const char *request_version;
+	const char *persona_id;         /* PersonaId Id, NULL: absent */
+	const char *email;              /* EmailAddress/EmailAddress, NULL: absent */
+};
+
+struct op_get_persona_result {
+	struct ews_status status;
+	int request_error;
+	struct op_persona persona;      /* Success: every field */
+};
+
+/** GetPersona by PersonaId (as FindPeople gave it) or by EmailAddress (a
+ * directory user's address, else a contact of the caller's).  Errors:
+ * neither -> ErrorInvalidArgument; empty id -> ErrorInvalidIdEmpty; not a
+ * PersonaId -> ErrorInvalidIdMalformed; another user's contact ->
+ * ErrorAccessDenied; nobody -> ErrorItemNotFound; the version rule of
+ * op_find_people().
+ * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE. */
+int op_get_persona(const struct ews_ctx *ctx, const struct op_get_persona_req *req,
+                   struct op_get_persona_result *out);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "ews/ews.h"
 #include "ews/ids.h"
+#include "core/names.h"
 #include "ews/ops/ops.h"
 
 /* MessageText of the per-message errors, Exchange's wording where known. */
@@ -95,5 +96,60 @@ int op_ext_resolve(const struct prop_ext_uri *req, size_t n, unsigned kinds,
  * @return EMU_OK; EMU_ENOMEM. */
 int op_ext_values(struct arena *a, const struct prop_ext_uri *req, const struct prop_def *const *defs,
                   size_t n, const struct prop_record *r, struct op_ext_value **out, int *n_out);
+
+
+/* ---- who matches a name (people_match.c): ResolveNames and FindPeople ---------- */
+
+/* A name or address to find people by (ResolveNames' UnresolvedEntry,
+ * FindPeople's QueryString), split into its routing prefix and text. */
+struct op_people_query {
+	int addresses;          /* "smtp:" given: match addresses */
+	int other_routing;      /* sip:, x500:, ...: matches nothing here */
+	char text[NAMES_TOKEN_MAX * 2 + 1];   /* normalised (core/names.h) */
+	char raw[STORE_ADDR_MAX + 1];         /* the text as given, trimmed (exact address) */
+};
+
+/** Parse @p in (NUL-terminated, any length: the normalised text is cut at
+ * its buffer) into @p q. */
+void op_people_query_parse(const char *in, struct op_people_query *q);
+
+/* A personal contact found by op_people_match(). */
+struct op_contact_hit {
+	char id[STORE_ID_MAX + 1];
+	char display_name[STORE_TEXT_MAX + 1];
+};
+
+struct op_people_hits {
+	struct store_search_hit *dir;     /* arena, sorted by display name then address */
+	size_t ndir;
+	int dir_more;                     /* matching users were left out */
+	struct op_contact_hit *contacts;  /* arena, sorted by display name then id */
+	size_t ncontacts;
+	int contacts_more;
+};
+
+/** Most directory users one op_people_match() reports (the name index's
+ * walk limit, store_user_search()). */
+#define OP_PEOPLE_DIR_MAX 255
+
+/** THE rule of who matches @p q (spec §4.2; ResolveNames and FindPeople
+ * agree on it): directory users when @p want_dir (the name index, or every
+ * address with "smtp:"), contacts of mailbox @p owner (lower-case primary;
+ * "" none) by names_fields_match() over display name, given name, surname,
+ * file-as, nickname and first address (all three addresses with "smtp:").
+ * An exact address wins: when @p q is a user's primary address (any
+ * address with "smtp:") or a contact's, only exact matches are reported, in
+ * both blocks.  At most @p max of each block (directory: at most
+ * OP_PEOPLE_DIR_MAX), the first by display name.
+ * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE. */
+int op_people_match(const struct ews_ctx *ctx, store_txn_t *t, const struct op_people_query *q,
+                    int want_dir, const char *owner, size_t max, struct op_people_hits *out);
+
+/** Set @p st to the ResponseCode and text of query error @p e (a
+ * restriction, sort, view or AQS error; find_item.c holds the table). */
+void op_query_status(struct ews_status *st, enum query_error e);
+
+/** Copy @p src into @p dst ASCII-lower-cased (a primary address as a key). */
+void op_lower_copy(char *dst, const char *src);
 
 #endif

@@ -1,6 +1,7 @@
 /* resolve_names.c - ResolveNames (spec §4): find directory users and the
  * caller's personal contacts by the beginning of a name or address.
  *
+ * Who matches is op_people_match() (people_match.c), shared with FindPeople.
  * Rules (documented in README.md "ResolveNames"):
  *  - The entry is normalised (core/names.h); an entry without a routing
  *    prefix matches every name token of a directory user (display name and
@@ -34,181 +35,6 @@
 
 static const char MSG_MULTIPLE[] = "Multiple results were found.";
 static const char MSG_NONE[] = "No results were found.";
-
-/* The entry split into its routing prefix and text. */
-struct entry {
-	int addresses;          /* "smtp:" given: match addresses */
-	int other_routing;      /* sip:, x500:, ...: matches nothing here */
-	char text[NAMES_TOKEN_MAX * 2 + 1];   /* normalised */
-	char raw[STORE_ADDR_MAX + 1];         /* the text as given, trimmed (exact address) */
-};
-
-static const char *const ROUTING[] = { "smtp", "sip", "x400", "x500", "ex", "eum", NULL };
-
-static void parse_entry(const char *in, struct entry *e)
-{
-	const char *colon;
-	memset(e, 0, sizeof *e);
-	while (*in == ' ' || *in == '\t' || *in == '\r' || *in == '\n')
-		in++;
-	colon = strchr(in, ':');
-	if (colon != NULL) {
-		for (int i = 0; ROUTING[i]; i++) {
-			size_t n = strlen(ROUTING[i]);
-			if ((size_t)(colon - in) == n && strncasecmp(in, ROUTING[i], n) == 0) {
-				e->addresses = i == 0;
-				e->other_routing = i != 0;
-				in = colon + 1;
-				break;
-			}
-		}
-	}
-	names_normalize(in, e->text, sizeof e->text);
-	size_t n = strlen(in);
-	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r' || in[n - 1] == '\n'))
-		n--;
-	if (n <= STORE_ADDR_MAX) {
-		memcpy(e->raw, in, n);
-		e->raw[n] = '\0';
-	}
-}
-
-/* ---- the directory block ----------------------------------------------------- */
-
-/* A directory hit as the name index gives it (no user record read). */
-typedef struct store_search_hit dir_hit;
-
-static int cmp_dir(const void *a, const void *b)
-{
-	const dir_hit *x = a, *y = b;
-	int c = strcasecmp(x->display_name, y->display_name);
-	return c ? c : strcasecmp(x->email, y->email);
-}
-
-/* Users matching @p e: *exact set when the entry is one of their addresses
- * (then only that user is returned). */
-static int search_directory(const struct ews_ctx *ctx, store_txn_t *t, const struct entry *e,
-                            dir_hit **hits, size_t *n, int *more, int *exact)
-{
-	int rc;
-
-	*n = 0;
-	*more = 0;
-	*exact = 0;
-	if (!(*hits = arena_alloc(ctx->arena, OP_RESOLVE_MAX * sizeof **hits)))
-		return EMU_ENOMEM;
-	if (e->other_routing || e->text[0] == '\0')
-		return EMU_OK;
-	if (e->raw[0] && strchr(e->raw, '@')) {
-		struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
-		if (!u)
-			return EMU_ENOMEM;
-		rc = store_user_get(t, e->raw, u);
-		/* without a prefix only the primary address counts (spec §4.2) */
-		if (rc == EMU_OK && (e->addresses || strcasecmp(u->email, e->raw) == 0)) {
-			dir_hit *h = &(*hits)[0];
-			size_t i = 0;
-			for (; u->email[i]; i++)
-				h->primary[i] = (char)(u->email[i] >= 'A' && u->email[i] <= 'Z' ? u->email[i] + 32 : u->email[i]);
-			h->primary[i] = '\0';
-			memcpy(h->email, u->email, sizeof h->email);
-			memcpy(h->display_name, u->display_name, sizeof h->display_name);
-			*n = 1;
-			*exact = 1;
-			return EMU_OK;
-		}
-		if (rc != EMU_OK && rc != EMU_ENOTFOUND && rc != EMU_ELIMIT && rc != EMU_EINVAL)
-			return rc;
-	}
-	rc = store_user_search(t, e->addresses ? STORE_SEARCH_ADDRESSES : STORE_SEARCH_NAMES,
-	                       e->text, *hits, OP_RESOLVE_MAX, n, more);
-	if (rc)
-		return rc;
-	qsort(*hits, *n, sizeof **hits, cmp_dir);
-	return EMU_OK;
-}
-
-/* ---- the contacts block ------------------------------------------------------- */
-
-struct contact_hit {
-	char id[STORE_ID_MAX + 1];
-	char display_name[STORE_TEXT_MAX + 1];
-};
-
-struct contact_search {
-	const struct entry *e;
-	struct contact_hit *hits;   /* the best OP_RESOLVE_MAX by display name, sorted */
-	size_t n;
-	int more;                   /* a match fell off the end */
-	int exact;                  /* hits are exact address matches */
-};
-
-static int cmp_contact(const struct contact_hit *x, const struct contact_hit *y)
-{
-	int c = strcasecmp(x->display_name, y->display_name);
-	return c ? c : strcmp(x->id, y->id);
-}
-
-static int contact_matches(const struct contact_record *c, const struct entry *e, int *exact)
-{
-	const char *mails[3] = { c->email, c->email2, c->email3 };
-	*exact = 0;
-	if (e->raw[0] && strchr(e->raw, '@')) {
-		for (int i = 0; i < (e->addresses ? 3 : 1); i++)
-			if (mails[i][0] && strcasecmp(mails[i], e->raw) == 0) {
-				*exact = 1;
-				return 1;
-			}
-	}
-	if (e->addresses) {
-		for (int i = 0; i < 3; i++)
-			if (mails[i][0] && names_has_prefix_ci(mails[i], e->text))
-				return 1;
-		return 0;
-	}
-	struct names_fields f = { c->display_name, c->given_name, c->surname,
-	                          { c->file_as, c->nickname, c->email, NULL, NULL, NULL } };
-	return names_fields_match(&f, e->text);
-}
-
-/* Insert @p h keeping the OP_RESOLVE_MAX best (sorted) hits. */
-static void keep_best(struct contact_search *s, const struct contact_hit *h)
-{
-	size_t pos = s->n;
-	while (pos > 0 && cmp_contact(h, &s->hits[pos - 1]) < 0)
-		pos--;
-	if (pos >= OP_RESOLVE_MAX) {
-		s->more = 1;
-		return;
-	}
-	if (s->n == OP_RESOLVE_MAX) {
-		s->more = 1;
-		s->n--;
-	}
-	memmove(&s->hits[pos + 1], &s->hits[pos], (s->n - pos) * sizeof *s->hits);
-	s->hits[pos] = *h;
-	s->n++;
-}
-
-static int visit_contact(const struct contact_record *c, void *ctx)
-{
-	struct contact_search *s = ctx;
-	struct contact_hit h;
-	int exact;
-	if (s->e->other_routing || !contact_matches(c, s->e, &exact))
-		return 0;
-	if (exact && !s->exact) {   /* the first exact match drops the prefix ones */
-		s->exact = 1;
-		s->n = 0;
-		s->more = 0;
-	} else if (s->exact && !exact) {
-		return 0;
-	}
-	memcpy(h.id, c->id, sizeof h.id);
-	memcpy(h.display_name, c->display_name, sizeof h.display_name);
-	keep_best(s, &h);
-	return 0;
-}
 
 /* ---- ParentFolderIds ---------------------------------------------------------- */
 
@@ -252,10 +78,10 @@ static int contacts_folder(const struct ews_ctx *ctx, store_txn_t *t, const stru
 /* ---- building the answer ------------------------------------------------------ */
 
 static int dir_resolution(const struct ews_ctx *ctx, store_txn_t *t, const struct op_resolve_req *r,
-                          const dir_hit *h, struct op_resolution *out)
+                          const struct store_search_hit *h, struct op_resolution *out)
 {
 	memset(out, 0, sizeof *out);
-	/* @p h is in the request arena (search_directory), as the answer is: no copies */
+	/* @p h is in the request arena (op_people_match), as the answer is: no copies */
 	out->email = h->email;
 	out->name = h->display_name[0] ? h->display_name : out->email;
 	out->routing_type = "SMTP";
@@ -294,7 +120,7 @@ static int dir_resolution(const struct ews_ctx *ctx, store_txn_t *t, const struc
 }
 
 static int contact_resolution(const struct ews_ctx *ctx, store_txn_t *t, const struct op_resolve_req *r,
-                              const char *owner, const struct contact_hit *h, struct op_resolution *out)
+                              const char *owner, const struct op_contact_hit *h, struct op_resolution *out)
 {
 	struct contact_record *c = arena_alloc(ctx->arena, sizeof *c);
 	int rc;
@@ -330,19 +156,17 @@ static int contact_resolution(const struct ews_ctx *ctx, store_txn_t *t, const s
 int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req,
                      struct op_resolve_result *out)
 {
-	struct entry *e = arena_alloc(ctx->arena, sizeof *e);
-	dir_hit *dir = NULL;
-	struct contact_search cs = { 0 };
+	struct op_people_query *q = arena_alloc(ctx->arena, sizeof *q);
+	struct op_people_hits hits;
 	char owner[STORE_ADDR_MAX + 1] = "";
-	size_t ndir = 0;
-	int dir_more = 0, dir_exact = 0, rc;
+	int rc;
 	store_txn_t *t = NULL;
 
 	memset(out, 0, sizeof *out);
 	ews_status_ok(&out->status);
-	if (!e)
+	if (!q)
 		return EMU_ENOMEM;
-	parse_entry(req->entry ? req->entry : "", e);
+	op_people_query_parse(req->entry ? req->entry : "", q);
 	int want_dir = req->scope != OP_SCOPE_CONTACTS;
 	int want_contacts = req->scope != OP_SCOPE_AD;
 
@@ -358,29 +182,12 @@ int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req
 		    out->status.cls != EWS_SUCCESS)
 			goto out;
 	}
-	if (want_dir && (rc = search_directory(ctx, t, e, &dir, &ndir, &dir_more, &dir_exact)) != EMU_OK)
+	if ((rc = op_people_match(ctx, t, q, want_dir, owner, OP_RESOLVE_MAX, &hits)) != EMU_OK)
 		goto out;
-	if (want_contacts && owner[0]) {
-		cs.e = e;
-		if (!(cs.hits = arena_alloc(ctx->arena, OP_RESOLVE_MAX * sizeof *cs.hits))) {
-			rc = EMU_ENOMEM;
-			goto out;
-		}
-		if ((rc = store_contact_foreach(t, owner, visit_contact, &cs)) != EMU_OK)
-			goto out;
-	}
-	/* an exact address wins over every prefix match, in both blocks */
-	if (dir_exact && !cs.exact) {
-		cs.n = 0;
-		cs.more = 0;
-	} else if (cs.exact && !dir_exact) {
-		ndir = 0;
-		dir_more = 0;
-	}
 
-	size_t total = ndir + cs.n;
+	size_t total = hits.ndir + hits.ncontacts;
 	size_t take = total > OP_RESOLVE_MAX ? OP_RESOLVE_MAX : total;
-	out->includes_last = !dir_more && !cs.more && total <= OP_RESOLVE_MAX;
+	out->includes_last = !hits.dir_more && !hits.contacts_more && total <= OP_RESOLVE_MAX;
 	if (take == 0) {
 		out->status.cls = EWS_ERROR;
 		out->status.code = EWS_ERROR_NAME_RESOLUTION_NONE;
@@ -394,10 +201,10 @@ int op_resolve_names(const struct ews_ctx *ctx, const struct op_resolve_req *req
 	int contacts_first = req->scope == OP_SCOPE_CONTACTS_AD;
 	for (int block = 0; block < 2 && out->n < take; block++) {
 		int is_contacts = (block == 0) == contacts_first;
-		size_t nb = is_contacts ? cs.n : ndir;
+		size_t nb = is_contacts ? hits.ncontacts : hits.ndir;
 		for (size_t i = 0; i < nb && out->n < take; i++) {
-			rc = is_contacts ? contact_resolution(ctx, t, req, owner, &cs.hits[i], &out->res[out->n])
-			                 : dir_resolution(ctx, t, req, &dir[i], &out->res[out->n]);
+			rc = is_contacts ? contact_resolution(ctx, t, req, owner, &hits.contacts[i], &out->res[out->n])
+			                 : dir_resolution(ctx, t, req, &hits.dir[i], &out->res[out->n]);
 			if (rc)
 				goto out;
 			out->n++;

@@ -71,9 +71,12 @@ static void test_shape_props(void **state)
 	op_props a = op_props_for_shape(EWS_SHAPE_ALL);
 	assert_true((a & d) == d);
 	for (int p = 0; p < P_COUNT; p++)
-		if (p != P_BIRTHDAY)
+		if (p != P_BIRTHDAY && p != P_MIME_CONTENT)
 			assert_true(a & P(p));
 	assert_false(a & P(P_BIRTHDAY));
+	/* spec §10: MimeContent only on request, never in a base shape */
+	assert_false(a & P(P_MIME_CONTENT));
+	assert_true(op_props_for_field("item:MimeContent") == P(P_MIME_CONTENT));
 }
 
 static void test_field_uris(void **state)

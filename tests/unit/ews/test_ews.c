@@ -183,22 +183,48 @@ static void test_ids_and_convert(void **state)
 	assert_int_equal(ews_id_decode("", EWS_FMT_EWS_ID, &back), EMU_EINVAL);
 	assert_int_equal(ews_id_decode("ZZ", EWS_FMT_HEX_ENTRY_ID, &back), EMU_EINVAL);
 
-	struct op_alt_id in[4] = {
-		{ "EwsId", ews_id_encode(f->ctx.arena, &id, EWS_FMT_EWS_ID), NULL },
+	/* spec §9: an EwsId is converted by its own mailbox, whatever Mailbox says;
+	 * an EntryId in the request's Mailbox, which must own it */
+	struct ews_id folder = { .kind = EWS_ID_FOLDER }, bobs = { .kind = EWS_ID_FOLDER };
+	snprintf(folder.mailbox, sizeof folder.mailbox, "alice@example.test");
+	snprintf(folder.local, sizeof folder.local, "contacts");
+	bobs = folder;
+	snprintf(bobs.mailbox, sizeof bobs.mailbox, "bob@example.test");
+	char *ews = ews_id_encode(f->ctx.arena, &folder, EWS_FMT_EWS_ID);
+	char *entry = ews_id_encode(f->ctx.arena, &folder, EWS_FMT_ENTRY_ID);
+	struct op_alt_id in[10] = {
+		{ "EwsId", ews, NULL },
 		{ "EwsId", "DUMMY", "DUMMY" },
 		{ "EwsId", "", NULL },
-		{ "EwsId", ews_id_encode(f->ctx.arena, &id, EWS_FMT_EWS_ID), "bob@example.test" },
+		{ "EwsId", ews, "blah@blah.com" },
+		{ "EwsId", ews_id_encode(f->ctx.arena, &id, EWS_FMT_EWS_ID), "alice@example.test" },
+		{ "EwsId", ews_id_encode(f->ctx.arena, &bobs, EWS_FMT_EWS_ID), "alice@example.test" },
+		{ "EntryId", entry, "ALICE@example.test" },
+		{ "EntryId", entry, "bob@example.test" },
+		{ "EntryId", entry, "nobody@example.test" },
+		{ "EntryId", entry, NULL },
 	};
-	struct op_convert_result out[4];
-	assert_int_equal(op_convert_id(&f->ctx, "HexEntryId", in, 4, out), EMU_OK);
+	struct op_convert_result out[10];
+	assert_int_equal(ews_id_format_has_mailbox(EWS_FMT_EWS_ID), 1);
+	assert_int_equal(ews_id_format_has_mailbox(EWS_FMT_ENTRY_ID), 0);
+	assert_int_equal(ews_id_format_has_mailbox(EWS_FMT_COUNT), 0);
+	assert_int_equal(op_convert_id(&f->ctx, "HexEntryId", in, 10, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_string_equal(out[0].id.format, "HexEntryId");
 	assert_string_equal(out[0].id.mailbox, "alice@example.test");
 	assert_int_equal(ews_id_decode(out[0].id.id, EWS_FMT_HEX_ENTRY_ID, &back), EMU_OK);
-	assert_string_equal(back.local, id.local);
+	assert_string_equal(back.local, "contacts");
 	assert_string_equal(out[1].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
 	assert_string_equal(out[2].status.code, EWS_ERROR_INVALID_ID_EMPTY);
-	assert_string_equal(out[3].status.code, EWS_ERROR_NON_EXISTENT_MAILBOX);
+	assert_string_equal(out[3].status.code, EWS_NO_ERROR);
+	assert_string_equal(out[3].id.mailbox, "alice@example.test");
+	assert_string_equal(out[4].status.code, EWS_ERROR_ITEM_NOT_FOUND);   /* no such contact */
+	assert_string_equal(out[5].status.code, EWS_ERROR_ACCESS_DENIED);
+	assert_string_equal(out[6].status.code, EWS_NO_ERROR);
+	assert_string_equal(out[6].id.mailbox, "alice@example.test");
+	assert_string_equal(out[7].status.code, EWS_ERROR_ACCESS_DENIED);
+	assert_string_equal(out[8].status.code, EWS_ERROR_NON_EXISTENT_MAILBOX);
+	assert_string_equal(out[9].status.code, EWS_ERROR_INVALID_SMTP_ADDRESS);
 	assert_int_equal(op_convert_id(&f->ctx, "Nonsense", in, 1, out), EMU_EINVAL);
 }
 
