@@ -196,6 +196,18 @@ static int contact_key(store_txn_t *t, const char *owner, const char *id, char *
 	return *klen ? EMU_OK : EMU_ELIMIT;
 }
 
+/* Log a change of the contact whose key ("primary \0 id") is @p key. */
+static int log_key(store_txn_t *t, const char *key, size_t klen, enum store_change_kind kind)
+{
+	size_t plen = strnlen(key, klen);
+	char id[STORE_ID_MAX + 1];
+	if (plen >= klen || klen - plen - 1 > STORE_ID_MAX)
+		return EMU_EINTERNAL;
+	memcpy(id, key + plen + 1, klen - plen - 1);
+	id[klen - plen - 1] = '\0';
+	return store_change_log(t, key, plen, kind, id);
+}
+
 static int load(store_txn_t *t, const char *key, size_t klen, struct contact_record *out)
 {
 	MDB_val k = { klen, (void *)key }, v;
@@ -328,7 +340,8 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 	n.change = 1;
 	n.created = n.modified = (int64_t)time(NULL);
 	if ((ret = put_photo(t, key, klen, &n, photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
-	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK)
+	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK ||
+	    (ret = store_change_log(t, primary, plen, STORE_CHANGE_CREATE, n.id)) != EMU_OK)
 		return ret;
 	*c = n;
 	return EMU_OK;
@@ -353,7 +366,8 @@ int store_contact_update(store_txn_t *t, const char *owner, struct contact_recor
 	n.modified = (int64_t)time(NULL);
 	n.has_photo = old.has_photo;
 	n.photo = old.photo;
-	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK)
+	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK ||
+	    (ret = log_key(t, key, klen, STORE_CHANGE_UPDATE)) != EMU_OK)
 		return ret;
 	*c = n;
 	return EMU_OK;
@@ -375,7 +389,9 @@ int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
 		return ret;
 	c.change++;
 	c.modified = (int64_t)time(NULL);
-	return save(t, key, klen, &c, 0);
+	if ((ret = save(t, key, klen, &c, 0)) != EMU_OK)
+		return ret;
+	return log_key(t, key, klen, STORE_CHANGE_UPDATE);
 }
 
 int store_contact_get(store_txn_t *t, const char *owner, const char *id, struct contact_record *out)
@@ -422,7 +438,9 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id)
 	rc = mdb_del(t->txn, t->s->contacts, &k, NULL);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "contacts del");
-	return store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del");
+	if ((ret = store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del")) != EMU_OK)
+		return ret;
+	return log_key(t, key, klen, STORE_CHANGE_DELETE);
 }
 
 int store_contact_foreach(store_txn_t *t, const char *owner,
