@@ -34,6 +34,10 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_INVALID_ATTACHMENT_ID "ErrorInvalidAttachmentId"
 #define EWS_ERROR_INVALID_CHANGE_KEY "ErrorInvalidChangeKey"
 #define EWS_ERROR_FOLDER_ID_FOR_ITEM_ID "ErrorCannotUseFolderIdForItemId"
+/* SyncFolderHierarchy / SyncFolderItems (spec §6.4) */
+#define EWS_ERROR_INVALID_SYNC_STATE "ErrorInvalidSyncStateData"
+#define EWS_ERROR_SYNC_FOLDER_NOT_FOUND "ErrorSyncFolderNotFound"
+#define EWS_ERROR_ITEM_ID_FOR_FOLDER_ID "ErrorCannotUseItemIdForFolderId"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

@@ -21,7 +21,7 @@
 #define ATTACHMENT_IDS_MAX 100
 #define PATHS_MAX 1000
 
-static int schema_fault(struct soap *soap, const char *what)
+int adapter_schema_fault(struct soap *soap, const char *what)
 {
 	char text[200];
 	snprintf(text, sizeof text, "The request failed schema validation: %s", what);
@@ -35,27 +35,27 @@ static int check_count(struct soap *soap, int n, int max, const char *what)
 	char text[120];
 	if (n <= 0) {
 		snprintf(text, sizeof text, "%s is empty.", what);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	if (n > max) {
 		snprintf(text, sizeof text, "%s holds %d ids; ewsemu answers at most %d per request.", what, n, max);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	return SOAP_OK;
 }
 
 /* The BaseShape of a shape element; 0, or a fault. */
-static int read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
 {
 	const char *s = soap_t__DefaultShapeNamesType2s(soap, base);
 	if (!s || ews_shape_parse(s, out) != 0)
-		return schema_fault(soap, "bad BaseShape.");
+		return adapter_schema_fault(soap, "bad BaseShape.");
 	return SOAP_OK;
 }
 
 /* FieldURI of AdditionalProperties entry @p i, or NULL for an extended
  * property (not served, ignored like unknown FieldURIs). */
-static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
 {
 	const struct __t__union_NonEmptyArrayOfPathsToElementType *p = &paths->__union_NonEmptyArrayOfPathsToElementType[i];
 	switch (p->__union_NonEmptyArrayOfPathsToElementType) {
@@ -71,17 +71,17 @@ static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *p
 	}
 }
 
-static int path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
 {
 	*n = paths ? paths->__size_NonEmptyArrayOfPathsToElementType : 0;
 	if (*n < 0 || *n > PATHS_MAX)
-		return schema_fault(soap, "too many AdditionalProperties.");
+		return adapter_schema_fault(soap, "too many AdditionalProperties.");
 	return SOAP_OK;
 }
 
 /* The m:ResponseMessages of a batched response with @p n messages of kind
  * @p selector; NULL on no memory. */
-static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t n, int selector)
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector)
 {
 	struct m__ArrayOfResponseMessagesType *msgs = adapter_calloc(soap, 1, sizeof *msgs);
 	if (!msgs || !(msgs->__union_ArrayOfResponseMessagesType =
@@ -95,7 +95,7 @@ static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t
 
 /* ---- GetFolder -------------------------------------------------------------------- */
 
-static struct t__FolderIdType *folder_id(struct soap *soap, const char *id, const char *change_key)
+struct t__FolderIdType *adapter_folder_id(struct soap *soap, const char *id, const char *change_key)
 {
 	struct t__FolderIdType *f = adapter_calloc(soap, 1, sizeof *f);
 	if (f) {
@@ -116,20 +116,11 @@ static struct t__EffectiveRightsType *owner_folder_rights(struct soap *soap)
 	return r;
 }
 
-/* The members t:Folder and t:ContactsFolder share (their generated structs
- * differ, so they are passed member by member); 0, or -1 on no memory. */
-struct folder_members {
-	struct t__FolderIdType **id, **parent;
-	char **folder_class, **display_name;
-	int **total, **children;
-	struct t__EffectiveRightsType **rights;
-};
-
-static int fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
+int adapter_fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
 {
-	if ((f->props & OP_FPROP_ID) && !(*x->id = folder_id(soap, f->id, f->change_key)))
+	if ((f->props & OP_FPROP_ID) && !(*x->id = adapter_folder_id(soap, f->id, f->change_key)))
 		return -1;
-	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = folder_id(soap, f->parent_id, f->parent_change_key)))
+	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = adapter_folder_id(soap, f->parent_id, f->parent_change_key)))
 		return -1;
 	if (f->props & OP_FPROP_CLASS)
 		*x->folder_class = (char *)f->folder_class;
@@ -158,7 +149,7 @@ static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_
 			return NULL;
 		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
 		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m))
+		if (adapter_fill_folder(soap, f, &m))
 			return NULL;
 		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_ContactsFolder;
 		u->union_ArrayOfFoldersType.ContactsFolder = x;
@@ -168,7 +159,7 @@ static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_
 			return NULL;
 		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
 		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m) ||
+		if (adapter_fill_folder(soap, f, &m) ||
 		    ((f->props & OP_FPROP_UNREAD) && !(x->UnreadCount = adapter_int(soap, f->unread_count))))
 			return NULL;
 		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_Folder;
@@ -191,7 +182,7 @@ static int read_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBa
 		}
 		const struct t__DistinguishedFolderIdType *d = u->union_NonEmptyArrayOfBaseFolderIdsType.DistinguishedFolderId;
 		if (!d)
-			return schema_fault(soap, "bad FolderIds entry.");
+			return adapter_schema_fault(soap, "bad FolderIds entry.");
 		refs[i].distinguished = soap_t__DistinguishedFolderIdNameType2s(soap, d->Id);
 		if (d->Mailbox)
 			refs[i].mailbox = d->Mailbox->EmailAddress;
@@ -207,9 +198,9 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 	adapter_version_header(soap);
 	if (!req->FolderShape)
-		return schema_fault(soap, "FolderShape is required.");
-	if (read_shape(soap, req->FolderShape->BaseShape, &shape) ||
-	    path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
+		return adapter_schema_fault(soap, "FolderShape is required.");
+	if (adapter_read_shape(soap, req->FolderShape->BaseShape, &shape) ||
+	    adapter_path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
 	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseFolderIdsType : 0, FOLDER_IDS_MAX, "FolderIds"))
 		return soap->error;
 	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
@@ -218,7 +209,7 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 	if (!uris || !refs || !out)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < npaths; i++)
-		uris[i] = path_uri(req->FolderShape->AdditionalProperties, i);
+		uris[i] = adapter_path_uri(req->FolderShape->AdditionalProperties, i);
 	if (read_folder_refs(soap, ids, refs))
 		return soap->error;
 	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
@@ -227,7 +218,7 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 	struct m__GetFolderResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
@@ -246,29 +237,36 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 /* ---- GetItem ------------------------------------------------------------------------ */
 
+op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op)
+{
+	op_props additional = 0;
+	for (int i = 0; i < npaths; i++) {
+		const char *uri = adapter_path_uri(shape->AdditionalProperties, i);
+		op_props p = uri ? op_props_for_field(uri) : 0;
+		if (!p && uri)
+			LOGD("soap", "%s: ignoring property %s", op, uri);
+		additional |= p;
+	}
+	if (shape->IncludeMimeContent && *shape->IncludeMimeContent == xsd__boolean__true_)
+		LOGD("soap", "%s: IncludeMimeContent is not served; ignored", op);
+	return additional;
+}
+
 int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
 {
 	const struct t__NonEmptyArrayOfBaseItemIdsType *ids = req->ItemIds;
 	enum ews_shape shape;
-	op_props additional = 0;
+	op_props additional;
 	int n, npaths;
 
 	adapter_version_header(soap);
 	if (!req->ItemShape)
-		return schema_fault(soap, "ItemShape is required.");
-	if (read_shape(soap, req->ItemShape->BaseShape, &shape) ||
-	    path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
+		return adapter_schema_fault(soap, "ItemShape is required.");
+	if (adapter_read_shape(soap, req->ItemShape->BaseShape, &shape) ||
+	    adapter_path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
 	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
 		return soap->error;
-	for (int i = 0; i < npaths; i++) {
-		const char *uri = path_uri(req->ItemShape->AdditionalProperties, i);
-		op_props p = uri ? op_props_for_field(uri) : 0;
-		if (!p && uri)
-			LOGD("soap", "GetItem: ignoring property %s", uri);
-		additional |= p;
-	}
-	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
-		LOGD("soap", "GetItem: IncludeMimeContent is not served; ignored");
+	additional = adapter_item_props(req->ItemShape, npaths, "GetItem");
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
 	const char **change_keys = adapter_calloc(soap, (size_t)n, sizeof *change_keys);
 	struct op_item_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
@@ -285,7 +283,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 
 	struct m__GetItemResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
@@ -336,7 +334,7 @@ int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, stru
 
 	struct m__GetAttachmentResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {

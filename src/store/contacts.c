@@ -446,21 +446,34 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id)
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx)
 {
+	return store_contact_foreach_after(t, owner, NULL, fn, ctx);
+}
+
+int store_contact_foreach_after(store_txn_t *t, const char *owner, const char *after,
+                                int (*fn)(const struct contact_record *c, void *ctx), void *ctx)
+{
 	char primary[STORE_ADDR_MAX + 1], key[STORE_KEY_MAX + 1];
 	struct contact_record c;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	size_t plen;
+	size_t alen = after ? strnlen(after, STORE_ID_MAX + 1) : 0;
 	int rc, ret = store_resolve(t, owner, primary, &plen);
 	if (ret != EMU_OK)
 		return ret;
+	if (alen > STORE_ID_MAX)
+		return EMU_ELIMIT;
 	rc = mdb_cursor_open(t->txn, t->s->contacts, &cur);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "contacts cursor");
-	k.mv_data = primary;
-	k.mv_size = plen + 1;    /* with the NUL separator */
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     rc == MDB_SUCCESS && k.mv_size > plen && memcmp(k.mv_data, primary, plen + 1) == 0;
+	/* "primary \0" (with the NUL separator), or "primary \0 after" */
+	k.mv_size = store_compose_key(key, primary, plen, after, alen);
+	k.mv_data = key;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_SUCCESS && alen && k.mv_size == plen + 1 + alen &&
+	    memcmp(k.mv_data, key, k.mv_size) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);    /* strictly after */
+	for (; rc == MDB_SUCCESS && k.mv_size > plen && memcmp(k.mv_data, primary, plen + 1) == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		size_t kn = k.mv_size < STORE_KEY_MAX ? k.mv_size : STORE_KEY_MAX;
 		memcpy(key, k.mv_data, kn);

@@ -370,6 +370,13 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id);
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
 
+/** store_contact_foreach() starting after contact id @p after (byte order;
+ * NULL or "" starts at the first): the paging walk of SyncFolderItems.
+ * @return as store_contact_foreach(); EMU_ELIMIT @p after longer than
+ *	STORE_ID_MAX. */
+int store_contact_foreach_after(store_txn_t *t, const char *owner, const char *after,
+                                int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
+
 /* ---- change log (SyncFolderItems, spec §6.5) -------------------------------
  * Every change of a mailbox's contacts (store_contact_add: Create;
  * store_contact_update, store_contact_set_photo: Update;
