@@ -110,6 +110,16 @@ def sync_all(client, state=None, max_changes=500, **kw):
         assert pages < 100, "paging does not end"
 
 
+def restart(env, between=None):
+    """Stop the server (it must exit cleanly), run @p between, start it again."""
+    env.server.stop()
+    if between:
+        between()
+    env.server.http = env.server.https = None    # new ports are announced
+    env.server.log_checked = 0                   # a new process, a new log
+    env.server.start()
+
+
 def contact_ids(env, alias):
     """The contact ids `ewsemu contacts` lists for @p alias."""
     p = env.cli("contacts", "--user", env.u(alias).email, check=True)
@@ -273,18 +283,17 @@ def test_restart_between_syncs(env):
     while the server was down shows up."""
     c = env.client("pager")
     _, state, _ = sync_all(c)
-    env.server.stop()
-    added = env.cli("add-contact", "--user", env.u("pager").email, "--display-name", "While Down",
-                    check=True).stdout.split()[-1]
-    env.server.start()
+    added = []
+    restart(env, lambda: added.append(env.cli("add-contact", "--user", env.u("pager").email, "--display-name",
+                                              "While Down", check=True).stdout.split()[-1]))
+    added = added[0]
     c = env.client("pager")
     got, state, _ = sync_all(c, state=state)
     assert got == [("Create", added)]
     # a paging position survives a restart too
     s1, last, ch = page(sync_items(c, max_changes=2))
     assert not last and len(ch) == 2
-    env.server.stop()
-    env.server.start()
+    restart(env)
     c = env.client("pager")
     got, _, _ = sync_all(c, state=s1, max_changes=2)
     assert sorted(i for _, i in item_changes(ch) + got) == contact_ids(env, "pager")
