@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/be64.h"
 #include "core/log.h"
 #include "core/result.h"
 
@@ -20,20 +21,6 @@
 #define SS_MAC 16
 #define SS_BODY 112
 #define SS_LEN (SS_BODY + SS_MAC)
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* SHA-256(label \0 text), first @p n bytes: the store id (from the secret)
  * and the mailbox and folder tags. */
@@ -83,11 +70,11 @@ int ews_sync_state_encode(struct arena *a, const unsigned char *secret, const ch
 	b[5] = (unsigned char)st->kind;
 	b[6] = (unsigned char)st->scope;
 	b[7] = st->listing ? 1 : 0;
-	put_u64(b + 48, st->base);
-	put_u64(b + 56, st->pos);
-	put_u64(b + 64, st->horizon);
+	be64_put(b + 48, st->base);
+	be64_put(b + 56, st->pos);
+	be64_put(b + 64, st->horizon);
 	memcpy(b + 72, st->after, alen);
-	put_u64(b + 104, st->fingerprint);
+	be64_put(b + 104, st->fingerprint);
 	mac(secret, b, b + SS_BODY);
 	if (!(text = arena_alloc(a, BASE64_ENCODED_SIZE(SS_LEN))))
 		return EMU_ENOMEM;
@@ -139,12 +126,12 @@ int ews_sync_state_decode(const unsigned char *secret, const char *mailbox, cons
 	out->kind = kind;
 	out->scope = scope;
 	out->listing = b[7] == 1;
-	out->base = get_u64(b + 48);
-	out->pos = get_u64(b + 56);
-	out->horizon = get_u64(b + 64);
+	out->base = be64_get(b + 48);
+	out->pos = be64_get(b + 56);
+	out->horizon = be64_get(b + 64);
 	memcpy(out->after, b + 72, STORE_CONTACT_ID_LEN);
 	out->after[STORE_CONTACT_ID_LEN] = '\0';
-	out->fingerprint = get_u64(b + 104);
+	out->fingerprint = be64_get(b + 104);
 	if (b[7] > 1 || out->base > out->pos || out->pos > out->horizon)
 		return refuse("inconsistent positions");
 	return EMU_OK;

@@ -12,6 +12,7 @@
  */
 #include "store/store_int.h"
 
+#include "core/be64.h"
 #include "core/log.h"
 #include "core/result.h"
 
@@ -19,20 +20,6 @@
 
 #define SEQ_LEN 8
 #define HEAD_LEN 16
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* Read the head of lower-cased @p primary: an absent head (a mailbox that
  * never changed since schema 5, or a store upgraded from before) is
@@ -54,8 +41,8 @@ static int read_head(store_txn_t *t, const char *primary, size_t plen, uint64_t 
 		return store_mdb_err(rc, "changes head get");
 	if (v.mv_size != HEAD_LEN)
 		return store_corrupt("changes head", primary);
-	*first = get_u64(v.mv_data);
-	*last = get_u64((const unsigned char *)v.mv_data + 8);
+	*first = be64_get(v.mv_data);
+	*last = be64_get((const unsigned char *)v.mv_data + 8);
 	if (*first == 0 || *first > *last + 1)
 		return store_corrupt("changes head", primary);
 	return EMU_OK;
@@ -64,7 +51,7 @@ static int read_head(store_txn_t *t, const char *primary, size_t plen, uint64_t 
 static size_t entry_key(char *key, const char *primary, size_t plen, uint64_t seq)
 {
 	unsigned char s[SEQ_LEN];
-	put_u64(s, seq);
+	be64_put(s, seq);
 	return store_compose_key(key, primary, plen, s, sizeof s);
 }
 
@@ -101,8 +88,8 @@ int store_change_log(store_txn_t *t, const char *primary, size_t plen, enum stor
 			return ret;
 		first++;
 	}
-	put_u64(head, first);
-	put_u64(head + 8, last);
+	be64_put(head, first);
+	be64_put(head + 8, last);
 	klen = store_compose_key(key, primary, plen, NULL, 0);
 	k.mv_data = key;
 	k.mv_size = klen;
@@ -146,7 +133,7 @@ int store_changes_foreach(store_txn_t *t, const char *owner, uint64_t after, uin
 	     rc == MDB_SUCCESS && k.mv_size == plen + 1 + SEQ_LEN &&
 	     memcmp(k.mv_data, primary, plen + 1) == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		c.seq = get_u64((const unsigned char *)k.mv_data + plen + 1);
+		c.seq = be64_get((const unsigned char *)k.mv_data + plen + 1);
 		if (c.seq > upto)
 			break;
 		if (v.mv_size < 2 || v.mv_size > 1 + STORE_ID_MAX ||

@@ -11,38 +11,18 @@ contacts are only the ones these tests add.
 """
 import io
 
-import pytest
-import urllib3
-from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials, Version
 from exchangelib.folders import Contacts
 from exchangelib.items import Contact
-from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter, close_connections
-from exchangelib.version import Build
 from PIL import Image
 
 from conftest import run_cli
-
-EXCHANGE_2019 = Build(15, 2, 2562, 17)
+from test_exchangelib_items import account  # noqa: F401  (the fixture: account(user) -> Account)
 
 
 def jpeg(w, h, colour):
     out = io.BytesIO()
     Image.new("RGB", (w, h), colour).save(out, format="JPEG", quality=90)
     return out.getvalue()
-
-
-@pytest.fixture
-def account(server, scheme, monkeypatch):
-    close_connections()
-    if scheme == "https":
-        monkeypatch.setattr(BaseProtocol, "HTTP_ADAPTER_CLS", NoVerifyHTTPAdapter)   # self-signed
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    user = server.nophoto_user
-    creds = Credentials(user, server.password)
-    config = Configuration(service_endpoint=server.ews(scheme), credentials=creds, auth_type=BASIC,
-                           version=Version(build=EXCHANGE_2019))
-    yield Account(user, credentials=creds, autodiscover=False, config=config, access_type=DELEGATE)
-    close_connections()
 
 
 def cli(server, *args):
@@ -65,6 +45,7 @@ def local(item_id):
 
 def test_sync_items(account, server, tmp_path):
     user = server.nophoto_user
+    account = account(user)
     added = {cli(server, "add-contact", "--user", user, "--display-name", f"Sync {i}",
                  "--email", f"sync{i}@clients.test").split()[-1] for i in range(3)}
     folder = account.contacts
@@ -93,7 +74,8 @@ def test_sync_items(account, server, tmp_path):
     assert len(again) == 3
 
 
-def test_sync_hierarchy(account):
+def test_sync_hierarchy(account, server):
+    account = account(server.nophoto_user)
     root = account.root
     created = list(root.sync_hierarchy())
     assert created and {t for t, _ in created} == {"create"}
@@ -112,6 +94,7 @@ def test_evolution_ews_pattern(account, server):
     """IdOnly, MaxChangesReturned 500, repeated with the SyncState while the flag is
     false, then GetItem of the created ids; the next refresh has nothing."""
     from exchangelib.services import SyncFolderItems
+    account = account(server.nophoto_user)
     svc = SyncFolderItems(account=account)
     folder = account.contacts
     state, ids, rounds = None, [], 0
