@@ -52,6 +52,10 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_INVALID_OPERATION "ErrorInvalidOperation"
 /* FindPeople/GetPersona with a RequestServerVersion older than Exchange2013 (spec §7) */
 #define EWS_ERROR_INCORRECT_SCHEMA_VERSION "ErrorIncorrectSchemaVersion"
+/* SyncFolderHierarchy / SyncFolderItems (spec §6.4) */
+#define EWS_ERROR_INVALID_SYNC_STATE "ErrorInvalidSyncStateData"
+#define EWS_ERROR_SYNC_FOLDER_NOT_FOUND "ErrorSyncFolderNotFound"
+#define EWS_ERROR_ITEM_ID_FOR_FOLDER_ID "ErrorCannotUseItemIdForFolderId"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

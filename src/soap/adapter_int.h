@@ -10,6 +10,7 @@
 
 #include "ews/ews.h"
 #include "ews/outcome.h"
+#include "ews/ops/ops.h"
 #include "soap/soap_adapter.h"
 #include "ews/ops/ops.h"
 
@@ -72,6 +73,42 @@ struct op_attachment;
 /** Map @p a to a t:FileAttachment in soap memory (t:Content only when
  * a->content is set).  NULL on no memory. */
 struct t__FileAttachmentType *adapter_file_attachment(struct soap *soap, const struct op_attachment *a);
+
+/* ---- request and response pieces the operation adapters share (adapter_items.c) ---- */
+
+/** An ErrorSchemaValidation fault for a request-level problem @p what. */
+int adapter_schema_fault(struct soap *soap, const char *what);
+/** The BaseShape of a shape element into *out; 0, or a fault. */
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out);
+/** FieldURI of AdditionalProperties entry @p i, or NULL for an extended
+ * property (ignored like unknown FieldURIs). */
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i);
+/** How many AdditionalProperties @p paths holds (NULL: 0); 0, or a fault
+ * above the adapters' bound. */
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n);
+/** The properties an item shape's @p npaths AdditionalProperties add
+ * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
+op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
+/** The m:ResponseMessages of a batched response with @p n messages of kind
+ * @p selector; NULL on no memory. */
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
+/** A t:FolderId in soap memory; NULL on no memory. */
+struct t__FolderIdType *adapter_folder_id(struct soap *soap, const char *id, const char *change_key);
+
+/* The members every folder element (t:Folder, t:ContactsFolder,
+ * t:CalendarFolder, ...) has: their generated structs differ, so they are
+ * passed member by member. */
+struct folder_members {
+	struct t__FolderIdType **id, **parent;
+	char **folder_class, **display_name;
+	int **total, **children;
+	struct t__EffectiveRightsType **rights;
+};
+
+struct op_folder;
+/** Fill the members @p x of a folder element from @p f (only f->props);
+ * 0, or -1 on no memory.  UnreadCount is the caller's (t:Folder kinds). */
+int adapter_fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x);
 
 /** time_t copy of unix seconds @p t in soap memory (NULL on no memory). */
 time_t *adapter_time(struct soap *soap, int64_t t);

@@ -55,7 +55,7 @@ int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, en
 
 /* FieldURI of AdditionalProperties entry @p i, or NULL for an extended
  * property (not served, ignored like unknown FieldURIs). */
-static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
 {
 	const struct __t__union_NonEmptyArrayOfPathsToElementType *p = &paths->__union_NonEmptyArrayOfPathsToElementType[i];
 	switch (p->__union_NonEmptyArrayOfPathsToElementType) {
@@ -80,7 +80,7 @@ void adapter_shape_paths(struct soap *soap, const struct t__NonEmptyArrayOfPaths
 			adapter_ext_uri_read(soap, p->union_NonEmptyArrayOfPathsToElementType.ExtendedFieldURI, &ext[(*n_ext)++]);
 			continue;
 		}
-		const char *uri = path_uri(paths, i);
+		const char *uri = adapter_path_uri(paths, i);
 		op_props bit = uri ? op_props_for_field(uri) : 0;
 		if (!bit && uri)
 			LOGD("soap", "ignoring property %s", uri);
@@ -112,7 +112,7 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
 
 /* ---- GetFolder -------------------------------------------------------------------- */
 
-static struct t__FolderIdType *folder_id(struct soap *soap, const char *id, const char *change_key)
+struct t__FolderIdType *adapter_folder_id(struct soap *soap, const char *id, const char *change_key)
 {
 	struct t__FolderIdType *f = adapter_calloc(soap, 1, sizeof *f);
 	if (f) {
@@ -133,20 +133,11 @@ static struct t__EffectiveRightsType *owner_folder_rights(struct soap *soap)
 	return r;
 }
 
-/* The members t:Folder and t:ContactsFolder share (their generated structs
- * differ, so they are passed member by member); 0, or -1 on no memory. */
-struct folder_members {
-	struct t__FolderIdType **id, **parent;
-	char **folder_class, **display_name;
-	int **total, **children;
-	struct t__EffectiveRightsType **rights;
-};
-
-static int fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
+int adapter_fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
 {
-	if ((f->props & OP_FPROP_ID) && !(*x->id = folder_id(soap, f->id, f->change_key)))
+	if ((f->props & OP_FPROP_ID) && !(*x->id = adapter_folder_id(soap, f->id, f->change_key)))
 		return -1;
-	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = folder_id(soap, f->parent_id, f->parent_change_key)))
+	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = adapter_folder_id(soap, f->parent_id, f->parent_change_key)))
 		return -1;
 	if (f->props & OP_FPROP_CLASS)
 		*x->folder_class = (char *)f->folder_class;
@@ -175,7 +166,7 @@ static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_
 			return NULL;
 		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
 		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m))
+		if (adapter_fill_folder(soap, f, &m))
 			return NULL;
 		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_ContactsFolder;
 		u->union_ArrayOfFoldersType.ContactsFolder = x;
@@ -185,7 +176,7 @@ static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_
 			return NULL;
 		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
 		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m) ||
+		if (adapter_fill_folder(soap, f, &m) ||
 		    ((f->props & OP_FPROP_UNREAD) && !(x->UnreadCount = adapter_int(soap, f->unread_count))))
 			return NULL;
 		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_Folder;
@@ -235,7 +226,7 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 	if (!uris || !refs || !out)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < npaths; i++)
-		uris[i] = path_uri(req->FolderShape->AdditionalProperties, i);
+		uris[i] = adapter_path_uri(req->FolderShape->AdditionalProperties, i);
 	if (adapter_folder_refs(soap, ids, refs))
 		return soap->error;
 	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
@@ -263,11 +254,26 @@ int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__
 
 /* ---- GetItem ------------------------------------------------------------------------ */
 
+op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op)
+{
+	op_props additional = 0;
+	for (int i = 0; i < npaths; i++) {
+		const char *uri = adapter_path_uri(shape->AdditionalProperties, i);
+		op_props p = uri ? op_props_for_field(uri) : 0;
+		if (!p && uri)
+			LOGD("soap", "%s: ignoring property %s", op, uri);
+		additional |= p;
+	}
+	if (shape->IncludeMimeContent && *shape->IncludeMimeContent == xsd__boolean__true_)
+		LOGD("soap", "%s: IncludeMimeContent is not served; ignored", op);
+	return additional;
+}
+
 int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
 {
 	const struct t__NonEmptyArrayOfBaseItemIdsType *ids = req->ItemIds;
 	enum ews_shape shape;
-	op_props additional = 0;
+	op_props additional;
 	int n, npaths;
 
 	adapter_version_header(soap);

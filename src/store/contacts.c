@@ -196,6 +196,18 @@ static int contact_key(store_txn_t *t, const char *owner, const char *id, char *
 	return *klen ? EMU_OK : EMU_ELIMIT;
 }
 
+/* Log a change of the contact whose key ("primary \0 id") is @p key. */
+static int log_key(store_txn_t *t, const char *key, size_t klen, enum store_change_kind kind)
+{
+	size_t plen = strnlen(key, klen);
+	char id[STORE_ID_MAX + 1];
+	if (plen >= klen || klen - plen - 1 > STORE_ID_MAX)
+		return EMU_EINTERNAL;
+	memcpy(id, key + plen + 1, klen - plen - 1);
+	id[klen - plen - 1] = '\0';
+	return store_change_log(t, key, plen, kind, id);
+}
+
 static int load(store_txn_t *t, const char *key, size_t klen, struct contact_record *out)
 {
 	MDB_val k = { klen, (void *)key }, v;
@@ -328,7 +340,8 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 	n.change = 1;
 	n.created = n.modified = (int64_t)time(NULL);
 	if ((ret = put_photo(t, key, klen, &n, photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
-	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK)
+	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK ||
+	    (ret = store_change_log(t, primary, plen, STORE_CHANGE_CREATE, n.id)) != EMU_OK)
 		return ret;
 	*c = n;
 	return EMU_OK;
@@ -353,7 +366,8 @@ int store_contact_update(store_txn_t *t, const char *owner, struct contact_recor
 	n.modified = (int64_t)time(NULL);
 	n.has_photo = old.has_photo;
 	n.photo = old.photo;
-	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK)
+	if ((ret = save(t, key, klen, &n, 0)) != EMU_OK ||
+	    (ret = log_key(t, key, klen, STORE_CHANGE_UPDATE)) != EMU_OK)
 		return ret;
 	*c = n;
 	return EMU_OK;
@@ -375,7 +389,9 @@ int store_contact_set_photo(store_txn_t *t, const char *owner, const char *id,
 		return ret;
 	c.change++;
 	c.modified = (int64_t)time(NULL);
-	return save(t, key, klen, &c, 0);
+	if ((ret = save(t, key, klen, &c, 0)) != EMU_OK)
+		return ret;
+	return log_key(t, key, klen, STORE_CHANGE_UPDATE);
 }
 
 int store_contact_get(store_txn_t *t, const char *owner, const char *id, struct contact_record *out)
@@ -422,27 +438,42 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id)
 	rc = mdb_del(t->txn, t->s->contacts, &k, NULL);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "contacts del");
-	return store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del");
+	if ((ret = store_del_quiet(t, t->s->contact_photo, key, klen, "contact_photo del")) != EMU_OK)
+		return ret;
+	return log_key(t, key, klen, STORE_CHANGE_DELETE);
 }
 
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx)
+{
+	return store_contact_foreach_after(t, owner, NULL, fn, ctx);
+}
+
+int store_contact_foreach_after(store_txn_t *t, const char *owner, const char *after,
+                                int (*fn)(const struct contact_record *c, void *ctx), void *ctx)
 {
 	char primary[STORE_ADDR_MAX + 1], key[STORE_KEY_MAX + 1];
 	struct contact_record c;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	size_t plen;
+	size_t alen = after ? strnlen(after, STORE_ID_MAX + 1) : 0;
 	int rc, ret = store_resolve(t, owner, primary, &plen);
 	if (ret != EMU_OK)
 		return ret;
+	if (alen > STORE_ID_MAX)
+		return EMU_ELIMIT;
 	rc = mdb_cursor_open(t->txn, t->s->contacts, &cur);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "contacts cursor");
-	k.mv_data = primary;
-	k.mv_size = plen + 1;    /* with the NUL separator */
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     rc == MDB_SUCCESS && k.mv_size > plen && memcmp(k.mv_data, primary, plen + 1) == 0;
+	/* "primary \0" (with the NUL separator), or "primary \0 after" */
+	k.mv_size = store_compose_key(key, primary, plen, after, alen);
+	k.mv_data = key;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_SUCCESS && alen && k.mv_size == plen + 1 + alen &&
+	    memcmp(k.mv_data, key, k.mv_size) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);    /* strictly after */
+	for (; rc == MDB_SUCCESS && k.mv_size > plen && memcmp(k.mv_data, primary, plen + 1) == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		size_t kn = k.mv_size < STORE_KEY_MAX ? k.mv_size : STORE_KEY_MAX;
 		memcpy(key, k.mv_data, kn);

@@ -9,6 +9,7 @@
 #include "core/result.h"
 
 #include <errno.h>
+#include <openssl/rand.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,12 +18,13 @@
 #include <sys/stat.h>
 
 #define DATA_FILE "ewsemu.mdb"
-/* nine DBIs today; headroom so a later schema can add some without every
+/* ten DBIs today; headroom so a later schema can add some without every
  * old environment needing a reopen with a bigger table */
 #define MAXDBS 16
 
 static const char K_SCHEMA[] = "schema_version";
 static const char K_DOMAIN[] = "domain";
+static const char K_SECRET[] = "secret";
 
 /* Stores open in this process, to refuse opening one file twice. */
 static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -195,6 +197,36 @@ static int write_version(store_t *s, MDB_txn *txn)
 	return store_mdb_err(mdb_put(txn, s->meta, &k, &v, 0), "write schema version");
 }
 
+/* Read the store secret into s->secret, making it first (a new store, or
+ * one upgraded from schema 4 or older). */
+static int load_secret(store_t *s, MDB_txn *txn, const char *file)
+{
+	MDB_val k = { sizeof K_SECRET - 1, (void *)K_SECRET }, v;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_SUCCESS) {
+		if (v.mv_size != STORE_SECRET_LEN) {
+			LOGE("store", "%s: secret has %zu bytes, expected %d", file, v.mv_size, STORE_SECRET_LEN);
+			return EMU_EFORMAT;
+		}
+		memcpy(s->secret, v.mv_data, STORE_SECRET_LEN);
+		return EMU_OK;
+	}
+	if (rc != MDB_NOTFOUND)
+		return store_mdb_err(rc, "read secret");
+	if (RAND_bytes(s->secret, STORE_SECRET_LEN) != 1) {
+		LOGE("store", "RAND_bytes failed");
+		return EMU_EINTERNAL;
+	}
+	v.mv_data = s->secret;
+	v.mv_size = STORE_SECRET_LEN;
+	return store_mdb_err(mdb_put(txn, s->meta, &k, &v, 0), "write secret");
+}
+
+const unsigned char *store_secret(store_t *s)
+{
+	return s->secret;
+}
+
 /* Open every DBI and check or write the schema version, in one write txn. */
 static int open_schema(store_t *s, const char *file)
 {
@@ -211,7 +243,8 @@ static int open_schema(store_t *s, const char *file)
 	    (ret = open_dbi(txn, "photo_blob", &s->photo_blob)) != EMU_OK ||
 	    (ret = open_dbi(txn, "contacts", &s->contacts)) != EMU_OK ||
 	    (ret = open_dbi(txn, "contact_photo", &s->contact_photo)) != EMU_OK ||
-	    (ret = open_dbi(txn, "lockout", &s->lockout)) != EMU_OK)
+	    (ret = open_dbi(txn, "lockout", &s->lockout)) != EMU_OK ||
+	    (ret = open_dbi(txn, "changes", &s->changes)) != EMU_OK)
 		goto out;
 
 	k.mv_data = (void *)K_SCHEMA;
@@ -236,7 +269,9 @@ static int open_schema(store_t *s, const char *file)
 		if (have < STORE_SCHEMA_VERSION) {
 			/* 1 -> 2 -> 3: (re)build the name index; contact records
 			 * only gained optional fields; 3 -> 4: photo records may
-			 * gain rendition 9, nothing to convert */
+			 * gain rendition 9, nothing to convert; 4 -> 5: the
+			 * changes DBI (opened above) starts empty and the secret
+			 * is made below */
 			struct store_txn up = { s, txn, 1 };
 			LOGI("store", "%s: upgrading schema %u to %u", file, (unsigned)have,
 			     (unsigned)STORE_SCHEMA_VERSION);
@@ -260,6 +295,8 @@ static int open_schema(store_t *s, const char *file)
 		ret = store_mdb_err(rc, "read schema version");
 		goto out;
 	}
+	if ((ret = load_secret(s, txn, file)) != EMU_OK)
+		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	ret = store_mdb_err(rc, "commit schema txn");

@@ -370,6 +370,66 @@ int store_contact_remove(store_txn_t *t, const char *owner, const char *id);
 int store_contact_foreach(store_txn_t *t, const char *owner,
                           int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
 
+/** store_contact_foreach() starting after contact id @p after (byte order;
+ * NULL or "" starts at the first): the paging walk of SyncFolderItems.
+ * @return as store_contact_foreach(); EMU_ELIMIT @p after longer than
+ *	STORE_ID_MAX. */
+int store_contact_foreach_after(store_txn_t *t, const char *owner, const char *after,
+                                int (*fn)(const struct contact_record *c, void *ctx), void *ctx);
+
+/* ---- change log (SyncFolderItems, spec §6.5) -------------------------------
+ * Every change of a mailbox's contacts (store_contact_add: Create;
+ * store_contact_update, store_contact_set_photo: Update;
+ * store_contact_remove, and store_user_delete for each contact the user had
+ * (a re-import replaces a user this way): Delete) appends one entry
+ * {sequence number, kind, contact id} to that mailbox's log in the SAME
+ * write transaction as the change: both are committed or neither.  Sequence
+ * numbers start at 1, grow by one per entry and are never reused, also
+ * across a user's deletion and re-creation (the log outlives the user).
+ * "Everything up to N" is thus a complete description of a mailbox's
+ * contacts for a reader that knows entries 1..N. */
+
+/** Log entries kept per mailbox.  Appending entry last + 1 when
+ * STORE_CHANGES_KEEP are held drops the oldest.  A sync state that needs an
+ * entry no longer held is refused (ErrorInvalidSyncStateData, and the client
+ * syncs from scratch).  Twice STORE_CHANGES_MAX: a full re-import of a full
+ * Contacts folder (5000 Deletes + 5000 Creates) fits. */
+#define STORE_CHANGES_KEEP 10000
+/** Bytes of the store secret (store_secret()). */
+#define STORE_SECRET_LEN 32
+
+enum store_change_kind { STORE_CHANGE_CREATE = 1, STORE_CHANGE_UPDATE = 2, STORE_CHANGE_DELETE = 3 };
+
+struct store_change {
+	uint64_t seq;
+	enum store_change_kind kind;
+	char id[STORE_ID_MAX + 1];      /* the contact id */
+};
+
+/** The log of the mailbox of @p owner (any of its addresses): *first is the
+ * oldest sequence number held, *last the newest ever written (0 when the
+ * mailbox never changed since the log exists; then *first is 1).  Entries
+ * first..last are all held; first == last + 1 means none is.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL; EMU_ELIMIT;
+ *	EMU_ESTORE (corrupt head or LMDB, logged). */
+int store_changes_range(store_txn_t *t, const char *owner, uint64_t *first, uint64_t *last);
+
+/** Call @p fn for every log entry of @p owner's mailbox with @p after < seq
+ * <= @p upto, in sequence order (entries older than *first of
+ * store_changes_range() are gone and silently not reported: check the range
+ * first).  The entry is valid during the call; @p fn must not write.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; a non-zero return of @p fn,
+ *	which stops the walk; EMU_ESTORE (corrupt entry, logged). */
+int store_changes_foreach(store_txn_t *t, const char *owner, uint64_t after, uint64_t upto,
+                          int (*fn)(const struct store_change *c, void *ctx), void *ctx);
+
+/** The store's secret: STORE_SECRET_LEN random bytes made when the store
+ * file was created (or upgraded to schema 5) and never changed; it names
+ * this store and keys the MACs of what the server hands out to clients
+ * (sync states), so a state from another store is refused.  Valid while
+ * @p s is open; never log or send it. */
+const unsigned char *store_secret(store_t *s);
+
 /* ---- account lockout (the policy is http/auth.h's; the state is here) ----- */
 
 /* A lockout in force or past: it is in force while the clock is before

@@ -16,12 +16,15 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 4u
+#define STORE_SCHEMA_VERSION 5u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
  * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
  * values carry display name and address, so it is rebuilt; 3 -> 4: nothing
  * to convert, but photo_meta may now hold mailbox rendition 9, the upload at
- * its own size, which a schema-3 build would reject as corrupt). */
+ * its own size, which a schema-3 build would reject as corrupt; 4 -> 5: the
+ * changes DBI (empty: the first sync of an upgraded mailbox lists every
+ * contact as Create) and the store secret are created; a schema-4 build
+ * would change contacts without logging them, so it must not open it). */
 #define STORE_SCHEMA_OLDEST 1u
 /** The first schema whose names DBI needs no rebuild at upgrade. */
 #define STORE_SCHEMA_NAMES_CURRENT 3u
@@ -46,6 +49,8 @@ struct store {
 	MDB_dbi contacts;      /* primary \0 id -> contact record */
 	MDB_dbi contact_photo; /* primary \0 id -> JPEG */
 	MDB_dbi lockout;       /* primary -> lockout record (lockout.c) */
+	MDB_dbi changes;       /* primary \0 [seq] -> change log (changes.c) */
+	unsigned char secret[STORE_SECRET_LEN];   /* meta "secret", read at open */
 	dev_t dev;             /* identity of the data file, to refuse a */
 	ino_t ino;             /* second open of it in this process */
 	struct store *next;    /* list of open stores (store.c) */
@@ -87,6 +92,18 @@ size_t store_field_len(const char *s, size_t max);
 /** Delete the lockout record of lower-cased @p primary (none is fine):
  * store_user_put() on a password change, store_user_delete(). */
 int store_lockout_drop(store_txn_t *t, const char *primary, size_t plen);
+
+/** Append a change of contact @p id to the log of lower-cased @p primary
+ * (write txn; called by every contact change in the same txn), dropping the
+ * oldest entry beyond STORE_CHANGES_KEEP.
+ * @return EMU_OK; EMU_EINVAL empty/long id or bad kind; EMU_ELIMIT;
+ *	EMU_ESTORE (logged). */
+int store_change_log(store_txn_t *t, const char *primary, size_t plen, enum store_change_kind kind,
+                     const char *id);
+
+/** Log a Delete for every contact of @p primary (store_user_delete, before
+ * the contacts go). */
+int store_change_log_owner_gone(store_txn_t *t, const char *primary, size_t plen);
 
 /** Rebuild the names DBI from every user record (write txn). */
 int store_names_rebuild(store_txn_t *t);

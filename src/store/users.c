@@ -360,8 +360,10 @@ int store_user_delete(store_txn_t *t, const char *address)
 			return ret;
 	if ((ret = index_user(t, &u, primary, plen, 0)) != EMU_OK)
 		return ret;
-	/* "primary\0" prefixes every per-user key of the blob and contact DBIs */
-	if ((ret = store_del_quiet(t, t->s->users, primary, plen, "users del")) != EMU_OK ||
+	/* "primary\0" prefixes every per-user key of the blob and contact DBIs;
+	 * the change log is kept (its sequence goes on if the user comes back) */
+	if ((ret = store_change_log_owner_gone(t, primary, plen)) != EMU_OK ||
+	    (ret = store_del_quiet(t, t->s->users, primary, plen, "users del")) != EMU_OK ||
 	    (ret = store_del_quiet(t, t->s->photo_meta, primary, plen, "photo_meta del")) != EMU_OK ||
 	    (ret = store_del_prefix(t, t->s->photo_blob, primary, plen + 1, "photo_blob del")) != EMU_OK ||
 	    (ret = store_del_prefix(t, t->s->contacts, primary, plen + 1, "contacts del")) != EMU_OK ||

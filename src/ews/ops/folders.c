@@ -50,7 +50,7 @@ int op_folder_child_count(const char *name)
 
 /* The FolderShape's properties: the base shape plus AdditionalProperties
  * (unknown URIs are ignored, like the item ones). */
-static unsigned shape_props(enum ews_shape shape, const char *const *additional, size_t n)
+unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n)
 {
 	static const struct { const char *uri; unsigned prop; } fields[] = {
 		{ "folder:FolderId", OP_FPROP_ID }, { "folder:ParentFolderId", OP_FPROP_PARENT },
@@ -133,9 +133,8 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 	return EMU_OK;
 }
 
-/* Fill @p f: folder @p def of mailbox @p primary with the properties @p props. */
-static int describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
-                    const struct op_folder_def *def, unsigned props, struct op_folder *f)
+int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
+                       const struct op_folder_def *def, unsigned props, struct op_folder *f)
 {
 	int rc;
 
@@ -182,7 +181,7 @@ static int get_one_folder(void *arg, store_txn_t *t, size_t i)
 	ews_status_ok(&b->out[i].status);
 	if ((rc = op_folder_resolve(b->ctx, t, &b->refs[i], &b->u, &name, &b->out[i].status)) != EMU_OK || !name)
 		return rc;
-	return describe(b->ctx, t, b->u.email, op_folder_def_find(name), b->props, &b->out[i].folder);
+	return op_folder_describe(b->ctx, t, b->u.email, op_folder_def_find(name), b->props, &b->out[i].folder);
 }
 
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,
@@ -193,7 +192,7 @@ int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,
 	if (!b)
 		return EMU_ENOMEM;
 	b->ctx = ctx;
-	b->props = shape_props(shape, additional, n_additional);
+	b->props = op_folder_shape_props(shape, additional, n_additional);
 	b->refs = refs;
 	b->out = out;
 	return op_batch(ctx, n, get_one_folder, b);

@@ -455,4 +455,86 @@ struct op_get_persona_result {
 int op_get_persona(const struct ews_ctx *ctx, const struct op_get_persona_req *req,
                    struct op_get_persona_result *out);
 
+/* ---- SyncFolderHierarchy (spec §5) and SyncFolderItems (spec §6) ----------- */
+
+/** MaxChangesReturned bounds (t:MaxSyncChangesReturnedType). */
+#define OP_SYNC_CHANGES_MIN 1
+#define OP_SYNC_CHANGES_MAX 512
+/** Item ids one SyncFolderItems Ignore may list (more: ErrorSchemaValidation
+ * fault in the adapter). */
+#define OP_SYNC_IGNORE_MAX 512
+
+enum op_change_kind { OP_CHANGE_CREATE = 0, OP_CHANGE_UPDATE, OP_CHANGE_DELETE, OP_CHANGE_READ_FLAG };
+
+/* Which element carries a folder (spec §1.2 "element per class"). */
+enum op_folder_element { OP_FOLDER_ELEM_FOLDER = 0, OP_FOLDER_ELEM_CONTACTS, OP_FOLDER_ELEM_CALENDAR,
+                         OP_FOLDER_ELEM_TASKS, OP_FOLDER_ELEM_SEARCH };
+
+struct op_folder_change {
+	enum op_change_kind kind;           /* Create, Update or Delete */
+	enum op_folder_element element;     /* Create/Update */
+	struct op_folder folder;            /* Create/Update: the shape's properties;
+	                                     * Delete: id and change_key only */
+};
+
+struct op_sync_hierarchy_req {
+	enum ews_shape shape;
+	const char *const *additional;      /* FieldURIs of AdditionalProperties */
+	size_t n_additional;
+	const struct op_folder_ref *folder; /* SyncFolderId, NULL when absent (= msgfolderroot) */
+	const char *sync_state;             /* NULL or "": first sync */
+};
+
+struct op_sync_hierarchy_result {
+	struct ews_status status;           /* ErrorInvalidSyncStateData: sync_state "" */
+	const char *sync_state;             /* arena text */
+	int includes_last;                  /* always 1: one response holds every change */
+	size_t n;
+	struct op_folder_change *changes;   /* arena array of n */
+};
+
+/** SyncFolderHierarchy: the folders below the sync root (msgfolderroot when
+ * @p req->folder is NULL; the root itself is not listed), all as Create on a
+ * first sync, then what changed in the folder set since the state (counts do
+ * not count, spec §5).  A state made for another root, mailbox or store, or
+ * for another folder set, gets ErrorInvalidSyncStateData. */
+int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hierarchy_req *req,
+                             struct op_sync_hierarchy_result *out);
+
+struct op_item_change {
+	enum op_change_kind kind;
+	struct op_contact contact;          /* Create/Update: the shape's properties;
+	                                     * Delete: item_id only */
+};
+
+struct op_sync_items_req {
+	enum ews_shape shape;
+	op_props additional;
+	struct op_folder_ref folder;        /* SyncFolderId */
+	const char *sync_state;             /* NULL or "": first sync */
+	const char *const *ignore;          /* Ignore ItemIds */
+	size_t n_ignore;
+	int max_changes;                    /* OP_SYNC_CHANGES_MIN..MAX (checked by the adapter) */
+	int associated;                     /* SyncScope NormalAndAssociatedItems */
+};
+
+struct op_sync_items_result {
+	struct ews_status status;           /* ErrorInvalidSyncStateData: sync_state "" */
+	const char *sync_state;             /* arena text */
+	int includes_last;                  /* IncludesLastItemInRange */
+	size_t n;
+	struct op_item_change *changes;     /* arena array of n (at most max_changes) */
+};
+
+/** SyncFolderItems (spec §6.2): on the Contacts folder a first sync pages
+ * through the contacts (Create), later syncs replay the mailbox's change log
+ * (store.h) as Create/Update/Delete, at most @p req->max_changes per
+ * response; every other folder is empty.  Items named in Ignore are not
+ * reported.  Errors: ErrorInvalidSyncStateData (a state that is not ours,
+ * for another mailbox/folder/scope, or older than the retained log),
+ * ErrorSyncFolderNotFound, ErrorCannotUseItemIdForFolderId,
+ * ErrorInvalidIdMalformed/Empty, ErrorAccessDenied, ErrorNonExistentMailbox. */
+int op_sync_folder_items(const struct ews_ctx *ctx, const struct op_sync_items_req *req,
+                         struct op_sync_items_result *out);
+
 #endif

@@ -60,6 +60,16 @@ int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind 
 int op_folder_ref(struct arena *a, const char *primary, const char *name,
                   const char **id, const char **change_key);
 
+/** The OP_FPROP_* set of a FolderShape: the base shape plus the FieldURIs
+ * of AdditionalProperties (others are ignored, logged at debug level). */
+unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n);
+
+/** Fill @p f: folder @p def of mailbox @p primary (lower-case) with the
+ * properties @p props (only those the folder has), ids in ctx->arena.
+ * @return EMU_OK; EMU_ENOMEM; a store failure (counting contacts). */
+int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
+                       const struct op_folder_def *def, unsigned props, struct op_folder *f);
+
 struct op_folder_ref;
 /** Which folder @p ref (a FolderId or DistinguishedFolderId of a request)
  * names, for the caller: on success *name is OP_FOLDER_ROOT, OP_FOLDER_TOP or

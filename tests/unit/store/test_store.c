@@ -1113,7 +1113,7 @@ static void test_schema3_photos(void **state)
 	store_close(f->s);
 	f->s = NULL;
 
-	/* the version on disk is now 4 */
+	/* the version on disk is now the current one */
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, file, MDB_NOSUBDIR | MDB_RDONLY, 0600), 0);
@@ -1121,7 +1121,7 @@ static void test_schema3_photos(void **state)
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
 	assert_int_equal(v.mv_size, 4);
-	assert_int_equal(((unsigned char *)v.mv_data)[3], 4);
+	assert_int_equal(((unsigned char *)v.mv_data)[3], 5);   /* upgraded to the current schema */
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 
@@ -1312,6 +1312,215 @@ static void test_store_without_lockout_dbi(void **state)
 	assert_int_equal(l.bad_count, 3);
 }
 
+/* ---- change log ------------------------------------------------------------ */
+
+struct log_buf { char text[512]; size_t n; };
+
+static int collect_change(const struct store_change *c, void *ctx)
+{
+	struct log_buf *b = ctx;
+	size_t len = strlen(b->text);
+	snprintf(b->text + len, sizeof b->text - len, "%llu%c%.4s;", (unsigned long long)c->seq,
+	         "?CUD"[c->kind], c->id);
+	b->n++;
+	return 0;
+}
+
+/* The log of @p owner after @p after, as "seq kind id4;..." */
+static const char *log_of(store_t *s, const char *owner, uint64_t after, uint64_t upto, struct log_buf *b)
+{
+	store_txn_t *t;
+	memset(b, 0, sizeof *b);
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_changes_foreach(t, owner, after, upto, collect_change, b), EMU_OK);
+	store_txn_abort(t);
+	return b->text;
+}
+
+static void range_of(store_t *s, const char *owner, uint64_t *first, uint64_t *last)
+{
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_changes_range(t, owner, first, last), EMU_OK);
+	store_txn_abort(t);
+}
+
+static void add_named(store_txn_t *t, const char *owner, const char *id, const char *name)
+{
+	struct contact_record c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.id, sizeof c.id, "%s", id);
+	snprintf(c.display_name, sizeof c.display_name, "%s", name);
+	assert_int_equal(store_contact_add(t, owner, &c, NULL, 0), EMU_OK);
+}
+
+#define ID_A "aaaa0000000000000000000000000000"
+#define ID_B "bbbb0000000000000000000000000000"
+
+/* Each contact change logs one entry in its own txn; an aborted txn logs
+ * nothing; mailboxes have separate sequences; failed calls log nothing. */
+static void test_change_log(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record c;
+	struct log_buf b;
+	store_txn_t *t;
+	uint64_t first, last;
+
+	make_user(&u, "alice@example.test", 1, "al@example.test");
+	put_user(f->s, &u);
+	make_user(&u, "bob@example.test", 0);
+	put_user(f->s, &u);
+	range_of(f->s, "alice@example.test", &first, &last);
+	assert_true(first == 1 && last == 0);
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "AL@example.test", ID_A, "A");
+	assert_int_equal(store_contact_get(t, "alice@example.test", ID_A, &c), EMU_OK);
+	snprintf(c.surname, sizeof c.surname, "Smith");
+	assert_int_equal(store_contact_update(t, "alice@example.test", &c), EMU_OK);
+	assert_int_equal(store_contact_set_photo(t, "alice@example.test", ID_A, "jpg", 3, 1, 1), EMU_OK);
+	add_named(t, "bob@example.test", ID_B, "B");
+	/* refused calls change nothing, log included */
+	assert_int_equal(store_contact_remove(t, "alice@example.test", ID_B), EMU_ENOTFOUND);
+	assert_int_equal(store_contact_update(t, "alice@example.test", &(struct contact_record){ .id = ID_B }),
+	                 EMU_ENOTFOUND);
+	assert_int_equal(store_contact_remove(t, "alice@example.test", ID_A), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+
+	assert_string_equal(log_of(f->s, "alice@example.test", 0, 100, &b), "1Caaaa;2Uaaaa;3Uaaaa;4Daaaa;");
+	assert_string_equal(log_of(f->s, "alice@example.test", 1, 3, &b), "2Uaaaa;3Uaaaa;");
+	assert_string_equal(log_of(f->s, "alice@example.test", 4, 100, &b), "");
+	assert_string_equal(log_of(f->s, "bob@example.test", 0, 100, &b), "1Cbbbb;");
+	range_of(f->s, "al@example.test", &first, &last);
+	assert_true(first == 1 && last == 4);
+
+	/* all or nothing: an aborted change leaves no entry */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "alice@example.test", ID_B, "B");
+	store_txn_abort(t);
+	range_of(f->s, "alice@example.test", &first, &last);
+	assert_true(first == 1 && last == 4);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_changes_range(t, "nobody@example.test", &first, &last), EMU_ENOTFOUND);
+	store_txn_abort(t);
+}
+
+/* Deleting a user (what a re-import does) logs a Delete for each contact;
+ * the sequence goes on when the user comes back. */
+static void test_change_log_user_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct log_buf b;
+	store_txn_t *t;
+	uint64_t first, last;
+
+	make_user(&u, "carol@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "carol@example.test", ID_A, "A");
+	add_named(t, "carol@example.test", ID_B, "B");
+	assert_int_equal(store_user_delete(t, "carol@example.test"), EMU_OK);
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	add_named(t, "carol@example.test", ID_B, "B again");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_string_equal(log_of(f->s, "carol@example.test", 0, 100, &b),
+	                    "1Caaaa;2Cbbbb;3Daaaa;4Dbbbb;5Cbbbb;");
+	range_of(f->s, "carol@example.test", &first, &last);
+	assert_true(first == 1 && last == 5);
+}
+
+/* At most STORE_CHANGES_KEEP entries are kept: the oldest go first. */
+static void test_change_log_retention(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record c;
+	struct log_buf b;
+	store_txn_t *t;
+	uint64_t first, last;
+
+	make_user(&u, "dave@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "dave@example.test", ID_A, "A");
+	assert_int_equal(store_contact_get(t, "dave@example.test", ID_A, &c), EMU_OK);
+	for (int i = 0; i < STORE_CHANGES_KEEP + 4; i++)      /* one at the limit, then 4 above */
+		assert_int_equal(store_contact_update(t, "dave@example.test", &c), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	range_of(f->s, "dave@example.test", &first, &last);
+	assert_int_equal(last, STORE_CHANGES_KEEP + 5);
+	assert_int_equal(first, 6);
+	assert_int_equal(last - first + 1, STORE_CHANGES_KEEP);
+	log_of(f->s, "dave@example.test", 0, last, &b);
+	assert_int_equal(b.n, STORE_CHANGES_KEEP);      /* entries 1..5 are gone */
+	assert_string_equal(log_of(f->s, "dave@example.test", 0, 6, &b), "6Uaaaa;");
+}
+
+/* A schema-4 store (no changes DBI, no secret) opens: upgraded to 5, its
+ * contacts kept, an empty log whose next entry is 1, and a secret that
+ * stays the same across opens and differs between stores. */
+static void test_schema4_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u;
+	struct contact_record c;
+	struct log_buf b;
+	unsigned char secret[STORE_SECRET_LEN];
+	store_txn_t *t;
+	uint64_t first, last;
+	MDB_txn *txn;
+	MDB_dbi dbi, meta;
+	MDB_val k = { 6, "secret" };
+	char file[160], other[96];
+	store_t *s2;
+
+	make_user(&u, "erin@example.test", 0);
+	put_user(f->s, &u);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "erin@example.test", ID_A, "A");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	memcpy(secret, store_secret(f->s), sizeof secret);
+	MDB_env *env = close_and_open_raw(f);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "changes", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_del(txn, meta, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	force_schema(file, 4, 0);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	range_of(f->s, "erin@example.test", &first, &last);
+	assert_true(first == 1 && last == 0);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_contact_get(t, "erin@example.test", ID_A, &c), EMU_OK);
+	assert_int_equal(store_contact_remove(t, "erin@example.test", ID_A), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_string_equal(log_of(f->s, "erin@example.test", 0, 9, &b), "1Daaaa;");
+	/* a new secret was made (the old one was dropped) and is kept */
+	memcpy(secret, store_secret(f->s), sizeof secret);
+	store_close(f->s);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_memory_equal(secret, store_secret(f->s), sizeof secret);
+	/* another store has another secret */
+	snprintf(other, sizeof other, "%s/other", f->dir);
+	assert_int_equal(store_open(other, 0, &s2), EMU_OK);
+	assert_memory_not_equal(secret, store_secret(s2), sizeof secret);
+	store_close(s2);
+	/* a newer build's store is refused; schema 5 is the current one */
+	store_close(f->s);
+	f->s = NULL;
+	force_schema(file, 6, 0);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_EFORMAT);
+	force_schema(file, 5, 0);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1335,6 +1544,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txnid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_without_lockout_dbi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_log_user_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_log_retention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema4_upgrade, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
