@@ -273,7 +273,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 {
 	const struct t__NonEmptyArrayOfBaseItemIdsType *ids = req->ItemIds;
 	enum ews_shape shape;
-	op_props additional;
+	op_props additional = 0;
 	int n, npaths;
 
 	adapter_version_header(soap);

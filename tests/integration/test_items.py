@@ -46,7 +46,7 @@ PHOTOS = {"bob.jpg": PHOTO_BOB, "dora.jpg": PHOTO_DORA, "eve.jpg": PHOTO_EVE, "f
 
 # t:ItemType then t:ContactItemType children, schema order (spec §5.4), as far as served
 CONTACT_ORDER = [
-    "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments",
+    "MimeContent", "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments",
     "DateTimeReceived", "Size", "Importance", "IsSubmitted", "IsDraft", "IsFromMe", "IsResend",
     "IsUnmodified", "DateTimeSent", "DateTimeCreated", "ReminderIsSet", "HasAttachments", "Culture",
     "EffectiveRights", "LastModifiedTime", "IsAssociated", "FileAs", "FileAsMapping", "DisplayName",
@@ -426,9 +426,10 @@ def test_get_item_many_additional_properties(owner, ids):
     c = the_contact(msgs[0])
     kids = children(c)
     assert kids == [k for k in CONTACT_ORDER if k in kids]
-    # what IdOnly + every property gives: AllProperties plus Birthday (if any), same values
+    # what IdOnly + every property gives: AllProperties plus Birthday (if any), same values, plus
+    # item:MimeContent's vCard (never part of AllProperties, spec §10)
     full = the_contact(messages(get_item(owner, [ids["bob@builder.test"]], "AllProperties"), "GetItem", 1)[0])
-    assert kids == children(full)
+    assert kids == ["MimeContent"] + children(full)
     assert c.findtext("t:HasPicture", namespaces=NS) == "true"
     assert the_contact(msgs[1]).findtext("t:HasPicture", namespaces=NS) == "false"
     # only unknown properties: IdOnly
