@@ -34,6 +34,12 @@ enum ews_class { EWS_SUCCESS = 0, EWS_WARNING, EWS_ERROR };
 #define EWS_ERROR_INVALID_ATTACHMENT_ID "ErrorInvalidAttachmentId"
 #define EWS_ERROR_INVALID_CHANGE_KEY "ErrorInvalidChangeKey"
 #define EWS_ERROR_FOLDER_ID_FOR_ITEM_ID "ErrorCannotUseFolderIdForItemId"
+/* folders (GetFolder, FindFolder: spec mailbox-ops §1.3, §2.3, §2.4) */
+#define EWS_ERROR_INVALID_OPERATION "ErrorInvalidOperation"
+#define EWS_ERROR_INVALID_PAGING_MAX_ROWS "ErrorInvalidPagingMaxRows"
+#define EWS_ERROR_INVALID_INDEXED_PAGING "ErrorInvalidIndexedPagingParameters"
+#define EWS_ERROR_INVALID_FRACTIONAL_PAGING "ErrorInvalidFractionalPagingParameters"
+#define EWS_ERROR_UNSUPPORTED_QUERY_FILTER "ErrorUnsupportedQueryFilter"
 
 /* One response message's outcome: ResponseClass + ResponseCode + MessageText. */
 struct ews_status {

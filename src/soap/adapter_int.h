@@ -1,7 +1,8 @@
 /* adapter_int.h - private to src/soap/: helpers shared by the per-operation
  * adapter files (adapter.c: photos, ConvertId, faults; adapter_resolve.c:
- * ResolveNames; adapter_items.c: GetFolder, GetItem, GetAttachment;
- * adapter_contact.c: op_contact -> t:Contact).  Only src/soap/ includes
+ * ResolveNames; adapter_items.c: GetItem, GetAttachment and the request
+ * checks of batched operations; adapter_folders.c: GetFolder, FindFolder and
+ * op_folder -> t:Folder & co.; adapter_contact.c: op_contact -> t:Contact).  Only src/soap/ includes
  * gSOAP's generated headers. */
 #ifndef EMU_SOAP_ADAPTER_INT_H
 #define EMU_SOAP_ADAPTER_INT_H
@@ -9,6 +10,7 @@
 #include "soapH.h"
 
 #include "ews/ews.h"
+#include "ews/ops/ops.h"
 #include "ews/outcome.h"
 #include "soap/soap_adapter.h"
 
@@ -70,6 +72,42 @@ struct op_attachment;
 /** Map @p a to a t:FileAttachment in soap memory (t:Content only when
  * a->content is set).  NULL on no memory. */
 struct t__FileAttachmentType *adapter_file_attachment(struct soap *soap, const struct op_attachment *a);
+
+/* ---- request checks of the batched operations (adapter_items.c) ---- */
+
+/** Fault ErrorSchemaValidation "The request failed schema validation: @p what"
+ * (logged); returns SOAP_FAULT. */
+int adapter_schema_fault(struct soap *soap, const char *what);
+/** Check an id array's size @p n against 1..@p max; SOAP_OK, or a fault
+ * naming @p what. */
+int adapter_check_count(struct soap *soap, int n, int max, const char *what);
+/** The BaseShape @p base of a shape element; SOAP_OK, or a fault. */
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out);
+/** How many AdditionalProperties @p paths (NULL: none) holds; SOAP_OK, or a
+ * fault above the adapters' maximum. */
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n);
+/** FieldURI of AdditionalProperties entry @p i, or NULL for an extended
+ * property (not served, ignored like unknown FieldURIs). */
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i);
+/** The m:ResponseMessages of a batched response with @p n messages of kind
+ * @p selector; NULL on no memory. */
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
+
+/* ---- folders (adapter_folders.c) ---- */
+
+/* FolderIds / ParentFolderIds per request (exchangelib sends at most 100). */
+#define ADAPTER_FOLDER_IDS_MAX 100
+
+/** A t:ArrayOfFoldersType in soap memory holding @p n folders @p f, each as
+ * the element of its kind (t:Folder, t:CalendarFolder, t:ContactsFolder,
+ * t:SearchFolder, t:TasksFolder) with the properties in its props, in
+ * schema order; @p n 0 gives the empty container (spec §0.3).  NULL on no
+ * memory. */
+struct t__ArrayOfFoldersType *adapter_folders(struct soap *soap, const struct op_folder *f, size_t n);
+/** The FolderIds/ParentFolderIds @p ids of a request -> @p refs (room for
+ * all); SOAP_OK, or a fault. */
+int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
+                        struct op_folder_ref *refs);
 
 /** time_t copy of unix seconds @p t in soap memory (NULL on no memory). */
 time_t *adapter_time(struct soap *soap, int64_t t);

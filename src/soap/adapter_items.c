@@ -1,6 +1,7 @@
-/* adapter_items.c - GetFolder, GetItem and GetAttachment (spec §5, §7):
- * generated request structs -> op_get_folder / op_get_item /
- * op_get_attachment -> one response message per id, in request order.
+/* adapter_items.c - GetItem and GetAttachment (spec §5, §7): generated
+ * request structs -> op_get_item / op_get_attachment -> one response message
+ * per id, in request order; the request checks every batched operation
+ * shares (adapter_int.h).
  *
  * Request-level problems (no shape, no ids, too many ids) are
  * ErrorSchemaValidation faults; everything about a single id is the op's
@@ -16,12 +17,11 @@
 
 /* Bounds on what a request may make us allocate (exchangelib sends at most
  * 100 ids per request by default and ~200 properties per shape). */
-#define FOLDER_IDS_MAX 100
 #define ITEM_IDS_MAX 1000
 #define ATTACHMENT_IDS_MAX 100
 #define PATHS_MAX 1000
 
-static int schema_fault(struct soap *soap, const char *what)
+int adapter_schema_fault(struct soap *soap, const char *what)
 {
 	char text[200];
 	snprintf(text, sizeof text, "The request failed schema validation: %s", what);
@@ -29,33 +29,29 @@ static int schema_fault(struct soap *soap, const char *what)
 	return adapter_fault(soap, "ErrorSchemaValidation", text);
 }
 
-/* Check an id array's size @p n against @p max; 0, or a fault. */
-static int check_count(struct soap *soap, int n, int max, const char *what)
+int adapter_check_count(struct soap *soap, int n, int max, const char *what)
 {
 	char text[120];
 	if (n <= 0) {
 		snprintf(text, sizeof text, "%s is empty.", what);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	if (n > max) {
 		snprintf(text, sizeof text, "%s holds %d ids; ewsemu answers at most %d per request.", what, n, max);
-		return schema_fault(soap, text);
+		return adapter_schema_fault(soap, text);
 	}
 	return SOAP_OK;
 }
 
-/* The BaseShape of a shape element; 0, or a fault. */
-static int read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
+int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out)
 {
 	const char *s = soap_t__DefaultShapeNamesType2s(soap, base);
 	if (!s || ews_shape_parse(s, out) != 0)
-		return schema_fault(soap, "bad BaseShape.");
+		return adapter_schema_fault(soap, "bad BaseShape.");
 	return SOAP_OK;
 }
 
-/* FieldURI of AdditionalProperties entry @p i, or NULL for an extended
- * property (not served, ignored like unknown FieldURIs). */
-static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i)
 {
 	const struct __t__union_NonEmptyArrayOfPathsToElementType *p = &paths->__union_NonEmptyArrayOfPathsToElementType[i];
 	switch (p->__union_NonEmptyArrayOfPathsToElementType) {
@@ -71,17 +67,15 @@ static const char *path_uri(const struct t__NonEmptyArrayOfPathsToElementType *p
 	}
 }
 
-static int path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
+int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n)
 {
 	*n = paths ? paths->__size_NonEmptyArrayOfPathsToElementType : 0;
 	if (*n < 0 || *n > PATHS_MAX)
-		return schema_fault(soap, "too many AdditionalProperties.");
+		return adapter_schema_fault(soap, "too many AdditionalProperties.");
 	return SOAP_OK;
 }
 
-/* The m:ResponseMessages of a batched response with @p n messages of kind
- * @p selector; NULL on no memory. */
-static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t n, int selector)
+struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector)
 {
 	struct m__ArrayOfResponseMessagesType *msgs = adapter_calloc(soap, 1, sizeof *msgs);
 	if (!msgs || !(msgs->__union_ArrayOfResponseMessagesType =
@@ -91,157 +85,6 @@ static struct m__ArrayOfResponseMessagesType *messages(struct soap *soap, size_t
 	for (size_t i = 0; i < n; i++)
 		msgs->__union_ArrayOfResponseMessagesType[i].__union_ArrayOfResponseMessagesType = selector;
 	return msgs;
-}
-
-/* ---- GetFolder -------------------------------------------------------------------- */
-
-static struct t__FolderIdType *folder_id(struct soap *soap, const char *id, const char *change_key)
-{
-	struct t__FolderIdType *f = adapter_calloc(soap, 1, sizeof *f);
-	if (f) {
-		f->Id = (char *)id;
-		f->ChangeKey = (char *)change_key;
-	}
-	return f;
-}
-
-/* The rights of the mailbox owner on one of their folders. */
-static struct t__EffectiveRightsType *owner_folder_rights(struct soap *soap)
-{
-	struct t__EffectiveRightsType *r = adapter_calloc(soap, 1, sizeof *r);
-	if (!r || !(r->ViewPrivateItems = adapter_bool(soap, 1)))
-		return NULL;
-	r->CreateAssociated = r->CreateContents = r->CreateHierarchy = xsd__boolean__true_;
-	r->Delete = r->Modify = r->Read = xsd__boolean__true_;
-	return r;
-}
-
-/* The members t:Folder and t:ContactsFolder share (their generated structs
- * differ, so they are passed member by member); 0, or -1 on no memory. */
-struct folder_members {
-	struct t__FolderIdType **id, **parent;
-	char **folder_class, **display_name;
-	int **total, **children;
-	struct t__EffectiveRightsType **rights;
-};
-
-static int fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
-{
-	if ((f->props & OP_FPROP_ID) && !(*x->id = folder_id(soap, f->id, f->change_key)))
-		return -1;
-	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = folder_id(soap, f->parent_id, f->parent_change_key)))
-		return -1;
-	if (f->props & OP_FPROP_CLASS)
-		*x->folder_class = (char *)f->folder_class;
-	if (f->props & OP_FPROP_DISPLAY_NAME)
-		*x->display_name = (char *)f->display_name;
-	if ((f->props & OP_FPROP_TOTAL) && !(*x->total = adapter_int(soap, f->total_count)))
-		return -1;
-	if ((f->props & OP_FPROP_CHILDREN) && !(*x->children = adapter_int(soap, f->child_folder_count)))
-		return -1;
-	if ((f->props & OP_FPROP_RIGHTS) && !(*x->rights = owner_folder_rights(soap)))
-		return -1;
-	return 0;
-}
-
-/* The m:Folders of a success message: one t:ContactsFolder or t:Folder. */
-static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_folder *f)
-{
-	struct t__ArrayOfFoldersType *arr = adapter_calloc(soap, 1, sizeof *arr);
-	struct __t__union_ArrayOfFoldersType *u;
-	if (!arr || !(u = arr->__union_ArrayOfFoldersType = adapter_calloc(soap, 1, sizeof *u)))
-		return NULL;
-	arr->__size_ArrayOfFoldersType = 1;
-	if (f->is_contacts) {
-		struct t__ContactsFolderType *x = adapter_calloc(soap, 1, sizeof *x);
-		if (!x)
-			return NULL;
-		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
-		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m))
-			return NULL;
-		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_ContactsFolder;
-		u->union_ArrayOfFoldersType.ContactsFolder = x;
-	} else {
-		struct t__FolderType *x = adapter_calloc(soap, 1, sizeof *x);
-		if (!x)
-			return NULL;
-		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
-		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (fill_folder(soap, f, &m) ||
-		    ((f->props & OP_FPROP_UNREAD) && !(x->UnreadCount = adapter_int(soap, f->unread_count))))
-			return NULL;
-		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_Folder;
-		u->union_ArrayOfFoldersType.Folder = x;
-	}
-	return arr;
-}
-
-/* The FolderIds of the request -> op_folder_ref; 0 or a fault. */
-static int read_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
-                            struct op_folder_ref *refs)
-{
-	for (int i = 0; i < ids->__size_NonEmptyArrayOfBaseFolderIdsType; i++) {
-		const struct __t__union_NonEmptyArrayOfBaseFolderIdsType *u = &ids->__union_NonEmptyArrayOfBaseFolderIdsType[i];
-		memset(&refs[i], 0, sizeof refs[i]);
-		if (u->__union_NonEmptyArrayOfBaseFolderIdsType == SOAP_UNION__t__union_NonEmptyArrayOfBaseFolderIdsType_FolderId) {
-			const struct t__FolderIdType *f = u->union_NonEmptyArrayOfBaseFolderIdsType.FolderId;
-			refs[i].id = f && f->Id ? f->Id : "";
-			continue;
-		}
-		const struct t__DistinguishedFolderIdType *d = u->union_NonEmptyArrayOfBaseFolderIdsType.DistinguishedFolderId;
-		if (!d)
-			return schema_fault(soap, "bad FolderIds entry.");
-		refs[i].distinguished = soap_t__DistinguishedFolderIdNameType2s(soap, d->Id);
-		if (d->Mailbox)
-			refs[i].mailbox = d->Mailbox->EmailAddress;
-	}
-	return SOAP_OK;
-}
-
-int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__GetFolderResponse *resp)
-{
-	const struct t__NonEmptyArrayOfBaseFolderIdsType *ids = req->FolderIds;
-	enum ews_shape shape;
-	int n, npaths;
-
-	adapter_version_header(soap);
-	if (!req->FolderShape)
-		return schema_fault(soap, "FolderShape is required.");
-	if (read_shape(soap, req->FolderShape->BaseShape, &shape) ||
-	    path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
-	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseFolderIdsType : 0, FOLDER_IDS_MAX, "FolderIds"))
-		return soap->error;
-	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
-	struct op_folder_ref *refs = adapter_calloc(soap, (size_t)n, sizeof *refs);
-	struct op_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
-	if (!uris || !refs || !out)
-		return soap->error = SOAP_EOM;
-	for (int i = 0; i < npaths; i++)
-		uris[i] = path_uri(req->FolderShape->AdditionalProperties, i);
-	if (read_folder_refs(soap, ids, refs))
-		return soap->error;
-	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
-	if (rc)
-		return adapter_internal_fault(soap, "GetFolder", rc);
-
-	struct m__GetFolderResponseType *body = adapter_calloc(soap, 1, sizeof *body);
-	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
-	if (!body || !msgs)
-		return soap->error = SOAP_EOM;
-	for (int i = 0; i < n; i++) {
-		struct m__FolderInfoResponseMessageType *m = adapter_calloc(soap, 1, sizeof *m);
-		if (!m)
-			return soap->error = SOAP_EOM;
-		ADAPTER_SET_STATUS(soap, m, &out[i].status);
-		if (out[i].status.cls == EWS_SUCCESS && !(m->Folders = folders(soap, &out[i].folder)))
-			return soap->error = SOAP_EOM;
-		msgs->__union_ArrayOfResponseMessagesType[i].union_ArrayOfResponseMessagesType.GetFolderResponseMessage = m;
-	}
-	body->ResponseMessages = msgs;
-	resp->m__GetFolderResponse = body;
-	return SOAP_OK;
 }
 
 /* ---- GetItem ------------------------------------------------------------------------ */
@@ -255,13 +98,13 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 
 	adapter_version_header(soap);
 	if (!req->ItemShape)
-		return schema_fault(soap, "ItemShape is required.");
-	if (read_shape(soap, req->ItemShape->BaseShape, &shape) ||
-	    path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
-	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
+		return adapter_schema_fault(soap, "ItemShape is required.");
+	if (adapter_read_shape(soap, req->ItemShape->BaseShape, &shape) ||
+	    adapter_path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
+	    adapter_check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
 		return soap->error;
 	for (int i = 0; i < npaths; i++) {
-		const char *uri = path_uri(req->ItemShape->AdditionalProperties, i);
+		const char *uri = adapter_path_uri(req->ItemShape->AdditionalProperties, i);
 		op_props p = uri ? op_props_for_field(uri) : 0;
 		if (!p && uri)
 			LOGD("soap", "GetItem: ignoring property %s", uri);
@@ -285,7 +128,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 
 	struct m__GetItemResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetItemResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
@@ -318,7 +161,7 @@ int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, stru
 
 	adapter_version_header(soap);
 	/* AttachmentShape only affects item attachments (spec §7.1): ignored */
-	if (check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfRequestAttachmentIdsType : 0,
+	if (adapter_check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfRequestAttachmentIdsType : 0,
 	                ATTACHMENT_IDS_MAX, "AttachmentIds"))
 		return soap->error;
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);
@@ -336,7 +179,7 @@ int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, stru
 
 	struct m__GetAttachmentResponseType *body = adapter_calloc(soap, 1, sizeof *body);
 	struct m__ArrayOfResponseMessagesType *msgs =
-		messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
+		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetAttachmentResponseMessage);
 	if (!body || !msgs)
 		return soap->error = SOAP_EOM;
 	for (int i = 0; i < n; i++) {
