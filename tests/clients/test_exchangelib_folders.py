@@ -9,11 +9,10 @@ IndexedPageFolderView pages of 100, the folder classes coming from the localized
 name first and FolderClass second; `account.<folder>` before that is GetFolder of one
 distinguished id, and `Folder.resolve` insists on the class it asked for.
 
-Runs against the demo organisation (conftest.py), as test_exchangelib_items.py.
+Runs against the demo organisation (conftest.py), with the `account` fixture of
+test_exchangelib_items.py.
 """
 import pytest
-import urllib3
-from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials, Version
 from exchangelib.errors import ErrorFolderNotFound
 from exchangelib.folders import (AllContacts, AllItems, Calendar, CommonViews, Companies, Conflicts, Contacts,
                                  ConversationHistory, DeletedItems, Drafts, Favorites, GALContacts,
@@ -22,10 +21,8 @@ from exchangelib.folders import (AllContacts, AllItems, Calendar, CommonViews, C
                                  RecoverableItemsDeletions, RecoverableItemsPurges, RecoverableItemsRoot,
                                  RecoverableItemsVersions, Reminders, SearchFolders, SentItems, ServerFailures,
                                  SyncIssues, Tasks, ToDoSearch)
-from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter, close_connections
-from exchangelib.version import Build
 
-EXCHANGE_2019 = Build(15, 2, 2562, 17)
+from test_exchangelib_items import account  # noqa: F401  (the fixture: an Account of the demo owner)
 
 # every distinguished folder a 2019 mailbox has, by exchangelib class (spec §1.2)
 WELL_KNOWN = [Calendar, Conflicts, Contacts, ConversationHistory, DeletedItems, Drafts, Favorites, IMContactList,
@@ -35,23 +32,9 @@ WELL_KNOWN = [Calendar, Conflicts, Contacts, ConversationHistory, DeletedItems, 
               SyncIssues, Tasks, ToDoSearch]
 
 
-@pytest.fixture
-def account(server, scheme, monkeypatch):
-    close_connections()
-    if scheme == "https":
-        monkeypatch.setattr(BaseProtocol, "HTTP_ADAPTER_CLS", NoVerifyHTTPAdapter)   # self-signed
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    user = server.photo_user
-    creds = Credentials(user, server.password)
-    config = Configuration(service_endpoint=server.ews(scheme), credentials=creds, auth_type=BASIC,
-                           version=Version(build=EXCHANGE_2019))
-    yield Account(user, credentials=creds, autodiscover=False, config=config, access_type=DELEGATE)
-    close_connections()
-
-
 def test_well_known_folders_resolve(account):
     """account.inbox, .calendar, .tasks ... each a GetFolder of its distinguished id."""
-    a = account
+    a = account()
     expect = {
         "inbox": (Inbox, "Inbox", "IPF.Note"), "calendar": (Calendar, "Calendar", "IPF.Appointment"),
         "tasks": (Tasks, "Tasks", "IPF.Task"), "contacts": (Contacts, "Contacts", "IPF.Contact"),
@@ -79,17 +62,19 @@ def test_well_known_folders_resolve(account):
 
 def test_missing_folders_are_missing(account):
     """No archive, public folders or voice mail: exchangelib's 'missing' errors."""
+    a = account()
     with pytest.raises(ErrorFolderNotFound):
-        account.voice_mail
+        a.voice_mail
     with pytest.raises(ErrorFolderNotFound):
-        account.archive_root
+        a.archive_root
     with pytest.raises(ErrorFolderNotFound):
-        account.public_folders_root
+        a.public_folders_root
 
 
 def test_root_walk(account):
     """root.walk(): the batched GetFolder, then FindFolder Deep from root in pages of 100."""
-    root = account.root
+    a = account()
+    root = a.root
     folders = list(root.walk())
     by_class = {}
     for f in folders:
@@ -113,12 +98,13 @@ def test_root_walk(account):
     tois = root.tois
     assert {c.name for c in tois.children} >= {"Inbox", "Calendar", "Contacts", "Tasks", "Sync Issues"}
     # the cached tree answers get_default_folder with the same objects
-    assert root.get_default_folder(Inbox).id == account.inbox.id
+    assert root.get_default_folder(Inbox).id == a.inbox.id
     assert root.get_default_folder(Calendar).folder_class == "IPF.Appointment"
 
 
 def test_glob_and_paths(account):
-    root = account.root
+    a = account()
+    root = a.root
     assert [f.name for f in root.tois.glob("Sync Issues/*")] == [
         "Conflicts", "Local Failures", "Server Failures"]
-    assert account.inbox.absolute == "/root/Top of Information Store/Inbox"
+    assert a.inbox.absolute == "/root/Top of Information Store/Inbox"

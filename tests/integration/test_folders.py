@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ews_it import DOMAIN, NS, NS_M, VALIDATE_SH, UserSpec, assert_fault, destroy_env, make_env
+from ews_it import DOMAIN, NS, VALIDATE_SH, UserSpec, assert_fault, destroy_env, make_env, messages
 
 # id: (parent, FolderClass or None, DisplayName, element) -- spec §1.2 ("Emit? yes")
 PRESENT = {
@@ -141,16 +141,6 @@ def indexed(offset, max_entries=None, base="Beginning"):
 def fractional(num, den, max_entries=None):
     m = f' MaxEntriesReturned="{max_entries}"' if max_entries is not None else ""
     return f'<m:FractionalPageFolderView{m} Numerator="{num}" Denominator="{den}"/>'
-
-
-def messages(resp, op, n):
-    assert resp.status == 200, f"HTTP {resp.status}: {resp.body[:800]!r}"
-    resp.assert_server_version()
-    el = resp.body_elem
-    assert el.tag == f"{{{NS_M}}}{op}Response", el.tag
-    msgs = el.findall(f"m:ResponseMessages/m:{op}ResponseMessage", NS)
-    assert len(msgs) == n, f"want {n} messages, got {len(msgs)}"
-    return msgs
 
 
 def code(m):

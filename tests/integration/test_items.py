@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ews_it import (DOMAIN, NS, NS_M, REPO, UserSpec, assert_fault, destroy_env, make_env,
-                    make_jpeg)
+from ews_it import (DOMAIN, NS, REPO, UserSpec, assert_fault, destroy_env, make_env, make_jpeg,
+                    messages)
 
 PHOTO_BOB = make_jpeg(120, 120, (200, 30, 30))
 PHOTO_DORA = make_jpeg(300, 200, (30, 50, 200), shape="rect")
@@ -137,17 +137,6 @@ def get_folder(client, refs, shape="AllProperties", fields=()):
     body = (f"<m:GetFolder><m:FolderShape>{shape_xml(shape, fields)}</m:FolderShape>"
             f"<m:FolderIds>{''.join(refs)}</m:FolderIds></m:GetFolder>")
     return client.soap(body, action="GetFolder")
-
-
-def messages(resp, op, n):
-    """The n response messages of a batched @p op answer (HTTP 200, one header)."""
-    assert resp.status == 200, f"HTTP {resp.status}: {resp.body[:800]!r}"
-    resp.assert_server_version()
-    el = resp.body_elem
-    assert el.tag == f"{{{NS_M}}}{op}Response", el.tag
-    msgs = el.findall(f"m:ResponseMessages/m:{op}ResponseMessage", NS)
-    assert len(msgs) == n, f"want {n} messages, got {len(msgs)}"
-    return msgs
 
 
 def code(m):
