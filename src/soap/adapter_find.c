@@ -163,32 +163,38 @@ static struct query_node *expr(struct conv *c, int sel, void *x, int depth)
 	return n;
 }
 
+void adapter_indexed_view(const struct t__IndexedPageViewType *x, struct query_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->kind = QV_INDEXED;
+	v->has_max = x->MaxEntriesReturned != NULL;
+	v->max = x->MaxEntriesReturned ? *x->MaxEntriesReturned : 0;
+	v->offset = x->Offset;
+	v->from_end = x->BasePoint == t__IndexBasePointType__End;
+}
+
+void adapter_fractional_view(const struct t__FractionalPageViewType *x, struct query_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->kind = QV_FRACTIONAL;
+	v->has_max = x->MaxEntriesReturned != NULL;
+	v->max = x->MaxEntriesReturned ? *x->MaxEntriesReturned : 0;
+	v->numerator = x->Numerator;
+	v->denominator = x->Denominator;
+}
+
 static void read_view(const struct m__FindItemType *req, struct query_view *v)
 {
 	memset(v, 0, sizeof *v);
 	switch (req->__union_FindItemType) {
-	case SOAP_UNION__m__union_FindItemType_IndexedPageItemView: {
-		const struct t__IndexedPageViewType *x = req->union_FindItemType.IndexedPageItemView;
-		if (!x)
-			return;
-		v->kind = QV_INDEXED;
-		v->has_max = x->MaxEntriesReturned != NULL;
-		v->max = x->MaxEntriesReturned ? *x->MaxEntriesReturned : 0;
-		v->offset = x->Offset;
-		v->from_end = x->BasePoint == t__IndexBasePointType__End;
+	case SOAP_UNION__m__union_FindItemType_IndexedPageItemView:
+		if (req->union_FindItemType.IndexedPageItemView)
+			adapter_indexed_view(req->union_FindItemType.IndexedPageItemView, v);
 		return;
-	}
-	case SOAP_UNION__m__union_FindItemType_FractionalPageItemView: {
-		const struct t__FractionalPageViewType *x = req->union_FindItemType.FractionalPageItemView;
-		if (!x)
-			return;
-		v->kind = QV_FRACTIONAL;
-		v->has_max = x->MaxEntriesReturned != NULL;
-		v->max = x->MaxEntriesReturned ? *x->MaxEntriesReturned : 0;
-		v->numerator = x->Numerator;
-		v->denominator = x->Denominator;
+	case SOAP_UNION__m__union_FindItemType_FractionalPageItemView:
+		if (req->union_FindItemType.FractionalPageItemView)
+			adapter_fractional_view(req->union_FindItemType.FractionalPageItemView, v);
 		return;
-	}
 	case SOAP_UNION__m__union_FindItemType_ContactsView: {
 		const struct t__ContactsViewType *x = req->union_FindItemType.ContactsView;
 		if (!x)

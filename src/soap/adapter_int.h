@@ -1,7 +1,8 @@
 /* adapter_int.h - private to src/soap/: helpers shared by the per-operation
  * adapter files (adapter.c: photos, ConvertId, faults; adapter_resolve.c:
- * ResolveNames; adapter_items.c: GetFolder, GetItem, GetAttachment;
- * adapter_contact.c: op_contact -> t:Contact).  Only src/soap/ includes
+ * ResolveNames; adapter_items.c: GetItem, GetAttachment and the request
+ * checks of batched operations; adapter_folders.c: GetFolder, FindFolder and
+ * op_folder -> t:Folder & co.; adapter_contact.c: op_contact -> t:Contact).  Only src/soap/ includes
  * gSOAP's generated headers. */
 #ifndef EMU_SOAP_ADAPTER_INT_H
 #define EMU_SOAP_ADAPTER_INT_H
@@ -9,10 +10,9 @@
 #include "soapH.h"
 
 #include "ews/ews.h"
+#include "ews/ops/ops.h"
 #include "ews/outcome.h"
-#include "ews/ops/ops.h"
 #include "soap/soap_adapter.h"
-#include "ews/ops/ops.h"
 
 /* The engine behind a context (soap->user): the request being answered. */
 struct soap_engine {
@@ -74,41 +74,57 @@ struct op_attachment;
  * a->content is set).  NULL on no memory. */
 struct t__FileAttachmentType *adapter_file_attachment(struct soap *soap, const struct op_attachment *a);
 
-/* ---- request and response pieces the operation adapters share (adapter_items.c) ---- */
+/* ---- request checks of the batched operations (adapter_items.c) ---- */
 
-/** An ErrorSchemaValidation fault for a request-level problem @p what. */
+/** Fault ErrorSchemaValidation "The request failed schema validation: @p what"
+ * (logged); returns SOAP_FAULT. */
 int adapter_schema_fault(struct soap *soap, const char *what);
-/** The BaseShape of a shape element into *out; 0, or a fault. */
+/** Check an id array's size @p n against 1..@p max; SOAP_OK, or a fault
+ * naming @p what. */
+int adapter_check_count(struct soap *soap, int n, int max, const char *what);
+/** The BaseShape @p base of a shape element; SOAP_OK, or a fault. */
 int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out);
-/** FieldURI of AdditionalProperties entry @p i, or NULL for an extended
- * property (ignored like unknown FieldURIs). */
-const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i);
-/** How many AdditionalProperties @p paths holds (NULL: 0); 0, or a fault
- * above the adapters' bound. */
+/** How many AdditionalProperties @p paths (NULL: none) holds; SOAP_OK, or a
+ * fault above the adapters' maximum. */
 int adapter_path_count(struct soap *soap, const struct t__NonEmptyArrayOfPathsToElementType *paths, int *n);
-/** The properties an item shape's @p npaths AdditionalProperties add
- * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
-op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
+/** FieldURI of AdditionalProperties entry @p i, or NULL for an extended
+ * property (not served, ignored like unknown FieldURIs). */
+const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *paths, int i);
 /** The m:ResponseMessages of a batched response with @p n messages of kind
  * @p selector; NULL on no memory. */
 struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
+/** The properties an item shape's @p npaths AdditionalProperties add
+ * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
+op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
+
+/** The paging views of FindItem, FindFolder and FindPeople (adapter_find.c):
+ * @p x (not NULL) -> @p v. */
+void adapter_indexed_view(const struct t__IndexedPageViewType *x, struct query_view *v);
+void adapter_fractional_view(const struct t__FractionalPageViewType *x, struct query_view *v);
+
+/* ---- folders (adapter_folders.c) ---- */
+
+/* FolderIds / ParentFolderIds per request (exchangelib sends at most 100). */
+#define ADAPTER_FOLDER_IDS_MAX 100
+
+/** A t:ArrayOfFoldersType in soap memory holding @p n folders @p f, each as
+ * the element of its kind (t:Folder, t:CalendarFolder, t:ContactsFolder,
+ * t:SearchFolder, t:TasksFolder) with the properties in its props, in
+ * schema order; @p n 0 gives the empty container (spec §0.3).  NULL on no
+ * memory. */
+struct t__ArrayOfFoldersType *adapter_folders(struct soap *soap, const struct op_folder *f, size_t n);
+/** The FolderIds/ParentFolderIds @p ids of a request -> @p refs (room for
+ * all); SOAP_OK, or a fault. */
+int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
+                        struct op_folder_ref *refs);
 /** A t:FolderId in soap memory; NULL on no memory. */
 struct t__FolderIdType *adapter_folder_id(struct soap *soap, const char *id, const char *change_key);
-
-/* The members every folder element (t:Folder, t:ContactsFolder,
- * t:CalendarFolder, ...) has: their generated structs differ, so they are
- * passed member by member. */
-struct folder_members {
-	struct t__FolderIdType **id, **parent;
-	char **folder_class, **display_name;
-	int **total, **children;
-	struct t__EffectiveRightsType **rights;
-};
-
-struct op_folder;
-/** Fill the members @p x of a folder element from @p f (only f->props);
- * 0, or -1 on no memory.  UnreadCount is the caller's (t:Folder kinds). */
-int adapter_fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x);
+/** Folder @p f as the element of its kind (f->kind: struct t__FolderType,
+ * t__ContactsFolderType, t__CalendarFolderType, t__TasksFolderType or
+ * t__SearchFolderType) in soap memory, with the properties in f->props;
+ * NULL on no memory.  Every container of folder elements (m:Folders, the
+ * hierarchy sync's Create/Update) stores it under the member of that kind. */
+void *adapter_folder_element(struct soap *soap, const struct op_folder *f);
 
 /** time_t copy of unix seconds @p t in soap memory (NULL on no memory). */
 time_t *adapter_time(struct soap *soap, int64_t t);

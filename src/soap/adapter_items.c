@@ -1,6 +1,7 @@
-/* adapter_items.c - GetFolder, GetItem and GetAttachment (spec §5, §7):
- * generated request structs -> op_get_folder / op_get_item /
- * op_get_attachment -> one response message per id, in request order.
+/* adapter_items.c - GetItem and GetAttachment (spec §5, §7): generated
+ * request structs -> op_get_item / op_get_attachment -> one response message
+ * per id, in request order; the request checks every batched operation
+ * shares (adapter_int.h).
  *
  * Request-level problems (no shape, no ids, too many ids) are
  * ErrorSchemaValidation faults; everything about a single id is the op's
@@ -16,7 +17,6 @@
 
 /* Bounds on what a request may make us allocate (exchangelib sends at most
  * 100 ids per request by default and ~200 properties per shape). */
-#define FOLDER_IDS_MAX 100
 #define ITEM_IDS_MAX 1000
 #define ATTACHMENT_IDS_MAX 100
 #define PATHS_MAX 1000
@@ -29,8 +29,7 @@ int adapter_schema_fault(struct soap *soap, const char *what)
 	return adapter_fault(soap, "ErrorSchemaValidation", text);
 }
 
-/* Check an id array's size @p n against @p max; 0, or a fault. */
-static int check_count(struct soap *soap, int n, int max, const char *what)
+int adapter_check_count(struct soap *soap, int n, int max, const char *what)
 {
 	char text[120];
 	if (n <= 0) {
@@ -110,148 +109,6 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
 	return msgs;
 }
 
-/* ---- GetFolder -------------------------------------------------------------------- */
-
-struct t__FolderIdType *adapter_folder_id(struct soap *soap, const char *id, const char *change_key)
-{
-	struct t__FolderIdType *f = adapter_calloc(soap, 1, sizeof *f);
-	if (f) {
-		f->Id = (char *)id;
-		f->ChangeKey = (char *)change_key;
-	}
-	return f;
-}
-
-/* The rights of the mailbox owner on one of their folders. */
-static struct t__EffectiveRightsType *owner_folder_rights(struct soap *soap)
-{
-	struct t__EffectiveRightsType *r = adapter_calloc(soap, 1, sizeof *r);
-	if (!r || !(r->ViewPrivateItems = adapter_bool(soap, 1)))
-		return NULL;
-	r->CreateAssociated = r->CreateContents = r->CreateHierarchy = xsd__boolean__true_;
-	r->Delete = r->Modify = r->Read = xsd__boolean__true_;
-	return r;
-}
-
-int adapter_fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
-{
-	if ((f->props & OP_FPROP_ID) && !(*x->id = adapter_folder_id(soap, f->id, f->change_key)))
-		return -1;
-	if ((f->props & OP_FPROP_PARENT) && !(*x->parent = adapter_folder_id(soap, f->parent_id, f->parent_change_key)))
-		return -1;
-	if (f->props & OP_FPROP_CLASS)
-		*x->folder_class = (char *)f->folder_class;
-	if (f->props & OP_FPROP_DISPLAY_NAME)
-		*x->display_name = (char *)f->display_name;
-	if ((f->props & OP_FPROP_TOTAL) && !(*x->total = adapter_int(soap, f->total_count)))
-		return -1;
-	if ((f->props & OP_FPROP_CHILDREN) && !(*x->children = adapter_int(soap, f->child_folder_count)))
-		return -1;
-	if ((f->props & OP_FPROP_RIGHTS) && !(*x->rights = owner_folder_rights(soap)))
-		return -1;
-	return 0;
-}
-
-/* The m:Folders of a success message: one t:ContactsFolder or t:Folder. */
-static struct t__ArrayOfFoldersType *folders(struct soap *soap, const struct op_folder *f)
-{
-	struct t__ArrayOfFoldersType *arr = adapter_calloc(soap, 1, sizeof *arr);
-	struct __t__union_ArrayOfFoldersType *u;
-	if (!arr || !(u = arr->__union_ArrayOfFoldersType = adapter_calloc(soap, 1, sizeof *u)))
-		return NULL;
-	arr->__size_ArrayOfFoldersType = 1;
-	if (f->is_contacts) {
-		struct t__ContactsFolderType *x = adapter_calloc(soap, 1, sizeof *x);
-		if (!x)
-			return NULL;
-		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
-		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (adapter_fill_folder(soap, f, &m))
-			return NULL;
-		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_ContactsFolder;
-		u->union_ArrayOfFoldersType.ContactsFolder = x;
-	} else {
-		struct t__FolderType *x = adapter_calloc(soap, 1, sizeof *x);
-		if (!x)
-			return NULL;
-		struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName,
-		                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights };
-		if (adapter_fill_folder(soap, f, &m) ||
-		    ((f->props & OP_FPROP_UNREAD) && !(x->UnreadCount = adapter_int(soap, f->unread_count))))
-			return NULL;
-		u->__union_ArrayOfFoldersType = SOAP_UNION__t__union_ArrayOfFoldersType_Folder;
-		u->union_ArrayOfFoldersType.Folder = x;
-	}
-	return arr;
-}
-
-/* The FolderIds of the request -> op_folder_ref; 0 or a fault. */
-int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
-                            struct op_folder_ref *refs)
-{
-	for (int i = 0; i < ids->__size_NonEmptyArrayOfBaseFolderIdsType; i++) {
-		const struct __t__union_NonEmptyArrayOfBaseFolderIdsType *u = &ids->__union_NonEmptyArrayOfBaseFolderIdsType[i];
-		memset(&refs[i], 0, sizeof refs[i]);
-		if (u->__union_NonEmptyArrayOfBaseFolderIdsType == SOAP_UNION__t__union_NonEmptyArrayOfBaseFolderIdsType_FolderId) {
-			const struct t__FolderIdType *f = u->union_NonEmptyArrayOfBaseFolderIdsType.FolderId;
-			refs[i].id = f && f->Id ? f->Id : "";
-			continue;
-		}
-		const struct t__DistinguishedFolderIdType *d = u->union_NonEmptyArrayOfBaseFolderIdsType.DistinguishedFolderId;
-		if (!d)
-			return adapter_schema_fault(soap, "bad FolderIds entry.");
-		refs[i].distinguished = soap_t__DistinguishedFolderIdNameType2s(soap, d->Id);
-		if (d->Mailbox)
-			refs[i].mailbox = d->Mailbox->EmailAddress;
-	}
-	return SOAP_OK;
-}
-
-int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__GetFolderResponse *resp)
-{
-	const struct t__NonEmptyArrayOfBaseFolderIdsType *ids = req->FolderIds;
-	enum ews_shape shape;
-	int n, npaths;
-
-	adapter_version_header(soap);
-	if (!req->FolderShape)
-		return adapter_schema_fault(soap, "FolderShape is required.");
-	if (adapter_read_shape(soap, req->FolderShape->BaseShape, &shape) ||
-	    adapter_path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
-	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseFolderIdsType : 0, FOLDER_IDS_MAX, "FolderIds"))
-		return soap->error;
-	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
-	struct op_folder_ref *refs = adapter_calloc(soap, (size_t)n, sizeof *refs);
-	struct op_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
-	if (!uris || !refs || !out)
-		return soap->error = SOAP_EOM;
-	for (int i = 0; i < npaths; i++)
-		uris[i] = adapter_path_uri(req->FolderShape->AdditionalProperties, i);
-	if (adapter_folder_refs(soap, ids, refs))
-		return soap->error;
-	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
-	if (rc)
-		return adapter_internal_fault(soap, "GetFolder", rc);
-
-	struct m__GetFolderResponseType *body = adapter_calloc(soap, 1, sizeof *body);
-	struct m__ArrayOfResponseMessagesType *msgs =
-		adapter_messages(soap, (size_t)n, SOAP_UNION__m__union_ArrayOfResponseMessagesType_GetFolderResponseMessage);
-	if (!body || !msgs)
-		return soap->error = SOAP_EOM;
-	for (int i = 0; i < n; i++) {
-		struct m__FolderInfoResponseMessageType *m = adapter_calloc(soap, 1, sizeof *m);
-		if (!m)
-			return soap->error = SOAP_EOM;
-		ADAPTER_SET_STATUS(soap, m, &out[i].status);
-		if (out[i].status.cls == EWS_SUCCESS && !(m->Folders = folders(soap, &out[i].folder)))
-			return soap->error = SOAP_EOM;
-		msgs->__union_ArrayOfResponseMessagesType[i].union_ArrayOfResponseMessagesType.GetFolderResponseMessage = m;
-	}
-	body->ResponseMessages = msgs;
-	resp->m__GetFolderResponse = body;
-	return SOAP_OK;
-}
-
 /* ---- GetItem ------------------------------------------------------------------------ */
 
 op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op)
@@ -281,7 +138,7 @@ int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetI
 		return adapter_schema_fault(soap, "ItemShape is required.");
 	if (adapter_read_shape(soap, req->ItemShape->BaseShape, &shape) ||
 	    adapter_path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
-	    check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
+	    adapter_check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfBaseItemIdsType : 0, ITEM_IDS_MAX, "ItemIds"))
 		return soap->error;
 	struct prop_ext_uri *ext = adapter_calloc(soap, (size_t)(npaths ? npaths : 1), sizeof *ext);
 	size_t n_ext = 0;
@@ -339,7 +196,7 @@ int __m__GetAttachment(struct soap *soap, struct m__GetAttachmentType *req, stru
 
 	adapter_version_header(soap);
 	/* AttachmentShape only affects item attachments (spec §7.1): ignored */
-	if (check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfRequestAttachmentIdsType : 0,
+	if (adapter_check_count(soap, n = ids ? ids->__size_NonEmptyArrayOfRequestAttachmentIdsType : 0,
 	                ATTACHMENT_IDS_MAX, "AttachmentIds"))
 		return soap->error;
 	const char **texts = adapter_calloc(soap, (size_t)n, sizeof *texts);

@@ -165,11 +165,7 @@ int __m__FindPeople(struct soap *soap, struct m__FindPeopleType *req, struct __m
 			return soap->error;
 		r.additional = persona_paths(req->PersonaShape->AdditionalProperties, npaths);
 	}
-	r.view.kind = QV_INDEXED;
-	r.view.has_max = req->IndexedPageItemView->MaxEntriesReturned != NULL;
-	r.view.max = r.view.has_max ? *req->IndexedPageItemView->MaxEntriesReturned : 0;
-	r.view.offset = req->IndexedPageItemView->Offset;
-	r.view.from_end = req->IndexedPageItemView->BasePoint == t__IndexBasePointType__End;
+	adapter_indexed_view(req->IndexedPageItemView, &r.view);
 	r.has_filter = req->Restriction || req->AggregationRestriction || req->SortOrder;
 	if (req->ParentFolderId) {
 		if (target_folder(soap, req->ParentFolderId, &ref))

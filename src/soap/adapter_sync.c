@@ -36,51 +36,34 @@ static int read_target(struct soap *soap, const struct t__TargetFolderIdType *f,
 
 /* ---- SyncFolderHierarchy ------------------------------------------------------- */
 
-/* Allocate a folder element of type T, fill the shared members, and put it
- * in union member M of @p u with selector S. */
-#define FOLDER_ELEMENT(T, M, S, unread) do { \
-	T *x = adapter_calloc(soap, 1, sizeof *x); \
-	if (!x) \
-		return -1; \
-	struct folder_members m = { &x->FolderId, &x->ParentFolderId, &x->FolderClass, &x->DisplayName, \
-	                            &x->TotalCount, &x->ChildFolderCount, &x->EffectiveRights }; \
-	if (adapter_fill_folder(soap, f, &m)) \
-		return -1; \
-	unread; \
-	u->__union_SyncFolderHierarchyCreateOrUpdateType = S; \
-	u->union_SyncFolderHierarchyCreateOrUpdateType.M = x; \
-} while (0)
-
-#define UNREAD(x) if ((f->props & OP_FPROP_UNREAD) && !((x)->UnreadCount = adapter_int(soap, f->unread_count))) \
-		return -1
-
 /* The folder of a Create/Update in the element of its kind; 0 or -1. */
 static int folder_element(struct soap *soap, const struct op_folder_change *c,
                           struct t__SyncFolderHierarchyCreateOrUpdateType *u)
 {
-	const struct op_folder *f = &c->folder;
-	switch (c->element) {
-	case OP_FOLDER_ELEM_CONTACTS:
-		FOLDER_ELEMENT(struct t__ContactsFolderType, ContactsFolder,
-		               SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_ContactsFolder, (void)0);
+	void *x = adapter_folder_element(soap, &c->folder);
+	switch (c->folder.kind) {
+	case OP_FOLDER_KIND_CONTACTS:
+		u->__union_SyncFolderHierarchyCreateOrUpdateType = SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_ContactsFolder;
+		u->union_SyncFolderHierarchyCreateOrUpdateType.ContactsFolder = x;
 		break;
-	case OP_FOLDER_ELEM_CALENDAR:
-		FOLDER_ELEMENT(struct t__CalendarFolderType, CalendarFolder,
-		               SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_CalendarFolder, (void)0);
+	case OP_FOLDER_KIND_CALENDAR:
+		u->__union_SyncFolderHierarchyCreateOrUpdateType = SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_CalendarFolder;
+		u->union_SyncFolderHierarchyCreateOrUpdateType.CalendarFolder = x;
 		break;
-	case OP_FOLDER_ELEM_TASKS:
-		FOLDER_ELEMENT(struct t__TasksFolderType, TasksFolder,
-		               SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_TasksFolder, UNREAD(x));
+	case OP_FOLDER_KIND_TASKS:
+		u->__union_SyncFolderHierarchyCreateOrUpdateType = SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_TasksFolder;
+		u->union_SyncFolderHierarchyCreateOrUpdateType.TasksFolder = x;
 		break;
-	case OP_FOLDER_ELEM_SEARCH:
-		FOLDER_ELEMENT(struct t__SearchFolderType, SearchFolder,
-		               SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_SearchFolder, UNREAD(x));
+	case OP_FOLDER_KIND_SEARCH:
+		u->__union_SyncFolderHierarchyCreateOrUpdateType = SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_SearchFolder;
+		u->union_SyncFolderHierarchyCreateOrUpdateType.SearchFolder = x;
 		break;
+	case OP_FOLDER_KIND_PLAIN:
 	default:
-		FOLDER_ELEMENT(struct t__FolderType, Folder,
-		               SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_Folder, UNREAD(x));
+		u->__union_SyncFolderHierarchyCreateOrUpdateType = SOAP_UNION__t__union_SyncFolderHierarchyCreateOrUpdateType_Folder;
+		u->union_SyncFolderHierarchyCreateOrUpdateType.Folder = x;
 	}
-	return 0;
+	return x ? 0 : -1;
 }
 
 static struct t__SyncFolderHierarchyChangesType *hierarchy_changes(struct soap *soap,

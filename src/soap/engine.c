@@ -203,7 +203,8 @@ static int engine_error(struct soap_engine *e, struct soap_answer *out)
 			code = "ErrorInvalidOperation";
 			snprintf(text, sizeof text,
 			         "ewsemu does not implement the operation '%.200s'. It serves GetUserPhoto, SetUserPhoto, "
-			         "ResolveNames, GetFolder, GetItem, GetAttachment, FindItem and ConvertId.",
+			         "ResolveNames, GetFolder, FindFolder, GetItem, GetAttachment, FindItem, FindPeople, GetPersona, "
+			         "SyncFolderHierarchy, SyncFolderItems and ConvertId.",
 			         soap->tag[0] ? soap->tag : "(empty body)");
 		} else if (soap->error == SOAP_EOF || soap->error == SOAP_NO_DATA) {
 			snprintf(text, sizeof text, "The request failed schema validation: the body is empty or ends "

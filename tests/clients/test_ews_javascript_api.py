@@ -9,7 +9,8 @@ JSON object each; these tests run them against the session's server and assert o
   * js/find-items.js        FindItems(WellKnownFolderName.Contacts, ItemView) ordered by DisplayName,
                             paged with NextPageOffset, optionally with a SearchFilter;
   * js/user-photo.js        GetUserPhoto (EMA's request, ported onto the library's
-                            plumbing in js/lib/get-user-photo.js: the package lacks it).
+                            plumbing in js/lib/get-user-photo.js: the package lacks it);
+  * js/find-folders.js      service.FindFolders(WellKnownFolderName, FolderView) (FindFolder).
 Every script also reports the HTTP exchanges it made (operation, status, ResponseCode
 elements) and, with --trace (always on here), prints the bodies to stderr, which the
 assertion messages show.
@@ -312,7 +313,7 @@ def test_js_contacts_folder(js, demo):
     assert folder["displayName"] == "Contacts", show(out)
     assert folder["folderClass"] == "IPF.Contact", show(out)
     assert folder["totalCount"] == len(demo.owner_contacts), show(out)
-    assert folder["childFolderCount"] == 0, show(out)
+    assert folder["childFolderCount"] == 7, show(out)     # the hidden system subfolders (mailbox-ops §1.2)
 
 
 def test_js_contacts_are_per_mailbox(js, demo):
@@ -474,3 +475,47 @@ def test_js_find_items_descending_with_filter(js, demo):
     pages = find_pages(js("find-items.js", "--page-size", "50", "--descending", "--prefix", prefix,
                           user=demo.owner))
     assert len(pages) == 1 and [i["displayName"] for i in pages[0]["items"]] == want, pages
+
+
+# ---- FindFolder (mailbox-ops section 2) -----------------------------------------------------
+
+IPM_FOLDERS = ["Inbox", "Drafts", "Sent Items", "Deleted Items", "Outbox", "Junk Email", "Calendar", "Contacts",
+               "Tasks", "Notes", "Journal", "Sync Issues", "Conversation History"]
+
+
+def test_js_find_folders_msgfolderroot(js, scheme):
+    out = js("find-folders.js", scheme=scheme)
+    assert out["ok"], show(out)
+    single_exchange(out, "FindFolder")
+    # the library regroups a page by element (t:Folder first, then t:CalendarFolder, ...): compare sets
+    names = [f["displayName"] for f in out["folders"]]
+    assert set(IPM_FOLDERS) <= set(names) and len(set(names)) == len(names), show(out)
+    page = out["pages"][0]
+    assert page["totalCount"] == len(names) and page["moreAvailable"] is False, show(out)
+    kinds = {f["displayName"]: (f["type"], f["folderClass"]) for f in out["folders"]}
+    assert kinds["Calendar"] == ("CalendarFolder", "IPF.Appointment"), show(out)
+    assert kinds["Contacts"] == ("ContactsFolder", "IPF.Contact"), show(out)
+    assert kinds["Tasks"] == ("TasksFolder", "IPF.Task"), show(out)
+    assert kinds["Inbox"] == ("Folder", "IPF.Note"), show(out)
+    top = {f["parentId"] for f in out["folders"]}
+    assert len(top) == 1, show(out)          # all children of msgfolderroot
+    assert next(f for f in out["folders"] if f["displayName"] == "Contacts")["childFolderCount"] == 7, show(out)
+
+
+def test_js_find_folders_deep_paged(js):
+    """FolderView(7) over the whole tree: the library pages with NextPageOffset until
+    MoreAvailable is false and sees every folder once."""
+    whole = js("find-folders.js", "--parent", "Root", "--traversal", "Deep")
+    assert whole["ok"], show(whole)
+    paged = js("find-folders.js", "--parent", "Root", "--traversal", "Deep", "--page-size", "7", "--all")
+    assert paged["ok"], show(paged)
+    total = whole["pages"][0]["totalCount"]
+    assert total == len(whole["folders"]) > 40, show(whole)
+    got = [f["id"] for f in paged["folders"]]
+    assert len(got) == len(set(got)) and set(got) == {f["id"] for f in whole["folders"]}, show(paged)
+    assert [p["count"] for p in paged["pages"]][:-1] == [7] * (len(paged["pages"]) - 1), show(paged)
+    assert paged["pages"][-1]["moreAvailable"] is False, show(paged)
+    assert all(p["totalCount"] == total for p in paged["pages"]), show(paged)
+    # an offset past the end: no folders, nothing more
+    beyond = js("find-folders.js", "--parent", "Root", "--traversal", "Deep", "--offset", str(total + 3))
+    assert beyond["ok"] and beyond["folders"] == [] and beyond["pages"][0]["moreAvailable"] is False, show(beyond)

@@ -198,7 +198,8 @@ def cases(conn):
     yield "getfolder-root", "GetFolder root (exchangelib asks first)", "POST", ews, get_folder(["root"]), None, None
     yield ("getfolder-batch", "msgfolderroot and contacts in one request", "POST", ews,
            get_folder(["msgfolderroot", "contacts"]), None, None)
-    yield "getfolder-not-found", "A folder ewsemu does not have: ErrorFolderNotFound", "POST", ews, get_folder(["inbox"]), None, None
+    yield ("getfolder-not-found", "A folder a mailbox without an archive does not have: ErrorFolderNotFound, empty "
+           "m:Folders", "POST", ews, get_folder(["archiveinbox"]), None, None)
     yield ("getitem-contact-default", "GetItem Default shape: the contact with HasPicture and its FileAttachment",
            "POST", ews, get_item([fischer]), None, None)
     yield ("getitem-contact-allproperties", "AllProperties", "POST", ews, get_item([fischer], "AllProperties"), None, None)

@@ -549,6 +549,17 @@ _validate_dir = None
 _validate_count = [0]
 
 
+def messages(resp, op, n):
+    """The n response messages of a batched @p op answer (HTTP 200, one header)."""
+    assert resp.status == 200, f"HTTP {resp.status}: {resp.body[:800]!r}"
+    resp.assert_server_version()
+    el = resp.body_elem
+    assert el.tag == f"{{{NS_M}}}{op}Response", el.tag
+    msgs = el.findall(f"m:ResponseMessages/m:{op}ResponseMessage", NS)
+    assert len(msgs) == n, f"want {n} messages, got {len(msgs)}"
+    return msgs
+
+
 def validate_soap_body(body, what):
     """Save @p body and check it with validate.sh --set interop (exit 0)."""
     global _validate_dir

@@ -273,7 +273,7 @@ def test_parent_folder_ids(env):
               f'</t:DistinguishedFolderId></m:ParentFolderIds>')
     assert outcome(resolve(c, "dora", scope="Contacts", folders=theirs))[1] == "ErrorAccessDenied"
     # a folder that does not exist, and a folder id that is not ours
-    inbox = '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds>'
+    inbox = '<m:ParentFolderIds><t:DistinguishedFolderId Id="archiveinbox"/></m:ParentFolderIds>'
     assert outcome(resolve(c, "dora", scope="Contacts", folders=inbox))[1] == "ErrorFolderNotFound"
     bogus = '<m:ParentFolderIds><t:FolderId Id="AAAAbogus"/></m:ParentFolderIds>'
     assert outcome(resolve(c, "dora", scope="Contacts", folders=bogus))[1] == "ErrorInvalidIdMalformed"

@@ -1,11 +1,14 @@
-/* folders.c - GetFolder: the three folders every ewsemu mailbox has.
+/* folders.c - the folder set of every ewsemu mailbox and GetFolder.
  *
- * root ("" display name, as Exchange's root) holds msgfolderroot ("Top of
- * Information Store"), which holds contacts ("Contacts", the personal
- * contacts of ResolveNames and GetItem).  Ids are stable: {mailbox, folder
- * name} (ids.h), so they survive restarts and re-imports.  Other
- * distinguished folders (inbox, calendar, ...) do not exist here:
- * ErrorFolderNotFound.
+ * The set is what an Exchange 2019 on-premises mailbox answers (spec
+ * mailbox-ops §1.1, §1.2): root ("" display name) holds the IPM subtree
+ * msgfolderroot ("Top of Information Store": Inbox ... Contacts with its
+ * hidden system subfolders, Tasks, Sync Issues ...), Finder (searchfolders),
+ * Recoverable Items and the non-IPM system folders clients see when they walk
+ * root Deep.  Only Contacts holds anything (the personal contacts); every
+ * other folder is empty.  Ids are stable: {mailbox, folder name} (ids.h), so
+ * they survive restarts and re-imports.  Folders no DistinguishedFolderId
+ * names get a name outside that enumeration (their id's local part).
  */
 #include "ews/ops/ops.h"
 
@@ -17,11 +20,88 @@
 #include "ews/access.h"
 #include "ews/ops/ops_int.h"
 
+#define P OP_FOLDER_KIND_PLAIN
+#define CON OP_FOLDER_KIND_CONTACTS
+#define CAL OP_FOLDER_KIND_CALENDAR
+#define TSK OP_FOLDER_KIND_TASKS
+#define SRCH OP_FOLDER_KIND_SEARCH
+
+/* name, parent, class, display name, kind, hidden, holds contacts, distinguished;
+ * tree order (a parent before its children). */
 static const struct op_folder_def FOLDERS[] = {
-	{ OP_FOLDER_ROOT, NULL, NULL, "", OP_FOLDER_KIND_PLAIN, 0, 0 },
-	{ OP_FOLDER_TOP, OP_FOLDER_ROOT, "IPF.Note", "Top of Information Store", OP_FOLDER_KIND_PLAIN, 0, 0 },
-	{ OP_FOLDER_CONTACTS, OP_FOLDER_TOP, "IPF.Contact", "Contacts", OP_FOLDER_KIND_CONTACTS, 0, 1 },
+	{ OP_FOLDER_ROOT, NULL, NULL, "", P, 0, 0, 1 },
+	{ OP_FOLDER_TOP, OP_FOLDER_ROOT, NULL, "Top of Information Store", P, 0, 0, 1 },
+	{ "inbox", OP_FOLDER_TOP, "IPF.Note", "Inbox", P, 0, 0, 1 },
+	{ "drafts", OP_FOLDER_TOP, "IPF.Note", "Drafts", P, 0, 0, 1 },
+	{ "sentitems", OP_FOLDER_TOP, "IPF.Note", "Sent Items", P, 0, 0, 1 },
+	{ "deleteditems", OP_FOLDER_TOP, "IPF.Note", "Deleted Items", P, 0, 0, 1 },
+	{ "outbox", OP_FOLDER_TOP, "IPF.Note", "Outbox", P, 0, 0, 1 },
+	{ "junkemail", OP_FOLDER_TOP, "IPF.Note", "Junk Email", P, 0, 0, 1 },
+	{ "calendar", OP_FOLDER_TOP, "IPF.Appointment", "Calendar", CAL, 0, 0, 1 },
+	{ OP_FOLDER_CONTACTS, OP_FOLDER_TOP, "IPF.Contact", "Contacts", CON, 0, 1, 1 },
+	/* spec §1.2: the system contacts subfolders are hidden (PR_ATTR_HIDDEN) */
+	{ "recipientcache", OP_FOLDER_CONTACTS, "IPF.Contact.RecipientCache", "Recipient Cache", CON, 1, 0, 1 },
+	{ "quickcontacts", OP_FOLDER_CONTACTS, "IPF.Contact.MOC.QuickContacts",
+	  "{06967759-274D-40B2-A3EB-D7F9E73727D7}", CON, 1, 0, 1 },
+	{ "imcontactlist", OP_FOLDER_CONTACTS, "IPF.Contact.MOC.ImContactList",
+	  "{A9E2BC46-B3A0-4243-B315-60D991004455}", CON, 1, 0, 1 },
+	{ "x-galcontacts", OP_FOLDER_CONTACTS, "IPF.Contact.GalContacts", "GAL Contacts", CON, 1, 0, 0 },
+	{ "x-organizationalcontacts", OP_FOLDER_CONTACTS, "IPF.Contact.OrganizationalContacts",
+	  "Organizational Contacts", CON, 1, 0, 0 },
+	{ "x-companies", OP_FOLDER_CONTACTS, "IPF.Contact.Company", "Companies", CON, 1, 0, 0 },
+	{ "x-peoplecentricconversationbuddies", OP_FOLDER_CONTACTS,
+	  "IPF.Contact.PeopleCentricConversationBuddies", "PeopleCentricConversation Buddies", CON, 1, 0, 0 },
+	{ "tasks", OP_FOLDER_TOP, "IPF.Task", "Tasks", TSK, 0, 0, 1 },
+	{ "notes", OP_FOLDER_TOP, "IPF.StickyNote", "Notes", P, 0, 0, 1 },
+	{ "journal", OP_FOLDER_TOP, "IPF.Journal", "Journal", P, 0, 0, 1 },
+	{ "syncissues", OP_FOLDER_TOP, "IPF.Note", "Sync Issues", P, 0, 0, 1 },
+	{ "conflicts", "syncissues", "IPF.Note", "Conflicts", P, 0, 0, 1 },
+	{ "localfailures", "syncissues", "IPF.Note", "Local Failures", P, 0, 0, 1 },
+	{ "serverfailures", "syncissues", "IPF.Note", "Server Failures", P, 0, 0, 1 },
+	{ "conversationhistory", OP_FOLDER_TOP, "IPF.Note", "Conversation History", P, 0, 0, 1 },
+	{ "x-conversationactionsettings", OP_FOLDER_TOP, "IPF.Configuration", "Conversation Action Settings",
+	  P, 0, 0, 0 },
+	{ "x-rssfeeds", OP_FOLDER_TOP, "IPF.Note.OutlookHomepage", "RSS Feeds", P, 0, 0, 0 },
+	{ "searchfolders", OP_FOLDER_ROOT, NULL, "Finder", P, 0, 0, 1 },
+	{ "todosearch", "searchfolders", "IPF.Task", "To-Do Search", SRCH, 0, 0, 1 },
+	{ "peopleconnect", OP_FOLDER_ROOT, "IPF.Note", "PeopleConnect", P, 0, 0, 1 },
+	{ "mycontacts", OP_FOLDER_ROOT, "IPF.Note", "My Contacts", SRCH, 0, 0, 1 },
+	{ "favorites", OP_FOLDER_ROOT, "IPF.Note", "Favorites", P, 0, 0, 1 },
+	{ "recoverableitemsroot", OP_FOLDER_ROOT, NULL, "Recoverable Items", P, 0, 0, 1 },
+	{ "recoverableitemsdeletions", "recoverableitemsroot", NULL, "Deletions", P, 0, 0, 1 },
+	{ "recoverableitemsversions", "recoverableitemsroot", NULL, "Versions", P, 0, 0, 1 },
+	{ "recoverableitemspurges", "recoverableitemsroot", NULL, "Purges", P, 0, 0, 1 },
+	{ "recoverableitemsdiscoveryholds", "recoverableitemsroot", NULL, "DiscoveryHolds", P, 0, 0, 1 },
+	{ "x-calendarlogging", "recoverableitemsroot", NULL, "Calendar Logging", P, 0, 0, 0 },
+	{ "x-audits", "recoverableitemsroot", NULL, "Audits", P, 0, 0, 0 },
+	/* the non-IPM system folders of root (spec §1.1, §2.2) */
+	{ "x-commonviews", OP_FOLDER_ROOT, NULL, "Common Views", P, 0, 0, 0 },
+	{ "x-deferredaction", OP_FOLDER_ROOT, NULL, "Deferred Action", P, 0, 0, 0 },
+	{ "x-freebusydata", OP_FOLDER_ROOT, NULL, "Freebusy Data", P, 0, 0, 0 },
+	{ "x-schedule", OP_FOLDER_ROOT, NULL, "Schedule", P, 0, 0, 0 },
+	{ "x-shortcuts", OP_FOLDER_ROOT, NULL, "Shortcuts", P, 0, 0, 0 },
+	{ "x-spoolerqueue", OP_FOLDER_ROOT, NULL, "Spooler Queue", P, 0, 0, 0 },
+	{ "x-system", OP_FOLDER_ROOT, NULL, "System", P, 0, 0, 0 },
+	{ "x-views", OP_FOLDER_ROOT, NULL, "Views", P, 0, 0, 0 },
+	{ "x-reminders", OP_FOLDER_ROOT, "Outlook.Reminder", "Reminders", P, 0, 0, 0 },
+	{ "x-exchangesyncdata", OP_FOLDER_ROOT, NULL, "ExchangeSyncData", P, 0, 0, 0 },
+	{ "x-mailboxassociations", OP_FOLDER_ROOT, NULL, "MailboxAssociations", P, 0, 0, 0 },
+	{ "x-allitems", OP_FOLDER_ROOT, "IPF", "AllItems", P, 0, 0, 0 },
+	{ "x-allcontacts", OP_FOLDER_ROOT, "IPF.Note", "AllContacts", P, 0, 0, 0 },
+	{ "x-sharing", OP_FOLDER_ROOT, "IPF.Note", "Sharing", P, 0, 0, 0 },
 };
+
+#undef P
+#undef CON
+#undef CAL
+#undef TSK
+#undef SRCH
+
+/* DistinguishedFolderIdNameType values the Exchange 2019 build does not know
+ * (spec §1.3: ErrorInvalidOperation); every other value this set lacks is a
+ * folder the mailbox does not have (archive, public folders, voicemail,
+ * adminauditlogs, directory, the Exchange Online ones: ErrorFolderNotFound). */
+static const char *const UNRECOGNIZED[] = { "mecontact", "personmetadata" };
 
 const struct op_folder_def *op_folder_defs(size_t *n)
 {
@@ -98,6 +178,11 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 	} else {
 		mailbox = ref->mailbox && *ref->mailbox ? ref->mailbox : caller_address(ctx->caller);
 		folder = ref->distinguished;
+		for (size_t k = 0; folder && k < sizeof UNRECOGNIZED / sizeof *UNRECOGNIZED; k++)
+			if (strcmp(folder, UNRECOGNIZED[k]) == 0) {
+				ews_status_error(st, EWS_ERROR_INVALID_OPERATION, OP_MSG_FOLDER_NAME_UNKNOWN);
+				return EMU_OK;
+			}
 		if (!mailbox) {
 			ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND,
 			                 "An anonymous request has no mailbox: name one in DistinguishedFolderId/Mailbox.");
@@ -126,7 +211,8 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 		ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND, OP_MSG_FOLDER_NOT_FOUND);
 		return EMU_OK;
 	}
-	if ((def = op_folder_def_find(folder)) != NULL)
+	/* a folder without a distinguished name has only its FolderId */
+	if ((def = op_folder_def_find(folder)) != NULL && (ref->id || def->distinguished))
 		*name = def->name;
 	else
 		ews_status_error(st, EWS_ERROR_FOLDER_NOT_FOUND, OP_MSG_FOLDER_NOT_FOUND);
@@ -139,6 +225,7 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 	int rc;
 
 	memset(f, 0, sizeof *f);
+	f->kind = def->kind;
 	f->is_contacts = def->kind == OP_FOLDER_KIND_CONTACTS;
 	if ((rc = op_folder_ref(ctx->arena, primary, def->name, &f->id, &f->change_key)) != EMU_OK)
 		return rc;
@@ -151,14 +238,15 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 	if (def->holds_contacts && (props & OP_FPROP_TOTAL) &&
 	    (rc = store_contact_foreach(t, primary, count_one, &f->total_count)) != EMU_OK)
 		return rc;
-	/* only what this folder has: no parent for root, no class for root,
-	 * no UnreadCount on a t:ContactsFolder */
+	/* only what this folder has: no parent for root, no class where there
+	 * is none, no UnreadCount on t:ContactsFolder and t:CalendarFolder
+	 * (BaseFolderType; t:Folder, t:SearchFolder and t:TasksFolder have it) */
 	f->props = props;
 	if (!def->parent)
 		f->props &= ~(unsigned)OP_FPROP_PARENT;
 	if (!def->folder_class)
 		f->props &= ~(unsigned)OP_FPROP_CLASS;
-	if (def->kind == OP_FOLDER_KIND_CONTACTS)
+	if (def->kind == OP_FOLDER_KIND_CONTACTS || def->kind == OP_FOLDER_KIND_CALENDAR)
 		f->props &= ~(unsigned)OP_FPROP_UNREAD;
 	return EMU_OK;
 }

@@ -270,9 +270,16 @@ struct op_folder_ref {
 	const char *mailbox;           /* DistinguishedFolderId Mailbox address, or NULL */
 };
 
+/* What a folder is, for the element that carries it (spec §1.2 "Element per
+ * class": t:Folder, t:CalendarFolder, t:ContactsFolder, t:TasksFolder,
+ * t:SearchFolder) and for what it holds. */
+enum op_folder_kind { OP_FOLDER_KIND_PLAIN = 0, OP_FOLDER_KIND_CONTACTS, OP_FOLDER_KIND_CALENDAR,
+                      OP_FOLDER_KIND_TASKS, OP_FOLDER_KIND_SEARCH };
+
 struct op_folder {
-	int is_contacts;               /* t:ContactsFolder, else t:Folder */
-	unsigned props;                /* OP_FPROP_* bits to emit */
+	int is_contacts;               /* kind == OP_FOLDER_KIND_CONTACTS */
+	enum op_folder_kind kind;      /* the element */
+	unsigned props;                /* OP_FPROP_* bits to emit (only those the element has) */
 	const char *id, *change_key;
 	const char *parent_id, *parent_change_key;
 	const char *folder_class, *display_name;
@@ -288,10 +295,44 @@ struct op_folder_result {
 	struct op_folder folder;       /* Success only */
 };
 
-/** GetFolder: one result per ref, in order. */
+/** GetFolder (spec §1.2, §1.3): one result per ref, in order.  Every folder
+ * of the set (ops_int.h) by DistinguishedFolderId (with or without Mailbox)
+ * or FolderId; a distinguished name a 2019 mailbox lacks (archive, public
+ * folders, voicemail, Exchange Online folders) gives ErrorFolderNotFound, one
+ * the 2019 build does not know (mecontact, personmetadata)
+ * ErrorInvalidOperation; other errors as op_folder_resolve(). */
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,
                   const char *const *additional, size_t n_additional,
                   const struct op_folder_ref *refs, size_t n, struct op_folder_result *out);
+
+/* ---- FindFolder (spec §2) ----------------------------------------------------- */
+
+/* Traversal of FindFolder (Shallow, Deep, SoftDeleted) and FindItem
+ * (Shallow, SoftDeleted, Associated). */
+enum op_traversal { OP_TRAVERSAL_SHALLOW = 0, OP_TRAVERSAL_DEEP, OP_TRAVERSAL_SOFT_DELETED,
+                    OP_TRAVERSAL_ASSOCIATED };
+
+struct op_find_folder_result {
+	struct ews_status status;
+	struct query_page page;        /* Success only */
+	size_t n;                      /* == page.count */
+	struct op_folder *folders;     /* arena array of n, Success only */
+};
+
+/** FindFolder: one result per parent in @p refs, in order: the parent's
+ * children (Shallow), all its descendants in pre-order (Deep) or its
+ * soft-deleted children (SoftDeleted: none, an empty list), paged by @p view
+ * (NULL or QV_NONE: all), each folder with the properties of @p shape +
+ * @p additional as GetFolder.  Errors per message: the parent's as
+ * GetFolder's; ErrorInvalidPagingMaxRows (MaxEntriesReturned <= 0),
+ * ErrorInvalidIndexedPagingParameters (Offset < 0),
+ * ErrorInvalidFractionalPagingParameters (Numerator < 0, Denominator <= 0,
+ * Numerator > Denominator); @p has_restriction: ErrorUnsupportedQueryFilter
+ * (no restriction engine on folders yet). */
+int op_find_folder(const struct ews_ctx *ctx, enum op_traversal traversal, enum ews_shape shape,
+                   const char *const *additional, size_t n_additional,
+                   const struct query_view *view, int has_restriction,
+                   const struct op_folder_ref *refs, size_t n, struct op_find_folder_result *out);
 
 /* ---- GetItem (spec §5) and GetAttachment (spec §7) ------------------------- */
 
@@ -325,7 +366,6 @@ int op_get_attachment(const struct ews_ctx *ctx, const char *const *ids, size_t 
  * ErrorSchemaValidation fault). */
 #define OP_FIND_FOLDERS_MAX 100
 
-enum op_traversal { OP_TRAVERSAL_SHALLOW = 0, OP_TRAVERSAL_SOFT_DELETED, OP_TRAVERSAL_ASSOCIATED };
 
 struct op_find_item_req {
 	enum ews_shape shape;
@@ -466,13 +506,8 @@ int op_get_persona(const struct ews_ctx *ctx, const struct op_get_persona_req *r
 
 enum op_change_kind { OP_CHANGE_CREATE = 0, OP_CHANGE_UPDATE, OP_CHANGE_DELETE, OP_CHANGE_READ_FLAG };
 
-/* Which element carries a folder (spec §1.2 "element per class"). */
-enum op_folder_element { OP_FOLDER_ELEM_FOLDER = 0, OP_FOLDER_ELEM_CONTACTS, OP_FOLDER_ELEM_CALENDAR,
-                         OP_FOLDER_ELEM_TASKS, OP_FOLDER_ELEM_SEARCH };
-
 struct op_folder_change {
 	enum op_change_kind kind;           /* Create, Update or Delete */
-	enum op_folder_element element;     /* Create/Update */
 	struct op_folder folder;            /* Create/Update: the shape's properties;
 	                                     * Delete: id and change_key only */
 };

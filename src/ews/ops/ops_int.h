@@ -15,16 +15,12 @@
 #define OP_MSG_ACCESS_DENIED "Access is denied. Check credentials and try again."
 #define OP_MSG_ITEM_NOT_FOUND "The specified object was not found in the store."
 #define OP_MSG_FOLDER_NOT_FOUND "The specified folder could not be found in the store."
+#define OP_MSG_FOLDER_NAME_UNKNOWN "The distinguished folder name is unrecognized."
 
 /* The folders every mailbox has (spec: root, msgfolderroot, contacts). */
 #define OP_FOLDER_ROOT "root"
 #define OP_FOLDER_TOP "msgfolderroot"
 #define OP_FOLDER_CONTACTS "contacts"
-
-/* What a folder is, for the element that carries it (t:Folder,
- * t:ContactsFolder, ...) and for what it holds. */
-enum op_folder_kind { OP_FOLDER_KIND_PLAIN = 0, OP_FOLDER_KIND_CONTACTS, OP_FOLDER_KIND_CALENDAR,
-                      OP_FOLDER_KIND_TASKS, OP_FOLDER_KIND_SEARCH };
 
 /* One folder of the folder set every mailbox has: THE one table
  * (folders.c); ids, GetFolder, FindFolder and the hierarchy sync all read it. */
@@ -36,6 +32,7 @@ struct op_folder_def {
 	enum op_folder_kind kind;
 	int hidden;                 /* PR_ATTR_HIDDEN */
 	int holds_contacts;         /* its items are the mailbox's personal contacts */
+	int distinguished;          /* a DistinguishedFolderId names it (else only its FolderId) */
 };
 
 /** The folder set, in tree order (a parent before its children); @p n gets
@@ -46,6 +43,19 @@ const struct op_folder_def *op_folder_defs(size_t *n);
 const struct op_folder_def *op_folder_def_find(const char *name);
 /** How many folders of the set have @p name as their parent. */
 int op_folder_child_count(const char *name);
+
+/** Fill @p f: folder @p def of mailbox @p primary (a user's primary
+ * address) with the properties @p props (OP_FPROP_*, reduced to those the
+ * folder's element has); TotalCount counts the contacts through @p t.
+ * Strings are static or arena memory.
+ * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id; a
+ *	store failure. */
+int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
+                       const struct op_folder_def *def, unsigned props, struct op_folder *f);
+
+/** The OP_FPROP_* set of a FolderShape: @p shape plus the FieldURIs
+ * @p additional (unknown ones are ignored, logged at debug level). */
+unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n);
 
 /** Decode the EwsId @p text a request names, expecting an id of @p want,
  * and check that the caller may read its mailbox (spec §5.6, §7.3).
@@ -60,24 +70,15 @@ int op_request_id(const struct ews_ctx *ctx, const char *text, enum ews_id_kind 
 int op_folder_ref(struct arena *a, const char *primary, const char *name,
                   const char **id, const char **change_key);
 
-/** The OP_FPROP_* set of a FolderShape: the base shape plus the FieldURIs
- * of AdditionalProperties (others are ignored, logged at debug level). */
-unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n);
-
-/** Fill @p f: folder @p def of mailbox @p primary (lower-case) with the
- * properties @p props (only those the folder has), ids in ctx->arena.
- * @return EMU_OK; EMU_ENOMEM; a store failure (counting contacts). */
-int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
-                       const struct op_folder_def *def, unsigned props, struct op_folder *f);
-
 struct op_folder_ref;
 /** Which folder @p ref (a FolderId or DistinguishedFolderId of a request)
- * names, for the caller: on success *name is OP_FOLDER_ROOT, OP_FOLDER_TOP or
- * OP_FOLDER_CONTACTS and @p u the mailbox's user; otherwise *name is NULL and
+ * names, for the caller: on success *name is the name of a folder of the set
+ * (op_folder_def_find) and @p u the mailbox's user; otherwise *name is NULL and
  * @p st says why: ErrorInvalidIdEmpty / ErrorInvalidIdMalformed (a bad or
  * non-folder id), ErrorAccessDenied (another user's mailbox),
  * ErrorNonExistentMailbox (a Mailbox address of nobody), ErrorFolderNotFound
- * (another folder, or an anonymous caller naming no mailbox).
+ * (a folder a 2019 mailbox lacks, or an anonymous caller naming no mailbox),
+ * ErrorInvalidOperation (a distinguished name the 2019 build does not know).
  * @return EMU_OK, or a store failure. */
 int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
                       struct user_record *u, const char **name, struct ews_status *st);

@@ -162,7 +162,6 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 				continue;
 			memset(c, 0, sizeof *c);
 			c->kind = OP_CHANGE_CREATE;
-			c->element = (enum op_folder_element)defs[i].kind;
 			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], props, &c->folder)) != EMU_OK)
 				goto out;
 			out->n++;

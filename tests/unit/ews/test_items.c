@@ -86,8 +86,8 @@ static void test_folders_distinguished(void **state)
 	struct fx *f = *state;
 	struct op_folder_ref refs[] = {
 		{ NULL, "root", NULL }, { NULL, "msgfolderroot", NULL }, { NULL, "contacts", NULL },
-		{ NULL, "inbox", NULL }, { NULL, "contacts", "AL@example.test" }, { NULL, "contacts", BOB },
-		{ NULL, "contacts", "nobody@example.test" }, { NULL, "calendar", NULL },
+		{ NULL, "archiveinbox", NULL }, { NULL, "contacts", "AL@example.test" }, { NULL, "contacts", BOB },
+		{ NULL, "contacts", "nobody@example.test" }, { NULL, "voicemail", NULL },
 	};
 	struct op_folder_result out[8], again[8];
 	size_t n = sizeof refs / sizeof *refs;
@@ -103,15 +103,15 @@ static void test_folders_distinguished(void **state)
 	assert_false(root->is_contacts || top->is_contacts);
 	assert_true(con->is_contacts);
 	assert_false(root->props & OP_FPROP_CLASS);
-	assert_string_equal(top->folder_class, "IPF.Note");
+	assert_false(top->props & OP_FPROP_CLASS);      /* mailbox-ops §1.2: none */
 	assert_string_equal(con->folder_class, "IPF.Contact");
 	assert_string_equal(root->display_name, "");
 	assert_string_equal(top->display_name, "Top of Information Store");
 	assert_string_equal(con->display_name, "Contacts");
 	assert_int_equal(con->total_count, 2);
-	assert_int_equal(root->child_folder_count, 1);
-	assert_int_equal(top->child_folder_count, 1);
-	assert_int_equal(con->child_folder_count, 0);
+	assert_int_equal(root->child_folder_count, 20);
+	assert_int_equal(top->child_folder_count, 15);
+	assert_int_equal(con->child_folder_count, 7);     /* the hidden system subfolders */
 	assert_false(con->props & OP_FPROP_UNREAD);     /* t:ContactsFolder has no UnreadCount */
 	assert_true(root->props & OP_FPROP_UNREAD);
 	assert_true(con->props & OP_FPROP_RIGHTS);
@@ -156,7 +156,7 @@ static void test_folders_shape_and_errors(void **state)
 		{ "not an id", NULL, NULL },
 		{ id_of(f, EWS_ID_ITEM, ALICE, f->with_photo), NULL, NULL },
 		{ id_of(f, EWS_ID_FOLDER, BOB, "contacts"), NULL, NULL },
-		{ id_of(f, EWS_ID_FOLDER, ALICE, "inbox"), NULL, NULL },
+		{ id_of(f, EWS_ID_FOLDER, ALICE, "archiveinbox"), NULL, NULL },
 		{ id_of(f, EWS_ID_FOLDER, "gone@example.test", "contacts"), NULL, NULL },
 		{ NULL, NULL, NULL },
 	};

@@ -185,7 +185,7 @@ static void test_folders_and_callers(void **state)
 	assert_int_equal(op_resolve_names(&f->ctx, &req, &out), EMU_OK);
 	assert_string_equal(out.status.code, "ErrorAccessDenied");
 	req.folder_mailbox = NULL;
-	req.distinguished = "inbox";
+	req.distinguished = "archiveinbox";     /* no archive mailbox */
 	assert_int_equal(op_resolve_names(&f->ctx, &req, &out), EMU_OK);
 	assert_string_equal(out.status.code, "ErrorFolderNotFound");
 	req.distinguished = NULL;
