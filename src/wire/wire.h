@@ -28,6 +28,11 @@
  * request: EMU_ELIMIT). */
 #define WIRE_TARGET_MAX (8 * 1024)
 
+/* Bytes of a message's own store for the short strings its setters copy
+ * (reason, header names and values); longer strings, or more, are
+ * malloc'd one by one. */
+#define WIRE_MSG_SMALL 512
+
 struct wire_header {
 	char *name;
 	char *value;                       /* leading/trailing blanks removed */
@@ -55,6 +60,12 @@ struct wire_msg {
 	char *strings;
 	size_t strings_len;
 	int body_borrowed;                 /* body belongs to someone else (wire_msg_set_body_ref) */
+	/* private: the setters copy short strings here rather than into a
+	 * malloc of their own (a reply's reason and headers cost no
+	 * allocation); like the block above, wire_msg_free() skips them.  A
+	 * shallow copy of the struct must not outlive the original. */
+	size_t small_len;
+	char small[WIRE_MSG_SMALL];
 };
 
 /** Zero @p m, minor = 1 (no allocation). */
