@@ -35,6 +35,7 @@
 #include <strings.h>
 #include <stdatomic.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -444,7 +445,8 @@ static void *worker_main(void *arg)
 }
 
 /* Called by the accept thread: shut the read side of connections parked
- * longer than idle_timeout; the worker that gets the event closes them. */
+ * longer than idle_timeout with nothing to read; the worker that gets the
+ * event closes them. */
 static void pool_sweep(struct wire_server *s)
 {
 	long long now = mono_ms();
@@ -455,7 +457,11 @@ static void pool_sweep(struct wire_server *s)
 	for (int i = 0; i < s->max_conns; i++) {
 		struct srv_conn *sc = s->conns[i];
 		long long since = sc ? atomic_load_explicit(&sc->parked_ms, memory_order_relaxed) : 0;
-		if (since && now - since >= (long long)s->idle_timeout * 1000)
+		int pending = 0;
+		/* bytes waiting: a request came and its worker has not got to it
+		 * yet (busy with another connection), so the connection is not idle */
+		if (since && now - since >= (long long)s->idle_timeout * 1000 &&
+		    !(ioctl(s->fds[i], FIONREAD, &pending) == 0 && pending > 0))
 			shutdown(s->fds[i], SHUT_RD);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -60,6 +60,10 @@ static enum wire_action echo(void *ctx, struct wire_peer *peer, const struct wir
 	st->requests++;
 	if (!strcmp(req->target, "/reset"))
 		return WIRE_RESET;
+	if (!strcmp(req->target, "/busy")) {   /* holds its thread (a worker, with a pool) */
+		struct timespec busy = { 2, 500 * 1000 * 1000 };
+		nanosleep(&busy, NULL);
+	}
 	if (!strcmp(req->target, "/nothing"))
 		return WIRE_REPLY;   /* status left 0: the server answers 500 */
 	if (!strcmp(req->target, "/401")) {   /* a challenge, as IIS sends it: the connection stays */
@@ -575,6 +579,46 @@ static void test_pool_not_held(void **state)
 	wire_server_stop(s);
 }
 
+/* A request that waits for its busy worker is not taken for an idle
+ * connection: with idle_timeout 1 s, connection B (parked, then sent a
+ * request while its worker sleeps 2.5 s in another connection's handler)
+ * is answered and stays open for a second request. */
+static void test_pool_sweep_spares_pending(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	struct wire_msg r;
+	wire_conn_t *b, *c, *d;
+	struct wire_server_config cfg = { .idle_timeout = 1, .workers = WIRE_WORKERS_MIN };
+	wire_server_t *s = start_cfg(&L, &cfg, &u);
+
+	/* dealt out in turn: B and D share a worker, C has the other */
+	assert_int_equal(wire_connect(&u, 0, 10, &b), EMU_OK);
+	request(b, "GET", "/one", NULL, &r);
+	wire_msg_free(&r);
+	assert_int_equal(wire_connect(&u, 0, 10, &c), EMU_OK);
+	request(c, "GET", "/one", NULL, &r);
+	wire_msg_free(&r);
+	assert_int_equal(wire_connect(&u, 0, 10, &d), EMU_OK);
+	static const char busy[] = "GET /busy HTTP/1.1\r\n\r\n";
+	assert_int_equal(wire_write_raw(d, busy, sizeof busy - 1), EMU_OK);
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	request(b, "GET", "/two", NULL, &r);   /* waits for the worker, past the idle timeout */
+	expect_number(&r, "2");
+	wire_msg_free(&r);
+	request(b, "GET", "/three", NULL, &r);   /* the same connection: it was not closed */
+	expect_number(&r, "3");
+	wire_msg_free(&r);
+	assert_int_equal(wire_read_msg(d, 1, "GET", 0, &r), EMU_OK);
+	assert_int_equal(r.status, 200);
+	wire_msg_free(&r);
+	wire_close(b);
+	wire_close(c);
+	wire_close(d);
+	wire_server_stop(s);
+}
+
 static void test_per_address_cap(void **state)
 {
 	struct live L = { 0 };
@@ -938,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_401_keeps_connection),
 		cmocka_unit_test(test_listen_addresses),
 		cmocka_unit_test(test_pool_not_held),
+		cmocka_unit_test(test_pool_sweep_spares_pending),
 	};
 	int failed = cmocka_run_group_tests_name("thread per connection", tests, NULL, NULL);
 	g_workers = WIRE_WORKERS_MIN;
