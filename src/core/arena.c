@@ -1,11 +1,13 @@
 /* arena.c - arena helpers and the heap-backed arena used by tests and the CLI. */
 #include "core/arena.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct heap_block {
 	struct heap_block *next;
+	size_t size, used;       /* bytes of data[]; carved so far */
 	max_align_t data[];
 };
 
@@ -33,11 +35,28 @@ char *arena_strdup(struct arena *a, const char *s)
 static void *heap_alloc(void *ctx, size_t n)
 {
 	struct heap_arena *h = ctx;
-	struct heap_block *b = malloc(sizeof *b + n);
-	if (!b)
+	struct heap_block *b = h->head;
+	const size_t align = _Alignof(max_align_t);
+	if (n > SIZE_MAX - sizeof *b - align)
 		return NULL;
-	b->next = h->head;
-	h->head = b;
+	n = (n + align - 1) / align * align;
+	if (b && b->size - b->used >= n) {
+		void *p = (char *)b->data + b->used;
+		b->used += n;
+		return p;
+	}
+	size_t size = n > HEAP_ARENA_BLOCK / 2 ? n : HEAP_ARENA_BLOCK;
+	if (!(b = malloc(sizeof *b + size)))
+		return NULL;
+	b->size = size;
+	b->used = n;
+	if (size == n && h->head) {   /* a block of its own: the head keeps its room */
+		b->next = h->head->next;
+		h->head->next = b;
+	} else {
+		b->next = h->head;
+		h->head = b;
+	}
 	return b->data;
 }
 
@@ -48,13 +67,47 @@ void heap_arena_init(struct heap_arena *h)
 	h->head = NULL;
 }
 
-void heap_arena_free(struct heap_arena *h)
+static void free_chain(struct heap_block *b)
 {
-	struct heap_block *b = h->head;
 	while (b) {
 		struct heap_block *n = b->next;
 		free(b);
 		b = n;
 	}
+}
+
+void heap_arena_free(struct heap_arena *h)
+{
+	free_chain(h->head);
 	h->head = NULL;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEP_BLOCK 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KEEP_BLOCK 0
+#endif
+#endif
+#ifndef KEEP_BLOCK
+#define KEEP_BLOCK 1
+#endif
+
+void heap_arena_reset(struct heap_arena *h)
+{
+	struct heap_block *keep = NULL, **pp = &h->head;
+	/* the first block of the standard size is kept; every other goes */
+	for (struct heap_block *b = h->head; KEEP_BLOCK && b; pp = &b->next, b = b->next) {
+		if (b->size == HEAP_ARENA_BLOCK) {
+			keep = b;
+			*pp = b->next;
+			break;
+		}
+	}
+	free_chain(h->head);
+	h->head = keep;
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
 }

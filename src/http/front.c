@@ -473,8 +473,8 @@ static struct http_conn_state *request_init(struct http_front *f, struct wire_pe
 		peer->conn_state = cs;
 	}
 	/* the previous request's memory: its reply (whose body may point into
-	 * it, see http_reply) has been sent */
-	heap_arena_free(&cs->heap);
+	 * it, see http_reply) has been sent; one block stays for this one */
+	heap_arena_reset(&cs->heap);
 	memset(rq, 0, sizeof *rq);
 	rq->msg = msg;
 	rq->peer = peer;

@@ -63,6 +63,8 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 			.body_max = cfg->max_body,
 			.refuse = http_front_refuse,
 			.refuse_ctx = front,
+			/* the live routes never sleep: a worker pool serves plain HTTP */
+			.workers = WIRE_WORKERS_AUTO,
 		};
 		rc = wire_server_start(&wc, h, end, ctx, &w[tls]);
 		if (rc != EMU_OK)

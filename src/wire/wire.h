@@ -28,6 +28,11 @@
  * request: EMU_ELIMIT). */
 #define WIRE_TARGET_MAX (8 * 1024)
 
+/* Bytes of a message's own store for the short strings its setters copy
+ * (reason, header names and values); longer strings, or more, are
+ * malloc'd one by one. */
+#define WIRE_MSG_SMALL 512
+
 struct wire_header {
 	char *name;
 	char *value;                       /* leading/trailing blanks removed */
@@ -55,6 +60,12 @@ struct wire_msg {
 	char *strings;
 	size_t strings_len;
 	int body_borrowed;                 /* body belongs to someone else (wire_msg_set_body_ref) */
+	/* private: the setters copy short strings here rather than into a
+	 * malloc of their own (a reply's reason and headers cost no
+	 * allocation); like the block above, wire_msg_free() skips them.  A
+	 * shallow copy of the struct must not outlive the original. */
+	size_t small_len;
+	char small[WIRE_MSG_SMALL];
 };
 
 /** Zero @p m, minor = 1 (no allocation). */
@@ -207,9 +218,12 @@ struct wire_peer {
 	void *conn_state;                  /* the handler's per-connection slot (starts NULL) */
 };
 
-/** Called once per request, on the connection's own thread.  @p resp is
- * initialised empty; fill it (wire_msg_response ...).  The handler may
- * sleep (latency injection). */
+/** Called once per request, on a thread of the server: the connection's own,
+ * or with a worker pool (struct wire_server_config.workers) a worker's;
+ * never for two requests of one connection at once, and always in their
+ * order.  @p resp is initialised empty; fill it (wire_msg_response ...).
+ * The handler may sleep (latency injection), but with a pool a sleeping
+ * handler holds a worker: a server whose handler sleeps runs without one. */
 typedef enum wire_action (*wire_handler)(void *ctx, struct wire_peer *peer, const struct wire_msg *req,
                                          struct wire_msg *resp);
 /** Called when a connection ends, to free peer->conn_state (may be NULL). */
@@ -224,6 +238,11 @@ typedef void (*wire_conn_end)(void *ctx, struct wire_peer *peer);
  * listener: half the default global cap, so one address cannot take every
  * slot, and twice the 64 keep-alive connections the benchmark opens. */
 #define WIRE_MAX_PER_ADDRESS_DEFAULT 128
+/* struct wire_server_config.workers: WIRE_WORKERS_AUTO is twice the online
+ * CPUs; any count is held within WIRE_WORKERS_MIN..WIRE_WORKERS_MAX. */
+#define WIRE_WORKERS_AUTO (-1)
+#define WIRE_WORKERS_MIN 2
+#define WIRE_WORKERS_MAX 16
 
 struct wire_server_config {
 	const char *listen;                /* "HOST:PORT" or "[V6]:PORT"; port 0 = any free */
@@ -248,11 +267,19 @@ struct wire_server_config {
 	void (*refuse)(void *ctx, struct wire_peer *peer, const struct wire_msg *head, int status, const char *reason,
 	               struct wire_msg *resp);
 	void *refuse_ctx;                  /* refuse's ctx */
+	/* 0: a thread per connection.  N > 0 or WIRE_WORKERS_AUTO: plain-HTTP
+	 * connections wait in one epoll set and N worker threads serve each
+	 * request that arrived whole (head and Content-Length body in what one
+	 * non-blocking read brings); a connection that would block a worker
+	 * (part of a request, an error to linger over) goes on in a thread of
+	 * its own with the same deadlines.  TLS listeners ignore it. */
+	int workers;
 };
 
 typedef struct wire_server wire_server_t;
 
-/** Bind and start accepting on a thread of its own (thread per connection).
+/** Bind and start accepting on a thread of its own (thread per connection,
+ * or a worker pool: see struct wire_server_config.workers).
  *
  * Connection caps: over max_connections, or over max_per_address from one
  * client IP, a plain listener answers 503 (Retry-After: 1) and closes, a TLS

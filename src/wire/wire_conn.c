@@ -146,7 +146,7 @@ static ssize_t conn_recv(wire_conn_t *c, void *dst, size_t n)
 
 /* Read more into rbuf: 1 got bytes, 0 EOF, EMU_EIO, EMU_ELIMIT (the
  * buffer is full of unconsumed bytes at its maximum), EMU_ENOMEM. */
-static int conn_fill(wire_conn_t *c)
+static int conn_room(wire_conn_t *c)
 {
 	if (c->rpos == c->rlen) {
 		c->rpos = c->rlen = 0;
@@ -165,11 +165,40 @@ static int conn_fill(wire_conn_t *c)
 		c->rbuf = p;
 		c->rcap = cap;
 	}
+	return EMU_OK;
+}
+
+static int conn_fill(wire_conn_t *c)
+{
+	int rc = conn_room(c);
+	if (rc)
+		return rc;
 	ssize_t r = conn_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 	if (r < 0)
 		return EMU_EIO;
 	c->rlen += (size_t)r;
 	return r > 0;
+}
+
+int wire_conn_fill_nowait(wire_conn_t *c)
+{
+	int rc = conn_room(c);
+	if (rc)
+		return rc;
+	for (;;) {
+		ssize_t r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? WIRE_FILL_NONE : EMU_EIO;
+		c->rfull = r > 0 && (size_t)r == c->rcap - c->rlen;
+		if (r == 0) {
+			c->eof = 1;
+			return 0;
+		}
+		c->rlen += (size_t)r;
+		return 1;
+	}
 }
 
 int wire_conn_await(wire_conn_t *c)

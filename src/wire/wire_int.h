@@ -84,6 +84,7 @@ struct wire_conn {
 	struct dynbuf wbuf;       /* reused for serialising output (max SIZE_MAX - 1) */
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms after which I/O fails; 0 = none */
 	int eof;                  /* the peer closed (or half-closed) its sending side */
+	int rfull;                /* the last wire_conn_fill_nowait() filled all the room: more may wait */
 	struct timeval rcv_to, snd_to; /* the socket's own timeouts, restored without a deadline */
 	int timeo_saved;          /* rcv_to/snd_to hold them: the deadline changed the socket's */
 };
@@ -94,6 +95,13 @@ wire_conn_t *wire_conn_wrap(int fd);
 /** Wait (the socket's own read timeout) until at least one byte is
  * buffered: 1, or 0 on a clean EOF first, or EMU_EIO (timeout, error). */
 int wire_conn_await(wire_conn_t *c);
+/** One read into rbuf that never blocks (plain TCP only: the worker pool
+ * of wire_server.c): 1 got bytes, 0 clean EOF, WIRE_FILL_NONE nothing to
+ * read now, EMU_EIO, EMU_ELIMIT (rbuf full at WIRE_HEAD_MAX), EMU_ENOMEM.
+ * c->rfull says whether the read filled all the room it had (then more
+ * bytes may be waiting; else the socket was drained). */
+#define WIRE_FILL_NONE 2
+int wire_conn_fill_nowait(wire_conn_t *c);
 /** Whether the deadline of wire_conn_set_deadline() is set and has passed. */
 int wire_conn_deadline_passed(const wire_conn_t *c);
 /** Server side of the TLS handshake on @p c (c->ssl is created from @p ctx),

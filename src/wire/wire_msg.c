@@ -2,6 +2,7 @@
  * and serialising them for the wire.  Parsing lives in wire_parse.c. */
 #include "wire/wire_int.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,15 +71,37 @@ static int in_block(const struct wire_msg *m, const char *p)
 	return m->strings && a >= b && a < b + m->strings_len;
 }
 
+static int in_small(const struct wire_msg *m, const char *p)
+{
+	return p >= m->small && p < m->small + sizeof m->small;
+}
+
 static void release(struct wire_msg *m, char *p)
 {
-	if (p && !in_block(m, p))
+	if (p && !in_block(m, p) && !in_small(m, p))
 		free(p);
+}
+
+/* A NUL-terminated copy of @p n bytes at @p s: in m->small while it has
+ * room, else malloc'd.  NULL when out of memory. */
+static char *msg_dup(struct wire_msg *m, const char *s, size_t n)
+{
+	char *d;
+	if (n < sizeof m->small - m->small_len) {
+		d = m->small + m->small_len;
+		m->small_len += n + 1;
+	} else if (!(d = malloc(n + 1))) {
+		return NULL;
+	}
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
 }
 
 void wire_msg_init(struct wire_msg *m)
 {
-	memset(m, 0, sizeof *m);
+	/* small[] need not be zeroed: small_len says what is in use */
+	memset(m, 0, offsetof(struct wire_msg, small));
 	m->minor = 1;
 }
 
@@ -172,7 +195,7 @@ static int is_field_text(const char *s)
 
 static int replace_str(struct wire_msg *m, char **slot, const char *s)
 {
-	char *d = strdup(s);
+	char *d = msg_dup(m, s, strlen(s));
 	if (!d)
 		return EMU_ENOMEM;
 	release(m, *slot);
@@ -223,20 +246,15 @@ const char *wire_msg_header(const struct wire_msg *m, const char *name)
 	return NULL;
 }
 
-/* A copy of @p v without leading/trailing blanks. */
-static char *trimmed_dup(const char *v)
+/* A copy of @p v without leading/trailing blanks (see msg_dup). */
+static char *trimmed_dup(struct wire_msg *m, const char *v)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
 	size_t n = strlen(v);
 	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
 		n--;
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, v, n);
-		d[n] = 0;
-	}
-	return d;
+	return msg_dup(m, v, n);
 }
 
 static void remove_at(struct wire_msg *m, int i)
@@ -253,10 +271,9 @@ int wire_msg_add_header(struct wire_msg *m, const char *name, const char *value)
 		return EMU_EINVAL;
 	if (m->nheaders >= WIRE_HEADERS_MAX)
 		return EMU_ELIMIT;
-	char *n = strdup(name), *v = trimmed_dup(value);
+	char *n = msg_dup(m, name, strlen(name)), *v = n ? trimmed_dup(m, value) : NULL;
 	if (!n || !v) {
-		free(n);
-		free(v);
+		release(m, n);
 		return EMU_ENOMEM;
 	}
 	m->headers[m->nheaders].name = n;
@@ -285,7 +302,7 @@ int wire_msg_set_header(struct wire_msg *m, const char *name, const char *value)
 		return EMU_OK;
 	if (first < 0)
 		return wire_msg_add_header(m, name, value);
-	char *v = trimmed_dup(value);
+	char *v = trimmed_dup(m, value);
 	if (!v)
 		return EMU_ENOMEM;
 	release(m, m->headers[first].value);

@@ -3,7 +3,20 @@
  * keep-alive, pipelining, optional TLS, deadlines for the TLS handshake and
  * each request head.  Protocol errors are answered here
  * (400/408/413/414/431/503) without calling the handler; everything else
- * goes to the handler, which never touches a socket. */
+ * goes to the handler, which never touches a socket.
+ *
+ * With cfg->workers, plain connections start in a worker pool instead: each
+ * worker has its own epoll set (edge-triggered), the accept thread deals
+ * new connections out in turn, and a worker serves every request of its
+ * connections that came whole (head and body in what non-blocking reads
+ * brought).  A thread per connection costs a sleep and a wake-up (two
+ * context switches) per keep-alive request; a worker goes from one ready
+ * connection to the next, and a request costs one recv and one send.  Whatever would block a worker (part of a head or body, an error
+ * to linger over) moves the connection to a thread of its own, which then
+ * runs the code and deadlines of the thread-per-connection server, so slow
+ * clients hold their own thread, never a worker.  The accept thread closes
+ * parked connections idle past idle_timeout (shutdown: the worker that gets
+ * the event sees the EOF). */
 #define _GNU_SOURCE   /* accept4, pipe2 */
 #include "wire/wire_int.h"
 
@@ -20,6 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +47,8 @@
 
 #define MIN_SEND_TIMEOUT 30
 #define DRAIN_MAX (256 * 1024)   /* unread request bytes swallowed before closing */
+#define POOL_EVENTS 64            /* epoll events a worker takes at once */
+#define SWEEP_MS 1000             /* how often the accept thread looks for idle parked connections */
 
 struct wire_server {
 	int lfd;
@@ -52,6 +70,21 @@ struct wire_server {
 	int nconns;
 	int *fds;                        /* max_conns slots, -1 when free: wire_server_stop wakes them */
 	unsigned char (*ips)[16];        /* per slot: the client's IP (IPv4 as v4-mapped IPv6) */
+	struct srv_conn **conns;         /* per slot, with a pool: the sweep reads parked_ms */
+
+	/* the worker pool (cfg->workers, plain HTTP only) */
+	struct pool_worker *pool;        /* NULL: a thread per connection */
+	int nworkers;                    /* started */
+	int max_workers;                 /* pool[] entries */
+	int next_worker;                 /* the accept thread's turn */
+	int stop[2];                     /* in every epoll set: readable = workers exit */
+	long long last_sweep_ms;
+};
+
+struct pool_worker {
+	struct wire_server *srv;
+	pthread_t thread;
+	int epfd;
 };
 
 struct srv_conn {
@@ -60,6 +93,8 @@ struct srv_conn {
 	wire_conn_t *c;
 	struct wire_peer peer;
 	int answered;                    /* responses sent on this connection */
+	int epfd;                        /* pool: its worker's epoll set, else -1 */
+	_Atomic long long parked_ms;     /* pool: when it was last left waiting for bytes; 0 = being served */
 };
 
 enum conn_end { END_CLOSE, END_LINGER, END_RESET };
@@ -126,14 +161,14 @@ static void linger_drain(wire_conn_t *c)
 	}
 }
 
+static int serve_head(struct srv_conn *sc, struct wire_msg *req, struct wire_msg *resp, enum conn_end *how);
+
 /* Read, dispatch and answer one request.  Returns 1 to keep the connection. */
 static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg *resp, enum conn_end *how)
 {
 	struct wire_server *s = sc->srv;
 	wire_conn_t *c = sc->c;
-	enum wire_framing kind;
-	size_t clen;
-	int rc, keep;
+	int rc;
 
 	/* idle_timeout (the socket's own) up to the first byte, then the whole
 	 * head within head_timeout: trickling cannot hold the slot */
@@ -162,6 +197,19 @@ static int serve_one(struct srv_conn *sc, struct wire_msg *req, struct wire_msg 
 	}
 	if (rc)
 		return 0;   /* closed mid-head or broken */
+	return serve_head(sc, req, resp, how);
+}
+
+/* The request whose head @p req holds (read from the connection): frame and
+ * read its body, call the handler, send the answer.  1 to keep the connection. */
+static int serve_head(struct srv_conn *sc, struct wire_msg *req, struct wire_msg *resp, enum conn_end *how)
+{
+	struct wire_server *s = sc->srv;
+	wire_conn_t *c = sc->c;
+	enum wire_framing kind;
+	size_t clen;
+	int rc, keep;
+
 	if (wire_body_framing(req, NULL, &kind, &clen)) {
 		refuse_request(sc, req, 400, NULL);
 		*how = END_LINGER;
@@ -222,7 +270,30 @@ static void untrack(struct wire_server *s, int slot)
 {
 	pthread_mutex_lock(&s->lock);
 	s->fds[slot] = -1;
+	if (s->conns)
+		s->conns[slot] = NULL;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* The end of a connection, on whichever thread served it last. */
+static void conn_finish(struct srv_conn *sc, enum conn_end how)
+{
+	struct wire_server *s = sc->srv;
+	wire_conn_t *c = sc->c;
+	if (how == END_LINGER)
+		linger_drain(c);   /* still tracked: wire_server_stop can cut it short */
+	untrack(s, sc->slot);
+	if (how == END_RESET)
+		wire_reset(c);
+	else
+		wire_close(c);
+	if (s->end)
+		s->end(s->ctx, &sc->peer);
+	free(sc);
+	pthread_mutex_lock(&s->lock);
+	if (--s->nconns == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);   /* s may be freed from here on */
 }
 
 static void *conn_main(void *arg)
@@ -245,21 +316,155 @@ static void *conn_main(void *arg)
 			break;
 	}
 out:
-	if (how == END_LINGER)
-		linger_drain(c);   /* still tracked: wire_server_stop can cut it short */
-	untrack(s, sc->slot);
-	if (how == END_RESET)
-		wire_reset(c);
-	else
-		wire_close(c);
-	if (s->end)
-		s->end(s->ctx, &sc->peer);
-	free(sc);
-	pthread_mutex_lock(&s->lock);
-	if (--s->nconns == 0)
-		pthread_cond_broadcast(&s->idle);
-	pthread_mutex_unlock(&s->lock);   /* s may be freed from here on */
+	conn_finish(sc, how);
 	return NULL;
+}
+
+static int start_thread(pthread_t *t, int detached, void *(*fn)(void *), void *arg);
+
+/* ---- the worker pool ---- */
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The connection waits for its next bytes (or its EOF): the sweep's clock. */
+static void pool_park(struct srv_conn *sc)
+{
+	atomic_store_explicit(&sc->parked_ms, mono_ms() + 1, memory_order_relaxed);   /* never 0 */
+}
+
+/* The head of a request that is whole in the read buffer (head and, framed
+ * by Content-Length, body) into @p req, consumed from the buffer: 1.  0 when
+ * the buffer holds less, or anything the server refuses (the connection's
+ * own thread answers those, as without a pool). */
+static int pool_take_ready(struct srv_conn *sc, struct wire_msg *req)
+{
+	wire_conn_t *c = sc->c;
+	size_t hl, avail = c->rlen - c->rpos, clen;
+	enum wire_framing kind;
+	if (!avail || wire_head_scan(c->rbuf + c->rpos, avail, 0, &hl) != EMU_OK)
+		return 0;
+	if (wire_head_extract(c->rbuf + c->rpos, hl, 0, req) != EMU_OK)
+		return 0;
+	if (wire_body_framing(req, NULL, &kind, &clen) == EMU_OK &&
+	    (kind == WIRE_BODY_NONE || (kind == WIRE_BODY_LENGTH && clen <= sc->srv->body_max && clen <= avail - hl))) {
+		c->rpos += hl;
+		return 1;
+	}
+	wire_msg_free(req);
+	return 0;
+}
+
+static void *linger_main(void *arg)
+{
+	conn_finish(arg, END_LINGER);
+	return NULL;
+}
+
+/* A connection that would block a worker goes on in a thread of its own
+ * (@p fn: conn_main, or linger_main to close it after an error answer). */
+static void pool_handoff(struct srv_conn *sc, void *(*fn)(void *))
+{
+	pthread_t t;
+	epoll_ctl(sc->epfd, EPOLL_CTL_DEL, sc->c->fd, NULL);
+	if (start_thread(&t, 1, fn, sc) != 0) {
+		LOGW("wire", "cannot start a connection thread");
+		conn_finish(sc, END_CLOSE);
+	}
+}
+
+/* A worker's turn with @p sc: bytes, or the EOF (@p events), arrived.
+ * Edge-triggered: the worker reads until the socket is drained (a read that
+ * did not fill the buffer's room, or nothing to read) before it leaves the
+ * connection waiting; what arrives later is a new event. */
+static void pool_serve(struct srv_conn *sc, uint32_t events)
+{
+	wire_conn_t *c = sc->c;
+	enum conn_end how = END_CLOSE;
+	struct wire_msg req, resp;
+	int fresh = 1, hup = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+
+	atomic_store_explicit(&sc->parked_ms, 0, memory_order_relaxed);
+	for (;;) {
+		wire_msg_init(&req);
+		if (pool_take_ready(sc, &req)) {
+			wire_msg_init(&resp);
+			int keep = serve_head(sc, &req, &resp, &how);
+			wire_msg_free(&req);
+			wire_msg_free(&resp);
+			if (keep)
+				continue;
+			if (how == END_LINGER)
+				pool_handoff(sc, linger_main);
+			else
+				conn_finish(sc, how);
+			return;
+		}
+		size_t had = c->rlen - c->rpos;
+		if (!fresh && !had && !c->rfull && !hup) {
+			pool_park(sc);   /* drained */
+			return;
+		}
+		fresh = 0;
+		int rc = wire_conn_fill_nowait(c);
+		if (rc == 1)
+			continue;
+		if (rc == WIRE_FILL_NONE && !had) {
+			pool_park(sc);
+			return;
+		}
+		/* part of a request and no more for now, an early end, a head over
+		 * its limit: a thread waits for the rest or answers; else closed */
+		if (had && (rc == WIRE_FILL_NONE || rc == 0 || rc == EMU_ELIMIT))
+			pool_handoff(sc, conn_main);
+		else
+			conn_finish(sc, END_CLOSE);
+		return;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct pool_worker *w = arg;
+	struct epoll_event ev[POOL_EVENTS];
+	for (;;) {
+		int n = epoll_wait(w->epfd, ev, POOL_EVENTS, -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			if (!ev[i].data.ptr)
+				return NULL;   /* the stop pipe */
+		for (int i = 0; i < n; i++)
+			pool_serve(ev[i].data.ptr, ev[i].events);
+	}
+	return NULL;
+}
+
+/* Called by the accept thread: shut the read side of connections parked
+ * longer than idle_timeout with nothing to read; the worker that gets the
+ * event closes them. */
+static void pool_sweep(struct wire_server *s)
+{
+	long long now = mono_ms();
+	if (now - s->last_sweep_ms < SWEEP_MS)
+		return;
+	s->last_sweep_ms = now;
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->max_conns; i++) {
+		struct srv_conn *sc = s->conns[i];
+		long long since = sc ? atomic_load_explicit(&sc->parked_ms, memory_order_relaxed) : 0;
+		int pending = 0;
+		/* bytes waiting: a request came and its worker has not got to it
+		 * yet (busy with another connection), so the connection is not idle */
+		if (since && now - since >= (long long)s->idle_timeout * 1000 &&
+		    !(ioctl(s->fds[i], FIONREAD, &pending) == 0 && pending > 0))
+			shutdown(s->fds[i], SHUT_RD);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- accepting ---- */
@@ -378,9 +583,24 @@ static void handle_accept(struct wire_server *s, int fd, const struct sockaddr_s
 		sc->c = c;
 		sc->peer.tls = s->ssl_ctx != NULL;
 		format_addr(ss, sc->peer.addr, sizeof sc->peer.addr);
-		if (start_thread(&t, 1, conn_main, sc) == 0)
+		sc->epfd = -1;
+		if (s->pool) {
+			/* tracked before a worker can see it: the sweep reads conns[] */
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = sc };
+			sc->epfd = s->pool[s->next_worker].epfd;
+			s->next_worker = (s->next_worker + 1) % s->nworkers;
+			pool_park(sc);
+			pthread_mutex_lock(&s->lock);
+			s->conns[slot] = sc;
+			pthread_mutex_unlock(&s->lock);
+			if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				return;
+			LOGW("wire", "cannot add a connection to the worker pool: %s", strerror(errno));
+		} else if (start_thread(&t, 1, conn_main, sc) == 0) {
 			return;
-		LOGW("wire", "cannot start a connection thread");
+		} else {
+			LOGW("wire", "cannot start a connection thread");
+		}
 		c->fd = -1;
 		wire_close(c);
 	}
@@ -398,13 +618,18 @@ static void *accept_main(void *arg)
 	struct wire_server *s = arg;
 	struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN }, { .fd = s->wake[0], .events = POLLIN } };
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		int n = poll(p, 2, s->pool ? SWEEP_MS : -1);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		if (s->pool)
+			pool_sweep(s);
+		if (n == 0)
+			continue;
 		if (!(p[0].revents & POLLIN)) {
 			struct timespec ts = { 0, 50 * 1000 * 1000 };   /* POLLERR: do not spin */
 			nanosleep(&ts, NULL);
@@ -532,8 +757,64 @@ fail:;
 	return NULL;
 }
 
+/* Stop, join and free the workers (every connection has ended: none
+ * holds one). */
+static void pool_stop(struct wire_server *s)
+{
+	char b = 1;
+	if (s->nworkers > 0)
+		while (write(s->stop[1], &b, 1) < 0 && errno == EINTR)
+			;
+	for (int i = 0; i < s->nworkers; i++)
+		pthread_join(s->pool[i].thread, NULL);
+	s->nworkers = 0;
+	for (int i = 0; s->pool && i < s->max_workers; i++)
+		if (s->pool[i].epfd >= 0)
+			close(s->pool[i].epfd);
+	free(s->pool);
+	s->pool = NULL;
+}
+
+/* cfg->workers threads (WIRE_WORKERS_AUTO: from the CPUs), each with its
+ * epoll set. */
+static int pool_start(struct wire_server *s, int workers)
+{
+	if (workers == WIRE_WORKERS_AUTO) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		workers = cpus > 0 && cpus < WIRE_WORKERS_MAX / 2 ? 2 * (int)cpus : WIRE_WORKERS_MAX;
+	}
+	if (workers < WIRE_WORKERS_MIN)
+		workers = WIRE_WORKERS_MIN;
+	if (workers > WIRE_WORKERS_MAX)
+		workers = WIRE_WORKERS_MAX;
+	if (pipe2(s->stop, O_CLOEXEC) != 0)
+		return EMU_EIO;
+	if (!(s->pool = calloc((size_t)workers, sizeof *s->pool)) ||
+	    !(s->conns = calloc((size_t)s->max_conns, sizeof *s->conns)))
+		return EMU_ENOMEM;
+	s->max_workers = workers;
+	for (int i = 0; i < workers; i++)
+		s->pool[i].epfd = -1;
+	for (int i = 0; i < workers; i++) {
+		struct pool_worker *w = &s->pool[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };   /* level-triggered: stays readable */
+		w->srv = s;
+		if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->stop[0], &ev) != 0)
+			return EMU_EIO;
+	}
+	for (; s->nworkers < workers; s->nworkers++)
+		if (start_thread(&s->pool[s->nworkers].thread, 0, worker_main, &s->pool[s->nworkers]) != 0)
+			return EMU_EIO;
+	return EMU_OK;
+}
+
 static void server_free(struct wire_server *s)
 {
+	pool_stop(s);
+	for (int i = 0; i < 2; i++)
+		if (s->stop[i] >= 0)
+			close(s->stop[i]);
+	free(s->conns);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->wake[0] >= 0)
@@ -554,13 +835,13 @@ int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire
 	int rc = EMU_ENOMEM;
 	*out = NULL;
 	if (!cfg || !h || cfg->max_connections < 0 || cfg->idle_timeout < 0 || cfg->head_timeout < 0 ||
-	    cfg->handshake_timeout < 0 || cfg->max_per_address < 0)
+	    cfg->handshake_timeout < 0 || cfg->max_per_address < 0 || cfg->workers < WIRE_WORKERS_AUTO)
 		return EMU_EINVAL;
 	wire_ignore_sigpipe();
 	struct wire_server *s = calloc(1, sizeof *s);
 	if (!s)
 		return EMU_ENOMEM;
-	s->lfd = s->wake[0] = s->wake[1] = -1;
+	s->lfd = s->wake[0] = s->wake[1] = s->stop[0] = s->stop[1] = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->handler = h;
@@ -586,6 +867,9 @@ int wire_server_start(const struct wire_server_config *cfg, wire_handler h, wire
 		goto fail;
 	}
 	if ((rc = open_listener(s, cfg->listen)))
+		goto fail;
+	/* TLS keeps a thread per connection: OpenSSL buffers records the epoll set cannot see */
+	if (cfg->workers && !s->ssl_ctx && (rc = pool_start(s, cfg->workers)))
 		goto fail;
 	if (pipe2(s->wake, O_CLOEXEC) != 0 || start_thread(&s->accept_thread, 0, accept_main, s) != 0) {
 		rc = EMU_EIO;
@@ -622,5 +906,5 @@ void wire_server_stop(wire_server_t *s)
 	while (s->nconns > 0)
 		pthread_cond_wait(&s->idle, &s->lock);
 	pthread_mutex_unlock(&s->lock);
-	server_free(s);
+	server_free(s);   /* the workers too */
 }

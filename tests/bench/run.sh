@@ -18,7 +18,8 @@
 # Prints a table; raw wrk output stays in the temp dir when BENCH_KEEP=1.
 #
 # Environment (defaults): BENCH_DURATION (10s) per wrk run, BENCH_CONNS ("16 64"),
-# BENCH_THREADS (2), BENCH_WARMUP (2s), BENCH_MEM_SECONDS (60), BENCH_MEM_INTERVAL (5),
+# BENCH_SCENARIOS ("a b c d"), BENCH_THREADS (2), BENCH_WARMUP (2s),
+# BENCH_MEM_SECONDS (60; 0 skips the memory check), BENCH_MEM_INTERVAL (5),
 # BENCH_MEM_CONNS (16 per listener), BENCH_LOG_LEVEL (warn), BENCH_KEEP (0), NGINX (nginx), WRK (wrk).
 set -euo pipefail
 
@@ -27,6 +28,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 BIN=${1:-${EWSEMU_BIN:-$REPO/build/src/ewsemu}}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-"16 64"}
+SCENARIOS=${BENCH_SCENARIOS:-"a b c d"}
 THREADS=${BENCH_THREADS:-2}
 WARMUP=${BENCH_WARMUP:-2s}
 MEM_SECONDS=${BENCH_MEM_SECONDS:-60}
@@ -237,8 +239,21 @@ run_wrk() {  # $1 = tag, $2 = conns, $3 = duration, $4 = url; BENCH_* exported; 
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
+# CPU time (user + system, clock ticks) the processes $@ have used so far.
+cpu_ticks() {
+	local t=0 p
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
 bench() {  # $1 = tag, $2 = conns, $3 = url, $4 = expected bytes/resp note
-	local line
+	local line pids t0
+	# the server's own CPU per request: unlike req/s, hardly moved by what else the machine runs
+	case $1 in ews-*) pids=$SERVER_PID ;; *) pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')" ;; esac
+	t0=$(cpu_ticks $pids)
 	run_wrk "$1" "$2" "$DURATION" "$3"
 	line=$LAST
 	local errs=0
@@ -247,8 +262,9 @@ bench() {  # $1 = tag, $2 = conns, $3 = url, $4 = expected bytes/resp note
 	done
 	local req bytes
 	req=$(field "$line" requests); bytes=$(field "$line" bytes)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field "$line" rps)" "$(field "$line" p99_us)" \
-		"$((req > 0 ? bytes / req : 0))" "$errs" >>"$RESULTS"
+	local cpu_us=$(( req > 0 ? ($(cpu_ticks $pids) - t0) * 1000000 / HZ / req : 0 ))
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field "$line" rps)" "$(field "$line" p99_us)" \
+		"$((req > 0 ? bytes / req : 0))" "$errs" "$cpu_us" >>"$RESULTS"
 	[ "$errs" = 0 ] || NOTES="$NOTES\n  $1 c=$2: $line"
 }
 
@@ -276,7 +292,7 @@ echo "bench: photo $(stat -c %s "$TMP/www/photo.jpg") B, SOAP response $(stat -c
 	"wrk -t$THREADS -d$DURATION, conns: $CONNS; $(nproc) CPUs"
 ews_env a; run_wrk warm-ews 16 "$WARMUP" "$(ews_url a)"
 nginx_env a; run_wrk warm-nginx 16 "$WARMUP" "$(nginx_url a)"
-for s in a b c d; do
+for s in $SCENARIOS; do
 	for c in $CONNS; do
 		ews_env $s;   bench "ews-$s" "$c" "$(ews_url $s)"
 		nginx_env $s; bench "nginx-$s" "$c" "$(nginx_url $s)"
@@ -293,20 +309,22 @@ label() {
 	esac
 }
 echo
-printf '%-42s %5s %12s %9s %12s %9s %7s %13s\n' scenario conns "ewsemu req/s" "p99 ms" "nginx req/s" "p99 ms" ratio "B/resp e / n"
-for s in a b c d; do
+printf '%-42s %5s %12s %9s %12s %9s %7s %13s %15s\n' scenario conns "ewsemu req/s" "p99 ms" "nginx req/s" "p99 ms" ratio "B/resp e / n" "CPU us/req e/n"
+for s in $SCENARIOS; do
 	for c in $CONNS; do
 		e=$(awk -F'\t' -v t="ews-$s" -v c="$c" '$1==t && $2==c' "$RESULTS")
 		n=$(awk -F'\t' -v t="nginx-$s" -v c="$c" '$1==t && $2==c' "$RESULTS")
 		echo "$e"$'\n'"$n" | awk -F'\t' -v lbl="$(label $s)" -v c="$c" '
-			NR==1 { er=$3; ep=$4/1000; eb=$5 } NR==2 { nr=$3; np=$4/1000; nb=$5 }
-			END { printf "%-42s %5s %12.0f %9.2f %12.0f %9.2f %7.2f %6d / %-6d\n", lbl, c, er, ep, nr, np, (nr > 0 ? er/nr : 0), eb, nb }'
+			NR==1 { er=$3; ep=$4/1000; eb=$5; ec=$7 } NR==2 { nr=$3; np=$4/1000; nb=$5; nc=$7 }
+			END { printf "%-42s %5s %12.0f %9.2f %12.0f %9.2f %7.2f %6d / %-6d %6d / %-6d\n", lbl, c, er, ep, nr, np, (nr > 0 ? er/nr : 0), eb, nb, ec, nc }'
 	done
 done
-echo "(ratio = ewsemu req/s / nginx req/s; B/resp = bytes received per response incl. headers)"
+echo "(ratio = ewsemu req/s / nginx req/s; B/resp = bytes received per response incl. headers;"
+echo " CPU us/req = the server's user + system CPU time per request during the run, nginx's master and workers)"
 if [ -n "$NOTES" ]; then echo -e "bench: runs with socket/HTTP errors:$NOTES"; fi
 
 # ---------------------------------------------------------------------------- memory
+if [ "$MEM_SECONDS" != 0 ]; then
 soap_request "$USER" HR648x648 >"$TMP/req/soap648.xml"
 soap_request "$USER" HR48x48 >"$TMP/req/soap48.xml"
 soap_request "nobody-$$@invalid.test" HR96x96 >"$TMP/req/soap-unknown.xml"
@@ -361,6 +379,8 @@ printf '%s\n' "${SAMPLES[@]}" | awk -v iv="$MEM_INTERVAL" 'NR==1{b=$1} NR==2{f=$
 	printf "  VmRSS at t=0 %d kB; under load: first (t=%ds) %d kB, last (t=%ds) %d kB, max %d kB; last-first %+d kB\n",
 		b, iv, f, (NR-1)*iv, l, m, l-f }'
 echo "  VmHWM $(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status") kB"
+
+fi   # memory check
 
 # ---------------------------------------------------------------------------- shutdown
 kill -TERM "$SERVER_PID"

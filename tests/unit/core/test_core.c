@@ -65,6 +65,30 @@ static void test_arena(void **state)
 	assert_int_equal(m[3], 0);
 	assert_null(arena_strdup(&h.arena, NULL));
 	heap_arena_free(&h);
+
+	/* blocks: small allocations share one, aligned and apart; a large one
+	 * has its own; reset keeps memory usable for the next round */
+	for (int round = 0; round < 3; round++) {
+		char *p[64];
+		for (int i = 0; i < 64; i++) {
+			p[i] = arena_alloc(&h.arena, (size_t)i + 1);
+			assert_non_null(p[i]);
+			assert_int_equal((uintptr_t)p[i] % _Alignof(max_align_t), 0);
+			memset(p[i], i, (size_t)i + 1);
+		}
+		char *big = arena_alloc(&h.arena, HEAP_ARENA_BLOCK * 3);
+		assert_non_null(big);
+		memset(big, 0xee, HEAP_ARENA_BLOCK * 3);
+		char *after = arena_strdup(&h.arena, "after the big one");
+		for (int i = 0; i < 64; i++)   /* nothing overlapped */
+			for (int k = 0; k <= i; k++)
+				assert_int_equal(p[i][k], i);
+		assert_string_equal(after, "after the big one");
+		heap_arena_reset(&h);
+	}
+	heap_arena_free(&h);
+	heap_arena_reset(&h);   /* an empty arena: nothing to keep */
+	assert_null(h.head);
 	assert_string_equal(emu_strerror(EMU_ENOTFOUND), "not found");
 	assert_string_equal(emu_strerror(12345), "unknown error");
 }

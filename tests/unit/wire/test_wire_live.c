@@ -5,7 +5,9 @@
  * from a scripted raw server) and TLS with a throwaway self-signed
  * certificate.  Hostile clients: a trickled head (408) or TLS handshake
  * cut at its deadline, the per-address cap, a body cut short by a
- * half-close (400), a 401 that keeps the connection. */
+ * half-close (400), a 401 that keeps the connection.  Every test runs
+ * twice: with a thread per connection and with a worker pool (workers = 2,
+ * WIRE_WORKERS_MIN); test_pool_not_held adds what only the pool must hold. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,6 +34,8 @@
 #include "core/result.h"
 #include "wire/wire.h"
 
+static int g_workers;   /* struct wire_server_config.workers of this pass */
+
 struct live {
 	atomic_int handled;   /* handler calls */
 	atomic_int ends;      /* end callbacks */
@@ -56,6 +60,10 @@ static enum wire_action echo(void *ctx, struct wire_peer *peer, const struct wir
 	st->requests++;
 	if (!strcmp(req->target, "/reset"))
 		return WIRE_RESET;
+	if (!strcmp(req->target, "/busy")) {   /* holds its thread (a worker, with a pool) */
+		struct timespec busy = { 2, 500 * 1000 * 1000 };
+		nanosleep(&busy, NULL);
+	}
 	if (!strcmp(req->target, "/nothing"))
 		return WIRE_REPLY;   /* status left 0: the server answers 500 */
 	if (!strcmp(req->target, "/401")) {   /* a challenge, as IIS sends it: the connection stays */
@@ -89,7 +97,7 @@ static wire_server_t *start(struct live *L, const char *cert, int max_conns, int
                             struct wire_url *u)
 {
 	struct wire_server_config cfg = { .listen = "127.0.0.1:0", .cert_file = cert, .max_connections = max_conns,
-		                          .idle_timeout = idle, .body_max = body_max };
+		                          .idle_timeout = idle, .body_max = body_max, .workers = g_workers };
 	wire_server_t *s = NULL;
 	assert_int_equal(wire_server_start(&cfg, echo, on_end, L, &s), EMU_OK);
 	assert_int_equal(wire_url_parse(wire_server_url(s), u), EMU_OK);
@@ -380,6 +388,8 @@ static wire_server_t *start_cfg(struct live *L, struct wire_server_config *cfg, 
 {
 	wire_server_t *s = NULL;
 	cfg->listen = "127.0.0.1:0";
+	if (!cfg->workers)
+		cfg->workers = g_workers;
 	assert_int_equal(wire_server_start(cfg, echo, on_end, L, &s), EMU_OK);
 	assert_int_equal(wire_url_parse(wire_server_url(s), u), EMU_OK);
 	return s;
@@ -507,6 +517,105 @@ static void test_slow_clients(void **state)
 		close(fd);
 	}
 	assert_int_equal(atomic_load(&L.handled), 1);
+	wire_server_stop(s);
+}
+
+/* Clients that send part of a request and stall hold a thread each, never
+ * a worker: with more of them than workers, a whole request on another
+ * connection is still answered (and a pipelined pair, and a request
+ * written in two pieces).  The head deadline (60 s) is far beyond the
+ * client's read timeout (10 s, only there to catch the hang). */
+static void test_pool_not_held(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	struct wire_msg r;
+	wire_conn_t *c;
+	int stalled[2 * WIRE_WORKERS_MIN + 1];
+	struct wire_server_config cfg = { .idle_timeout = 60, .head_timeout = 60, .workers = WIRE_WORKERS_MIN };
+	wire_server_t *s = start_cfg(&L, &cfg, &u);
+
+	for (size_t i = 0; i < sizeof stalled / sizeof *stalled; i++) {
+		stalled[i] = raw_connect(&u, "127.0.0.1");
+		send_str(stalled[i], i % 2 ? "POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc" : "GET / HTTP/1.1\r\nX: ");
+	}
+	assert_int_equal(wire_connect(&u, 0, 10, &c), EMU_OK);
+	request(c, "GET", "/ten", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal((char *)r.body, "0123456789");
+	wire_msg_free(&r);
+	static const char two[] = "GET /a HTTP/1.1\r\n\r\nGET /ten HTTP/1.1\r\n\r\n";
+	assert_int_equal(wire_write_raw(c, two, sizeof two - 1), EMU_OK);
+	for (int i = 2; i <= 3; i++) {
+		char n[4];
+		snprintf(n, sizeof n, "%d", i);
+		assert_int_equal(wire_read_msg(c, 1, "GET", 0, &r), EMU_OK);
+		expect_number(&r, n);
+		wire_msg_free(&r);
+	}
+	wire_close(c);
+	/* a request in two writes, the second after the first was surely read */
+	int fd = raw_connect(&u, "127.0.0.1");
+	struct timeval hang = { .tv_sec = 10 };
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &hang, sizeof hang), 0);
+	send_str(fd, "POST /b HTTP/1.1\r\nContent-Length: 4\r\n\r\nab");
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	send_str(fd, "cd");
+	char got[4096];
+	size_t n = 0;
+	got[0] = 0;
+	while (!strstr(got, "\r\n\r\nabcd")) {
+		ssize_t rd = recv(fd, got + n, sizeof got - 1 - n, 0);
+		assert_true(rd > 0);
+		n += (size_t)rd;
+		got[n] = 0;
+	}
+	assert_int_equal(strncmp(got, "HTTP/1.1 200 ", 13), 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof stalled / sizeof *stalled; i++)
+		close(stalled[i]);
+	assert_int_equal(atomic_load(&L.handled), 4);
+	wire_server_stop(s);
+}
+
+/* A request that waits for its busy worker is not taken for an idle
+ * connection: with idle_timeout 1 s, connection B (parked, then sent a
+ * request while its worker sleeps 2.5 s in another connection's handler)
+ * is answered and stays open for a second request. */
+static void test_pool_sweep_spares_pending(void **state)
+{
+	struct live L = { 0 };
+	struct wire_url u;
+	struct wire_msg r;
+	wire_conn_t *b, *c, *d;
+	struct wire_server_config cfg = { .idle_timeout = 1, .workers = WIRE_WORKERS_MIN };
+	wire_server_t *s = start_cfg(&L, &cfg, &u);
+
+	/* dealt out in turn: B and D share a worker, C has the other */
+	assert_int_equal(wire_connect(&u, 0, 10, &b), EMU_OK);
+	request(b, "GET", "/one", NULL, &r);
+	wire_msg_free(&r);
+	assert_int_equal(wire_connect(&u, 0, 10, &c), EMU_OK);
+	request(c, "GET", "/one", NULL, &r);
+	wire_msg_free(&r);
+	assert_int_equal(wire_connect(&u, 0, 10, &d), EMU_OK);
+	static const char busy[] = "GET /busy HTTP/1.1\r\n\r\n";
+	assert_int_equal(wire_write_raw(d, busy, sizeof busy - 1), EMU_OK);
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	request(b, "GET", "/two", NULL, &r);   /* waits for the worker, past the idle timeout */
+	expect_number(&r, "2");
+	wire_msg_free(&r);
+	request(b, "GET", "/three", NULL, &r);   /* the same connection: it was not closed */
+	expect_number(&r, "3");
+	wire_msg_free(&r);
+	assert_int_equal(wire_read_msg(d, 1, "GET", 0, &r), EMU_OK);
+	assert_int_equal(r.status, 200);
+	wire_msg_free(&r);
+	wire_close(b);
+	wire_close(c);
+	wire_close(d);
 	wire_server_stop(s);
 }
 
@@ -872,6 +981,10 @@ int main(void)
 		cmocka_unit_test(test_per_address_cap),
 		cmocka_unit_test(test_401_keeps_connection),
 		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_pool_not_held),
+		cmocka_unit_test(test_pool_sweep_spares_pending),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("thread per connection", tests, NULL, NULL);
+	g_workers = WIRE_WORKERS_MIN;
+	return failed + cmocka_run_group_tests_name("worker pool", tests, NULL, NULL);
 }
