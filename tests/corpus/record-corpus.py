@@ -218,8 +218,8 @@ def cases(conn):
            envelope('<m:ConvertId DestinationFormat="EwsId"><m:SourceIds><t:AlternateId Format="EwsId" '
                     f'Id="AAAAAA==" Mailbox="{ME}"/></m:SourceIds></m:ConvertId>'), None, None)
     yield ("unknown-operation", "An operation ewsemu does not serve: fault ErrorInvalidOperation", "POST", ews,
-           envelope("<m:FindItem Traversal=\"Shallow\"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>"
-                    '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>'),
+           envelope('<m:CreateItem><m:Items><t:Contact><t:GivenName>Pat</t:GivenName></t:Contact></m:Items>'
+                    '</m:CreateItem>'),
            None, None)
     yield ("malformed-xml", "Not well-formed XML: fault ErrorSchemaValidation", "POST", ews,
            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><m:ResolveNames>",
@@ -247,6 +247,35 @@ def cases(conn):
     yield ("setuserphoto-other-user-denied", "SetUserPhoto for someone else: ErrorAccessDenied", "POST", ews,
            envelope("<m:SetUserPhoto><m:Email>jordan.smith@contoso.test</m:Email><m:Content>/9j/4AAQ</m:Content>"
                     "</m:SetUserPhoto>"), None, None)
+    # the mailbox (issue 12), after the store-changing cases so the numbering above stays
+    yield ("getfolder-login-probe", "Mail folders clients probe at login: Inbox, Deleted Items, Calendar, and an "
+           "archive folder a 2019 mailbox lacks (ErrorFolderNotFound with an empty m:Folders)", "POST", ews,
+           get_folder(["inbox", "deleteditems", "calendar", "archiveinbox"]), None, None)
+    yield ("findfolder-deep-paged", "FindFolder Deep below msgfolderroot, IndexedPageFolderView of 5", "POST", ews,
+           envelope('<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>'
+                    '<m:IndexedPageFolderView MaxEntriesReturned="5" Offset="0" BasePoint="Beginning"/>'
+                    '<m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds>'
+                    "</m:FindFolder>"), None, None)
+    yield ("finditem-contacts-contains", "FindItem on Contacts: Contains Substring IgnoreCase on DisplayName, "
+           "sorted, IndexedPageItemView of 10", "POST", ews,
+           envelope('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+                    '<m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/>'
+                    '<m:Restriction><t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase">'
+                    '<t:FieldURI FieldURI="contacts:DisplayName"/><t:Constant Value="a"/></t:Contains></m:Restriction>'
+                    '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="contacts:DisplayName"/>'
+                    '</t:FieldOrder></m:SortOrder>'
+                    '<m:ParentFolderIds><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderIds></m:FindItem>'),
+           None, None)
+    yield ("finditem-inbox-empty", "FindItem on the Inbox: an empty RootFolder", "POST", ews,
+           envelope('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+                    '<m:IndexedPageItemView MaxEntriesReturned="100" Offset="0" BasePoint="Beginning"/>'
+                    '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>'),
+           None, None)
+    yield ("findpeople-directory", "FindPeople in the directory (Exchange2013+), QueryString Smith, page of 3",
+           "POST", ews,
+           envelope('<m:FindPeople><m:IndexedPageItemView BasePoint="Beginning" MaxEntriesReturned="3" Offset="0"/>'
+                    '<m:ParentFolderId><t:DistinguishedFolderId Id="directory"/></m:ParentFolderId>'
+                    "<m:QueryString>Smith</m:QueryString></m:FindPeople>", version="Exchange2013"), None, None)
 
 
 def main():

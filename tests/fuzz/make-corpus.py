@@ -73,6 +73,20 @@ def soap_corpus():
         b = body.encode()
         put("soap", (SOAP_HEAD + f"Content-Length: {len(b)}\r\n\r\n").encode() + b)
     put("soap", "GET /EWS/Exchange.asmx HTTP/1.1\r\nHost: h\r\n\r\n")
+    # operations the corpus does not record (their answers carry per-store sync states)
+    env = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+           'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" '
+           'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><soap:Header>'
+           '<t:RequestServerVersion Version="Exchange2013"/></soap:Header><soap:Body>%s</soap:Body></soap:Envelope>')
+    put("soap", env % ('<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+                       '<m:SyncFolderId><t:DistinguishedFolderId Id="contacts"/></m:SyncFolderId>'
+                       '<m:SyncState>AAAA</m:SyncState><m:Ignore><t:ItemId Id="x"/></m:Ignore>'
+                       '<m:MaxChangesReturned>2</m:MaxChangesReturned></m:SyncFolderItems>'))
+    put("soap", env % ('<m:SyncFolderHierarchy><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape>'
+                       '</m:FolderShape></m:SyncFolderHierarchy>'))
+    put("soap", env % ('<m:GetPersona><m:PersonaId Id="AAAA"/></m:GetPersona>'))
+    put("soap", env % ('<m:ConvertId DestinationFormat="HexEntryId"><m:SourceIds><t:AlternateId Format="EwsId" '
+                       'Id="AAAA" Mailbox="blah@blah.com"/></m:SourceIds></m:ConvertId>'))
     # the front's other routes (fuzz_soap hands HTTP requests to http_front_handle)
     put("soap", "GET /ews/Exchange.asmx/s/GetUserPhoto?email=alex.smith%40contoso.test&size=HR96x96 HTTP/1.1\r\n"
         "Host: h\r\nIf-None-Match: \"0123456789ABCDEF\"\r\n\r\n")
