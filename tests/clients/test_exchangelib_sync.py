@@ -87,7 +87,10 @@ def test_sync_hierarchy(account, server):
     assert list(root.sync_hierarchy()) == []
     tois = root.tois
     below = list(tois.sync_hierarchy())
-    assert {f.name for _, f in below} == names - {"Top of Information Store"}
+    # below msgfolderroot: the IPM subtree only (root's other children, e.g. Recoverable Items, stay out)
+    below_names = {f.name for _, f in below}
+    assert below_names < names - {"Top of Information Store"}
+    assert {"Inbox", "Contacts", "Calendar", "Tasks"} <= below_names and "Recoverable Items" not in below_names
 
 
 def test_evolution_ews_pattern(account, server):
