@@ -289,8 +289,12 @@ int __m__FindFolder(struct soap *soap, struct m__FindFolderType *req, struct __m
 	struct op_find_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
 	if (!out)
 		return soap->error = SOAP_EOM;
-	int rc = op_find_folder(adapter_ctx(soap), traversals[req->Traversal], shape, uris, (size_t)npaths, &view,
-	                        req->Restriction != NULL, refs, (size_t)n, out);
+	struct op_find_folder_req in = { traversals[req->Traversal], shape, uris, (size_t)npaths, &view,
+	                                 NULL, QE_OK, refs, (size_t)n };
+	in.build_error = adapter_restriction(soap, req->Restriction, &in.restriction);
+	if (soap->error == SOAP_EOM)
+		return soap->error;
+	int rc = op_find_folder(adapter_ctx(soap), &in, out);
 	if (rc)
 		return adapter_internal_fault(soap, "FindFolder", rc);
 

@@ -487,13 +487,125 @@ def test_find_errors_per_parent(env, owner, ids):
     assert [text(f, "DisplayName") for f in folders] == ["Conflicts", "Local Failures", "Server Failures"]
 
 
-def test_find_with_restriction_is_unsupported(env, owner):
-    """No restriction engine on folders yet: Exchange's error for a filter it cannot run."""
-    restriction = ('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="folder:FolderClass"/>'
-                   '<t:FieldURIOrConstant><t:Constant Value="IPF.Contact"/></t:FieldURIOrConstant>'
-                   "</t:IsEqualTo></m:Restriction>")
-    resp = find_folder(owner, [distinguished("msgfolderroot")], "Deep", extra=restriction)
-    assert_folder_error(messages(resp, "FindFolder", 1)[0], "ErrorUnsupportedQueryFilter")
+def restriction(expr):
+    return f"<m:Restriction>{expr}</m:Restriction>"
+
+
+def cmp(op, path, value):
+    return f'<t:{op}>{path}<t:FieldURIOrConstant><t:Constant Value="{value}"/></t:FieldURIOrConstant></t:{op}>'
+
+
+def furi(uri):
+    return f'<t:FieldURI FieldURI="{uri}"/>'
+
+
+def ext(tag_, type_="Boolean"):
+    return f'<t:ExtendedFieldURI PropertyTag="{tag_}" PropertyType="{type_}"/>'
+
+
+def find_where(client, parent, expr, traversal="Deep", view="", fields=ALL_FIELDS):
+    return find_folder(client, [distinguished(parent)], traversal, "IdOnly", fields, view, restriction(expr))
+
+
+def test_find_restriction_on_folder_class(owner, ids, tmp_path):
+    """exchangelib/DavMail: FolderClass = IPF.Contact, Deep from msgfolderroot:
+    Contacts only (equality is whole-value, case-insensitive); Prefixed also
+    gives its subfolders; TotalItemsInView counts the matches."""
+    resp = find_where(owner, "msgfolderroot", cmp("IsEqualTo", furi("folder:FolderClass"), "ipf.contact"))
+    validate_both(resp, tmp_path)
+    rf, folders = root_folder(messages(resp, "FindFolder", 1)[0])
+    assert [fid(f) for f in folders] == [ids["contacts"]]
+    assert paging(rf) == (None, "1", "true", None, None)
+    assert text(folders[0], "TotalCount") == str(len(CONTACTS))
+    prefixed = ('<t:Contains ContainmentMode="Prefixed" ContainmentComparison="Exact">'
+                f'{furi("folder:FolderClass")}<t:Constant Value="IPF.Contact"/></t:Contains>')
+    _, folders = root_folder(messages(find_where(owner, "msgfolderroot", prefixed), "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in folders} == {"Contacts"} | HIDDEN_CONTACTS_SUBFOLDERS
+    assert all(f.find("t:ParentFolderId", NS).get("Id") in (ids["contacts"], ids["msgfolderroot"])
+               for f in folders)
+
+
+def test_find_restriction_contains_and_paging(owner):
+    """Contains Substring IgnoreCase on DisplayName, paged: the view pages the
+    matches, not the traversal."""
+    expr = ('<t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase">'
+            f'{furi("folder:DisplayName")}<t:Constant Value="ITEMS"/></t:Contains>')
+    _, folders = root_folder(messages(find_where(owner, "root", expr), "FindFolder", 1)[0])
+    names = [text(f, "DisplayName") for f in folders]
+    assert names == ["Sent Items", "Deleted Items", "Recoverable Items", "AllItems"]
+    rf, page = root_folder(messages(find_where(owner, "root", expr, view=indexed(1, 2)), "FindFolder", 1)[0])
+    assert [text(f, "DisplayName") for f in page] == names[1:3]
+    assert paging(rf) == ("3", "4", "false", None, None)
+    # counts: the one folder holding more than 3 items; Exact is case-sensitive
+    _, big = root_folder(messages(find_where(owner, "root", cmp("IsGreaterThan", furi("folder:TotalCount"), 3)),
+                                  "FindFolder", 1)[0])
+    assert [text(f, "DisplayName") for f in big] == ["Contacts"]
+    exact = f'<t:Contains ContainmentMode="Substring">{furi("folder:DisplayName")}<t:Constant Value="ITEMS"/></t:Contains>'
+    rf, none = root_folder(messages(find_where(owner, "root", exact), "FindFolder", 1)[0])
+    assert none == [] and paging(rf) == (None, "0", "true", None, None)
+
+
+def test_find_restriction_hidden_folders(owner):
+    """PR_ATTR_HIDDEN (0x10f4) is set on the hidden contacts subfolders only:
+    evolution's 0x10f4 = true (sent as decimal 4340) finds them, DavMail's
+    visible-folder filter Or(Not(Exists 0x10f4), 0x10f4 = false) the rest."""
+    _, every = root_folder(messages(find_where(owner, "root", f"<t:Exists>{ext('0x10f4')}</t:Exists>"),
+                                    "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in every} == HIDDEN_CONTACTS_SUBFOLDERS
+    _, hidden = root_folder(messages(find_where(owner, "root", cmp("IsEqualTo", ext("4340"), "true")),
+                                     "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in hidden} == HIDDEN_CONTACTS_SUBFOLDERS
+    _, all_ = deep(owner, "root")
+    visible = (f"<t:Or><t:Not><t:Exists>{ext('0x10f4')}</t:Exists></t:Not>"
+               f"{cmp('IsEqualTo', ext('0x10f4'), 'false')}</t:Or>")
+    rf, shown = root_folder(messages(find_where(owner, "root", visible), "FindFolder", 1)[0])
+    assert len(shown) == len(all_) - len(HIDDEN_CONTACTS_SUBFOLDERS)
+    # a MAPI property no folder has (a contact's given name) is missing on every folder
+    _, none = root_folder(messages(find_where(owner, "root", f"<t:Exists>{ext('0x3a06', 'String')}</t:Exists>"),
+                                   "FindFolder", 1)[0])
+    assert none == []
+    assert not {text(f, "DisplayName") for f in shown} & HIDDEN_CONTACTS_SUBFOLDERS
+    assert rf.get("TotalItemsInView") == str(len(shown))
+
+
+@pytest.mark.parametrize("expr,want", [
+    # item and contact properties are not folder properties (§2.4)
+    (cmp("IsEqualTo", furi("contacts:DisplayName"), "Contacts"), "ErrorUnsupportedPathForQuery"),
+    (cmp("IsEqualTo", furi("item:Subject"), "x"), "ErrorUnsupportedPathForQuery"),
+    (cmp("IsEqualTo", furi("folder:NoSuchField"), "x"), "ErrorInvalidPropertyRequest"),
+    (cmp("IsGreaterThan", furi("folder:TotalCount"), "many"), "ErrorInvalidValueForProperty"),
+    (f'<t:Contains>{furi("folder:TotalCount")}<t:Constant Value="1"/></t:Contains>', "ErrorUnsupportedPathForQuery"),
+    ('<t:Exists><t:ExtendedFieldURI PropertyTag="0x10f4" PropertyName="x" PropertyType="Boolean"/></t:Exists>',
+     "ErrorInvalidExtendedProperty"),
+    (f"<t:Exists>{ext('0x10f4', 'Object')}</t:Exists>", "ErrorUnsupportedMapiPropertyType"),
+], ids=["contact-field", "item-field", "unknown-field", "bad-constant", "contains-int",
+        "bad-extended", "object-type"])
+def test_find_restriction_errors(env, owner, expr, want):
+    resp = find_folder(owner, [distinguished("root"), distinguished("contacts")], "Deep", "IdOnly",
+                       extra=restriction(expr))
+    for m in messages(resp, "FindFolder", 2):
+        assert_folder_error(m, want)
+    still_serving(env)
+
+
+def test_find_restriction_limits(env, owner):
+    """QUERY_DEPTH_MAX (32) levels and QUERY_NODES_MAX (255) nodes as on FindItem."""
+    leaf = f"<t:Exists>{furi('folder:DisplayName')}</t:Exists>"
+    def nested_not(depth):
+        return "<t:Not>" * depth + leaf + "</t:Not>" * depth
+    _, inverted = root_folder(messages(find_where(owner, "msgfolderroot", nested_not(31)), "FindFolder", 1)[0])
+    assert inverted == []      # every folder below msgfolderroot has a display name
+    _, kept = root_folder(messages(find_where(owner, "msgfolderroot", nested_not(30)), "FindFolder", 1)[0])
+    assert len(kept) == len(deep(owner, "msgfolderroot")[1])
+    assert_folder_error(messages(find_where(owner, "root", nested_not(32)), "FindFolder", 1)[0],
+                        "ErrorRestrictionTooComplex")
+    assert_fault(find_where(owner, "root", nested_not(5000)), "ErrorSchemaValidation")
+    assert root_folder(messages(find_where(owner, "root", "<t:Or>" + leaf * 254 + "</t:Or>"), "FindFolder", 1)[0])
+    for n in (255, 10000):
+        assert_folder_error(messages(find_where(owner, "root", "<t:Or>" + leaf * n + "</t:Or>"), "FindFolder", 1)[0],
+                            "ErrorRestrictionTooLong")
+    # an empty Restriction (the schema wants one expression): the schema-validation fault
+    assert_fault(find_where(owner, "root", ""), "ErrorSchemaValidation")
     still_serving(env)
 
 

@@ -161,6 +161,28 @@ static int count_one(const struct contact_record *c, void *ctx)
 	return 0;
 }
 
+int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
+                     struct prop_folder *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->display_name = def->display_name;
+	r->folder_class = def->folder_class;
+	r->child_folder_count = op_folder_child_count(def->name);
+	r->hidden = def->hidden;
+	if (def->holds_contacts) {
+		if (*contacts < 0) {
+			int n = 0;
+			if ((rc = store_contact_foreach(t, primary, count_one, &n)) != EMU_OK)
+				return rc;
+			*contacts = n;
+		}
+		r->total_count = *contacts;
+	}
+	return EMU_OK;
+}
+
 int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
                       struct user_record *u, const char **name, struct ews_status *st)
 {

@@ -319,20 +319,32 @@ struct op_find_folder_result {
 	struct op_folder *folders;     /* arena array of n, Success only */
 };
 
-/** FindFolder: one result per parent in @p refs, in order: the parent's
- * children (Shallow), all its descendants in pre-order (Deep) or its
- * soft-deleted children (SoftDeleted: none, an empty list), paged by @p view
- * (NULL or QV_NONE: all), each folder with the properties of @p shape +
- * @p additional as GetFolder.  Errors per message: the parent's as
- * GetFolder's; ErrorInvalidPagingMaxRows (MaxEntriesReturned <= 0),
- * ErrorInvalidIndexedPagingParameters (Offset < 0),
- * ErrorInvalidFractionalPagingParameters (Numerator < 0, Denominator <= 0,
- * Numerator > Denominator); @p has_restriction: ErrorUnsupportedQueryFilter
- * (no restriction engine on folders yet). */
-int op_find_folder(const struct ews_ctx *ctx, enum op_traversal traversal, enum ews_shape shape,
-                   const char *const *additional, size_t n_additional,
-                   const struct query_view *view, int has_restriction,
-                   const struct op_folder_ref *refs, size_t n, struct op_find_folder_result *out);
+struct op_find_folder_req {
+	enum op_traversal traversal;
+	enum ews_shape shape;
+	const char *const *additional;        /* FieldURIs of AdditionalProperties */
+	size_t n_additional;
+	const struct query_view *view;        /* NULL or QV_NONE: all */
+	struct query_node *restriction;       /* raw tree (transport memory), NULL: none */
+	enum query_error build_error;         /* a limit the transport met building it, else QE_OK */
+	const struct op_folder_ref *refs;     /* ParentFolderIds */
+	size_t n_refs;
+};
+
+/** FindFolder: one result per parent in @p req->refs, in order: the
+ * parent's children (Shallow), all its descendants in pre-order (Deep) or
+ * its soft-deleted children (SoftDeleted: none, an empty list), those the
+ * Restriction matches (spec §2.4: folder properties of ews/props.h,
+ * PROP_ON_FOLDER), paged by the view (TotalItemsInView counts the matches),
+ * each folder with the properties of the shape as GetFolder.  Errors per
+ * message: the parent's as GetFolder's; ErrorInvalidPagingMaxRows
+ * (MaxEntriesReturned <= 0), ErrorInvalidIndexedPagingParameters (Offset <
+ * 0), ErrorInvalidFractionalPagingParameters (Numerator < 0, Denominator <=
+ * 0, Numerator > Denominator); the restriction's as FindItem's
+ * (op_query_status: ErrorUnsupportedPathForQuery for a property folders do
+ * not have, ErrorInvalidPropertyRequest for an unknown FieldURI,
+ * ErrorRestrictionTooLong/TooComplex, ErrorInvalidValueForProperty ...). */
+int op_find_folder(const struct ews_ctx *ctx, struct op_find_folder_req *req, struct op_find_folder_result *out);
 
 /* ---- GetItem (spec §5) and GetAttachment (spec §7) ------------------------- */
 

@@ -53,6 +53,15 @@ int op_folder_child_count(const char *name);
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
                        const struct op_folder_def *def, unsigned props, struct op_folder *f);
 
+/** The property-table record (ews/props.h) of folder @p def of mailbox
+ * @p primary, for restrictions and t:ExtendedProperty: its names, counts
+ * (TotalCount counts the contacts through @p t when the folder holds them;
+ * @p contacts caches that count across calls: -1 = not counted yet) and
+ * PR_ATTR_HIDDEN.  Strings are static.
+ * @return EMU_OK; a store failure. */
+int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
+                     struct prop_folder *r);
+
 /** The OP_FPROP_* set of a FolderShape: @p shape plus the FieldURIs
  * @p additional (unknown ones are ignored, logged at debug level). */
 unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n);
