@@ -35,7 +35,7 @@ static void subfolders(const char *parent, int deep, const struct op_folder_def 
 struct find_batch {
 	const struct ews_ctx *ctx;
 	const struct op_find_folder_req *req;
-	unsigned props;
+	struct op_folder_shape shape;
 	struct ews_status request_status;    /* the restriction's or the view's error, else NoError */
 	struct op_find_folder_result *out;
 	const struct op_folder_def **rows;   /* scratch: room for the whole set */
@@ -90,7 +90,7 @@ static int find_one(void *arg, store_txn_t *t, size_t i)
 	if (!(r->folders = arena_alloc(b->ctx->arena, r->n * sizeof *r->folders)))
 		return EMU_ENOMEM;
 	for (size_t k = 0; k < r->n; k++)
-		if ((rc = op_folder_describe(b->ctx, t, b->u.email, b->rows[r->page.start + k], b->props,
+		if ((rc = op_folder_describe(b->ctx, t, b->u.email, b->rows[r->page.start + k], &b->shape,
 		                             &r->folders[k])) != EMU_OK)
 			return rc;
 	return EMU_OK;
@@ -101,13 +101,16 @@ int op_find_folder(const struct ews_ctx *ctx, struct op_find_folder_req *req, st
 	size_t all;
 	struct find_batch *b = arena_alloc(ctx->arena, sizeof *b);
 	enum query_error qe = req->build_error;
+	int rc;
 
 	(void)op_folder_defs(&all);
 	if (!b || !(b->rows = arena_alloc(ctx->arena, all * sizeof *b->rows)))
 		return EMU_ENOMEM;
 	b->ctx = ctx;
 	b->req = req;
-	b->props = op_folder_shape_props(req->shape, req->additional, req->n_additional);
+	if ((rc = op_folder_shape(ctx, req->shape, req->additional, req->n_additional, req->ext, req->n_ext,
+	                          &b->shape)) != EMU_OK)
+		return rc;
 	b->out = out;
 	/* the request's own errors, the same for every parent */
 	ews_status_ok(&b->request_status);
@@ -117,5 +120,7 @@ int op_find_folder(const struct ews_ctx *ctx, struct op_find_folder_req *req, st
 		qe = query_view_check(req->view);
 	if (qe != QE_OK)
 		op_query_status(&b->request_status, qe);
+	else
+		b->request_status = b->shape.status;
 	return op_batch(ctx, req->n_refs, find_one, b);
 }

@@ -106,7 +106,7 @@ static void test_get_every_folder(void **state)
 		refs[i].distinguished = d[i].name;
 		refs[n + i].id = ews_id_text(f->ctx.arena, EWS_ID_FOLDER, ALICE, d[i].name);
 	}
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ALL, NULL, 0, refs, 2 * n, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, 2 * n, out), EMU_OK);
 	for (size_t i = 0; i < n; i++) {
 		if (!d[i].distinguished) {
 			assert_string_equal(out[i].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
@@ -150,7 +150,7 @@ static void test_names_a_2019_mailbox_lacks(void **state)
 	refs[n + 1].distinguished = "personmetadata";
 	refs[n + 2].distinguished = "mecontact";
 	refs[n + 2].mailbox = "nobody@example.test";    /* the name is checked first */
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, refs, n + 3, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, refs, n + 3, out), EMU_OK);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(out[i].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
 	for (size_t i = n; i < n + 3; i++) {
@@ -164,7 +164,7 @@ static struct op_find_folder_result find(struct ews_fx *f, enum op_traversal tr,
 {
 	struct op_folder_ref ref = { NULL, parent, NULL };
 	struct op_find_folder_result r;
-	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, v, NULL, QE_OK, &ref, 1 };
+	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, v, NULL, QE_OK, &ref, 1 };
 	assert_int_equal(op_find_folder(&f->ctx, &req, &r), EMU_OK);
 	return r;
 }
@@ -299,7 +299,7 @@ static void test_find_errors(void **state)
 	/* another user's folder */
 	struct op_folder_ref refs[] = { { NULL, "root", NULL }, { NULL, "contacts", BOB } };
 	struct op_find_folder_result out[2];
-	struct op_find_folder_req req = { OP_TRAVERSAL_SHALLOW, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, NULL, QE_OK, refs, 2 };
+	struct op_find_folder_req req = { OP_TRAVERSAL_SHALLOW, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, 0, NULL, NULL, QE_OK, refs, 2 };
 	assert_int_equal(op_find_folder(&f->ctx, &req, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_string_equal(out[1].status.code, EWS_ERROR_ACCESS_DENIED);
@@ -311,7 +311,7 @@ static struct op_find_folder_result find_where(struct ews_fx *f, enum op_travers
 {
 	struct op_folder_ref ref = { NULL, parent, NULL };
 	struct op_find_folder_result r;
-	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, NULL, q, built, &ref, 1 };
+	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, NULL, q, built, &ref, 1 };
 	assert_int_equal(op_find_folder(&f->ctx, &req, &r), EMU_OK);
 	return r;
 }
