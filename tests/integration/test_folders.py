@@ -287,20 +287,78 @@ def test_get_folder_by_folder_id_and_other_mailboxes(env, owner, ids):
     assert fid(the_folder(msgs[8])) == ids["inbox"]
 
 
-def test_login_probes_with_mapi_properties(owner):
+def ext_values(f):
+    """{PropertyTag echo: Value} of a folder's t:ExtendedProperty elements."""
+    return {e.find("t:ExtendedFieldURI", NS).get("PropertyTag"): e.findtext("t:Value", namespaces=NS)
+            for e in f.findall("t:ExtendedProperty", NS)}
+
+
+# DavMail's FOLDER_PROPERTIES (§11.3), as it spells them
+DAVMAIL_TAGS = [("0x10f3", "String"), ("0x3008", "SystemTime"), ("0x3613", "String"), ("0x670a", "SystemTime"),
+                ("0x3602", "Integer"), ("0x3603", "Integer"), ("0x360a", "Boolean"), ("0x6751", "Integer"),
+                ("0x6752", "Integer")]
+
+
+def test_login_probes_with_mapi_properties(owner, tmp_path):
     """What DavMail sends at login (§11.3): GetFolder of the mail folders with
-    ExtendedFieldURIs (not served yet: left out, as Exchange leaves out unknown ones)."""
-    ext = "".join(f'<t:ExtendedFieldURI PropertyTag="{t}" PropertyType="Integer"/>'
-                  for t in ("0x3602", "0x3603", "0x670a"))
+    nine ExtendedFieldURIs; the table's values come back after ChildFolderCount
+    (tags canonical), the ones ewsemu does not have are left out."""
+    ext = "".join(f'<t:ExtendedFieldURI PropertyTag="{t}" PropertyType="{ty}"/>' for t, ty in DAVMAIL_TAGS)
     names = ["inbox", "calendar", "contacts", "sentitems", "drafts", "deleteditems", "junkemail", "outbox"]
     body = ("<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
             f'<t:FieldURI FieldURI="folder:DisplayName"/>{ext}</t:AdditionalProperties></m:FolderShape>'
             f"<m:FolderIds>{''.join(distinguished(n) for n in names)}</m:FolderIds></m:GetFolder>")
-    msgs = messages(owner.soap(body, action="GetFolder"), "GetFolder", len(names))
+    resp = owner.soap(body, action="GetFolder")
+    validate_both(resp, tmp_path)
+    msgs = messages(resp, "GetFolder", len(names))
     for name, m in zip(names, msgs):
         f = the_folder(m)
-        assert [tag(c) for c in f] == ["FolderId", "DisplayName"]
+        assert [tag(c) for c in f] == ["FolderId", "DisplayName"] + ["ExtendedProperty"] * 4
         assert text(f, "DisplayName") == PRESENT[name][2]
+        total = str(len(CONTACTS)) if name == "contacts" else "0"
+        subs = "true" if name == "contacts" else "false"   # its hidden system subfolders
+        assert ext_values(f) == {"0x3613": PRESENT[name][1], "0x3602": total, "0x3603": "0", "0x360a": subs}
+        types = [e.find("t:ExtendedFieldURI", NS).get("PropertyType") for e in f.findall("t:ExtendedProperty", NS)]
+        assert types == ["String", "Integer", "Integer", "Boolean"]
+
+
+def test_folder_mapi_properties_in_find_folder(owner):
+    """FindFolder Shallow from msgfolderroot with 0x360a (DavMail recurses on it),
+    0x3001 and evolution's decimal 4340: set only where the folder has it."""
+    fields = ('<t:ExtendedFieldURI PropertyTag="0x360A" PropertyType="Boolean"/>'
+              '<t:ExtendedFieldURI PropertyTag="12289" PropertyType="String"/>'
+              '<t:ExtendedFieldURI PropertyTag="4340" PropertyType="Boolean"/>')
+    shape = f"<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{fields}</t:AdditionalProperties>"
+    body = (f'<m:FindFolder Traversal="Deep"><m:FolderShape>{shape}</m:FolderShape>'
+            f'<m:ParentFolderIds>{distinguished("msgfolderroot")}</m:ParentFolderIds></m:FindFolder>')
+    _, folders = root_folder(messages(owner.soap(body, action="FindFolder"), "FindFolder", 1)[0])
+    by_name = {ext_values(f)["0x3001"]: ext_values(f) for f in folders}
+    assert by_name["Contacts"] == {"0x360a": "true", "0x3001": "Contacts"}
+    assert by_name["Inbox"] == {"0x360a": "false", "0x3001": "Inbox"}
+    assert by_name["Sync Issues"]["0x360a"] == "true"
+    for name in HIDDEN_CONTACTS_SUBFOLDERS:
+        assert by_name[name] == {"0x360a": "false", "0x3001": name, "0x10f4": "true"}
+
+
+@pytest.mark.parametrize("uri,want", [
+    ('<t:ExtendedFieldURI PropertyTag="0x3613" PropertyId="5" PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyTag="0x8001" PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyTag="0x3613" PropertyType="Object"/>', "ErrorUnsupportedMapiPropertyType"),
+], ids=["tag-and-id", "no-identity", "named-range-tag", "object-type"])
+def test_malformed_folder_mapi_property(env, owner, uri, want):
+    """A malformed ExtendedFieldURI is every message's error, as on GetItem."""
+    shape = f"<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{uri}</t:AdditionalProperties>"
+    resp = owner.soap(f"<m:GetFolder><m:FolderShape>{shape}</m:FolderShape><m:FolderIds>"
+                      f'{distinguished("inbox")}{distinguished("contacts")}</m:FolderIds></m:GetFolder>',
+                      action="GetFolder")
+    for m in messages(resp, "GetFolder", 2):
+        assert_folder_error(m, want)
+    resp = owner.soap(f'<m:FindFolder Traversal="Shallow"><m:FolderShape>{shape}</m:FolderShape>'
+                      f'<m:ParentFolderIds>{distinguished("root")}</m:ParentFolderIds></m:FindFolder>',
+                      action="FindFolder")
+    assert_folder_error(messages(resp, "FindFolder", 1)[0], want)
+    still_serving(env)
 
 
 def test_unknown_distinguished_id_is_a_schema_fault(env, owner):
