@@ -403,7 +403,7 @@ def test_other_users_folder(env, owner):
     error(find_item(owner, folders=[f'<t:DistinguishedFolderId Id="contacts">{mb}</t:DistinguishedFolderId>']),
           "ErrorAccessDenied")
     error(find_item(owner, folders=['<t:FolderId Id="not-an-id"/>']), "ErrorInvalidIdMalformed")
-    error(find_item(owner, folders=['<t:DistinguishedFolderId Id="tasks"/>']), "ErrorFolderNotFound")
+    error(find_item(owner, folders=['<t:DistinguishedFolderId Id="archiveinbox"/>']), "ErrorFolderNotFound")
 
 
 def test_batch_of_folders(owner):
