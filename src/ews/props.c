@@ -362,7 +362,10 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 	case 0x3602: out->i = f->total_count; break;
 	case 0x3603: out->i = f->unread_count; break;
 	case 0x360a: out->i = f->child_folder_count > 0; out->type = PROP_T_BOOLEAN; return 1;
-	case 0x10f4: out->i = f->hidden != 0; out->type = PROP_T_BOOLEAN; return 1;
+	case 0x10f4:   /* PR_ATTR_HIDDEN is set on the hidden folders only (spec §2.4: Not(Exists) = visible) */
+		out->i = 1;
+		out->type = PROP_T_BOOLEAN;
+		return f->hidden != 0;
 	default: out->i = f->child_folder_count; break;   /* folder:ChildFolderCount */
 	}
 	out->type = PROP_T_INTEGER;

@@ -222,7 +222,7 @@ static int item_part(struct soap *soap, const struct op_contact *c, struct t__Co
 		return -1;
 	if (HAS(c, P_HAS_ATTACHMENTS) && !(x->HasAttachments = adapter_bool(soap, c->n_attachments > 0)))
 		return -1;
-	if (adapter_ext_props(soap, c, &x->__sizeExtendedProperty, &x->ExtendedProperty))   /* spec §8.2 */
+	if (adapter_ext_props(soap, c->ext, c->n_ext, &x->__sizeExtendedProperty, &x->ExtendedProperty))   /* spec §8.2 */
 		return -1;
 	if (HAS(c, P_CULTURE))
 		x->Culture = (char *)c->culture;

@@ -54,22 +54,23 @@ static struct t__PathToExtendedFieldType *echo(struct soap *soap, const struct o
 	return x;
 }
 
-int adapter_ext_props(struct soap *soap, const struct op_contact *c, int *size, struct t__ExtendedPropertyType **out)
+int adapter_ext_props(struct soap *soap, const struct op_ext_value *v, int n, int *size,
+                      struct t__ExtendedPropertyType **out)
 {
 	struct t__ExtendedPropertyType *a;
 	*size = 0;
 	*out = NULL;
-	if (!c->n_ext)
+	if (n <= 0)
 		return 0;
-	if (!(a = adapter_calloc(soap, (size_t)c->n_ext, sizeof *a)))
+	if (!(a = adapter_calloc(soap, (size_t)n, sizeof *a)))
 		return -1;
-	for (int i = 0; i < c->n_ext; i++) {
-		if (!(a[i].ExtendedFieldURI = echo(soap, &c->ext[i])))
+	for (int i = 0; i < n; i++) {
+		if (!(a[i].ExtendedFieldURI = echo(soap, &v[i])))
 			return -1;
 		a[i].__union_ExtendedPropertyType = SOAP_UNION__t__union_ExtendedPropertyType_Value;
-		a[i].union_ExtendedPropertyType.Value = (char *)c->ext[i].value;
+		a[i].union_ExtendedPropertyType.Value = (char *)v[i].value;
 	}
-	*size = c->n_ext;
+	*size = n;
 	*out = a;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* adapter_find.c - FindItem (spec §3): the generated request -> struct
  * op_find_item_req (restriction tree, sort keys, view, AQS, shape) ->
  * op_find_item -> one FindItemResponseMessage per parent folder with its
- * m:RootFolder paging attributes and t:Items.
+ * m:RootFolder paging attributes and t:Items.  Also the one t:RestrictionType
+ * reader, adapter_restriction(), FindFolder's too.
  *
  * The restriction is copied into query.h nodes here; the walk stops at
  * QUERY_DEPTH_MAX levels and QUERY_NODES_MAX nodes, so a hostile tree costs
@@ -163,6 +164,13 @@ static struct query_node *expr(struct conv *c, int sel, void *x, int depth)
 	return n;
 }
 
+enum query_error adapter_restriction(struct soap *soap, const struct t__RestrictionType *x, struct query_node **out)
+{
+	struct conv c = { soap, 0, QE_OK };
+	*out = x ? expr(&c, x->__union_RestrictionType, UNION_PTR(x->union_RestrictionType), 1) : NULL;
+	return c.err;
+}
+
 void adapter_indexed_view(const struct t__IndexedPageViewType *x, struct query_view *v)
 {
 	memset(v, 0, sizeof *v);
@@ -299,14 +307,9 @@ int __m__FindItem(struct soap *soap, struct m__FindItemType *req, struct __m__Fi
 	            : traversal && strcmp(traversal, "Associated") == 0 ? OP_TRAVERSAL_ASSOCIATED
 	            : OP_TRAVERSAL_SHALLOW;
 	read_view(req, &r.view);
-	if (req->Restriction) {
-		struct conv c = { soap, 0, QE_OK };
-		r.restriction = expr(&c, req->Restriction->__union_RestrictionType,
-		                     UNION_PTR(req->Restriction->union_RestrictionType), 1);
-		if (soap->error == SOAP_EOM)
-			return soap->error;
-		r.build_error = c.err;
-	}
+	r.build_error = adapter_restriction(soap, req->Restriction, &r.restriction);
+	if (soap->error == SOAP_EOM)
+		return soap->error;
 	if (read_sort(soap, req->SortOrder, &r))
 		return soap->error;
 	if (req->QueryString)

@@ -42,12 +42,15 @@ struct folder_members {
 	struct t__FolderIdType **id, **parent;
 	char **folder_class, **display_name;
 	int **total, **children;
+	int *n_ext;
+	struct t__ExtendedPropertyType **ext;
 	struct t__EffectiveRightsType **rights;
 	int **unread;
 };
 
 #define MEMBERS(x, unread) { &(x)->FolderId, &(x)->ParentFolderId, &(x)->FolderClass, &(x)->DisplayName, \
-	&(x)->TotalCount, &(x)->ChildFolderCount, &(x)->EffectiveRights, (unread) }
+	&(x)->TotalCount, &(x)->ChildFolderCount, &(x)->__sizeExtendedProperty, &(x)->ExtendedProperty, \
+	&(x)->EffectiveRights, (unread) }
 
 /* 0, or -1 on no memory. */
 static int fill_folder(struct soap *soap, const struct op_folder *f, const struct folder_members *x)
@@ -63,6 +66,8 @@ static int fill_folder(struct soap *soap, const struct op_folder *f, const struc
 	if ((f->props & OP_FPROP_TOTAL) && !(*x->total = adapter_int(soap, f->total_count)))
 		return -1;
 	if ((f->props & OP_FPROP_CHILDREN) && !(*x->children = adapter_int(soap, f->child_folder_count)))
+		return -1;
+	if (adapter_ext_props(soap, f->ext, f->n_ext, x->n_ext, x->ext))   /* spec §8.2 */
 		return -1;
 	if ((f->props & OP_FPROP_RIGHTS) && !(*x->rights = owner_folder_rights(soap)))
 		return -1;
@@ -164,19 +169,30 @@ int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFo
 	return SOAP_OK;
 }
 
-/* The FolderShape of a request -> shape + FieldURIs (soap memory); 0 or a fault. */
-static int read_folder_shape(struct soap *soap, const struct t__FolderResponseShapeType *fs,
-                             enum ews_shape *shape, const char ***uris, int *npaths)
+int adapter_folder_shape(struct soap *soap, const struct t__FolderResponseShapeType *fs,
+                         struct adapter_folder_shape *out)
 {
+	int npaths;
+
+	memset(out, 0, sizeof *out);
 	if (!fs)
 		return adapter_schema_fault(soap, "FolderShape is required.");
-	if (adapter_read_shape(soap, fs->BaseShape, shape) ||
-	    adapter_path_count(soap, fs->AdditionalProperties, npaths))
+	if (adapter_read_shape(soap, fs->BaseShape, &out->shape) ||
+	    adapter_path_count(soap, fs->AdditionalProperties, &npaths))
 		return soap->error;
-	if (!(*uris = adapter_calloc(soap, (size_t)*npaths + 1, sizeof **uris)))
+	if (!(out->uris = adapter_calloc(soap, (size_t)npaths + 1, sizeof *out->uris)) ||
+	    !(out->ext = adapter_calloc(soap, (size_t)npaths + 1, sizeof *out->ext)))
 		return soap->error = SOAP_EOM;
-	for (int i = 0; i < *npaths; i++)
-		(*uris)[i] = adapter_path_uri(fs->AdditionalProperties, i);
+	for (int i = 0; i < npaths; i++) {
+		const struct __t__union_NonEmptyArrayOfPathsToElementType *p =
+			&fs->AdditionalProperties->__union_NonEmptyArrayOfPathsToElementType[i];
+		if (p->__union_NonEmptyArrayOfPathsToElementType ==
+		    SOAP_UNION__t__union_NonEmptyArrayOfPathsToElementType_ExtendedFieldURI)
+			adapter_ext_uri_read(soap, p->union_NonEmptyArrayOfPathsToElementType.ExtendedFieldURI,
+			                     &out->ext[out->n_ext++]);
+		else
+			out->uris[out->n_uris++] = adapter_path_uri(fs->AdditionalProperties, i);
+	}
 	return SOAP_OK;
 }
 
@@ -197,19 +213,18 @@ static int read_ids(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolder
 
 int __m__GetFolder(struct soap *soap, struct m__GetFolderType *req, struct __m__GetFolderResponse *resp)
 {
-	enum ews_shape shape;
-	const char **uris;
+	struct adapter_folder_shape fs;
 	struct op_folder_ref *refs;
-	int n, npaths;
+	int n;
 
 	adapter_version_header(soap);
-	if (read_folder_shape(soap, req->FolderShape, &shape, &uris, &npaths) ||
+	if (adapter_folder_shape(soap, req->FolderShape, &fs) ||
 	    read_ids(soap, req->FolderIds, "FolderIds", &refs, &n))
 		return soap->error;
 	struct op_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
 	if (!out)
 		return soap->error = SOAP_EOM;
-	int rc = op_get_folder(adapter_ctx(soap), shape, uris, (size_t)npaths, refs, (size_t)n, out);
+	int rc = op_get_folder(adapter_ctx(soap), fs.shape, fs.uris, fs.n_uris, fs.ext, fs.n_ext, refs, (size_t)n, out);
 	if (rc)
 		return adapter_internal_fault(soap, "GetFolder", rc);
 
@@ -274,23 +289,26 @@ int __m__FindFolder(struct soap *soap, struct m__FindFolderType *req, struct __m
 		[t__FolderQueryTraversalType__Deep] = OP_TRAVERSAL_DEEP,
 		[t__FolderQueryTraversalType__SoftDeleted] = OP_TRAVERSAL_SOFT_DELETED,
 	};
-	enum ews_shape shape;
-	const char **uris;
+	struct adapter_folder_shape fs;
 	struct op_folder_ref *refs;
 	struct query_view view;
-	int n, npaths;
+	int n;
 
 	adapter_version_header(soap);
 	if ((unsigned)req->Traversal >= sizeof traversals / sizeof *traversals)
 		return adapter_schema_fault(soap, "bad Traversal.");
-	if (read_folder_shape(soap, req->FolderShape, &shape, &uris, &npaths) || read_view(soap, req, &view) ||
+	if (adapter_folder_shape(soap, req->FolderShape, &fs) || read_view(soap, req, &view) ||
 	    read_ids(soap, req->ParentFolderIds, "ParentFolderIds", &refs, &n))
 		return soap->error;
 	struct op_find_folder_result *out = adapter_calloc(soap, (size_t)n, sizeof *out);
 	if (!out)
 		return soap->error = SOAP_EOM;
-	int rc = op_find_folder(adapter_ctx(soap), traversals[req->Traversal], shape, uris, (size_t)npaths, &view,
-	                        req->Restriction != NULL, refs, (size_t)n, out);
+	struct op_find_folder_req in = { traversals[req->Traversal], fs.shape, fs.uris, fs.n_uris, fs.ext, fs.n_ext,
+	                                 &view, NULL, QE_OK, refs, (size_t)n };
+	in.build_error = adapter_restriction(soap, req->Restriction, &in.restriction);
+	if (soap->error == SOAP_EOM)
+		return soap->error;
+	int rc = op_find_folder(adapter_ctx(soap), &in, out);
 	if (rc)
 		return adapter_internal_fault(soap, "FindFolder", rc);
 

@@ -97,6 +97,12 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
  * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
 op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
 
+/** The Restriction of FindItem and FindFolder (adapter_find.c): @p x (NULL:
+ * none, *out NULL) as a raw query.h tree in soap memory, for query_compile().  The walk stops at QUERY_DEPTH_MAX
+ * levels and QUERY_NODES_MAX nodes.
+ * @return QE_OK; QE_TOO_COMPLEX / QE_TOO_LONG for a limit met (the op
+ *	reports it); on no memory soap->error is SOAP_EOM. */
+enum query_error adapter_restriction(struct soap *soap, const struct t__RestrictionType *x, struct query_node **out);
 /** The paging views of FindItem, FindFolder and FindPeople (adapter_find.c):
  * @p x (not NULL) -> @p v. */
 void adapter_indexed_view(const struct t__IndexedPageViewType *x, struct query_view *v);
@@ -150,6 +156,18 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
 int adapter_schema_fault(struct soap *soap, const char *what);
 /** ShapeBase -> enum ews_shape; 0 or a fault. */
 int adapter_read_shape(struct soap *soap, enum t__DefaultShapeNamesType base, enum ews_shape *out);
+/* A FolderShape as the folder ops take it (soap memory). */
+struct adapter_folder_shape {
+	enum ews_shape shape;
+	const char **uris;             /* FieldURIs of AdditionalProperties (NULL entries: extended) */
+	size_t n_uris;
+	struct prop_ext_uri *ext;      /* ExtendedFieldURIs of AdditionalProperties */
+	size_t n_ext;
+};
+/** Read FolderShape @p fs (GetFolder, FindFolder, SyncFolderHierarchy) into
+ * @p out; 0 or a fault (no shape, too many paths). */
+int adapter_folder_shape(struct soap *soap, const struct t__FolderResponseShapeType *fs,
+                         struct adapter_folder_shape *out);
 /** The FolderIds of a request -> @p refs (room for all); 0 or a fault. */
 int adapter_folder_refs(struct soap *soap, const struct t__NonEmptyArrayOfBaseFolderIdsType *ids,
                         struct op_folder_ref *refs);
@@ -161,8 +179,9 @@ struct prop_ext_uri;
  * strings stay in soap memory. */
 void adapter_ext_uri_read(struct soap *soap, const struct t__PathToExtendedFieldType *x, struct prop_ext_uri *u);
 
-/** The t:ExtendedProperty array of @p c (its op_ext_values) in soap memory;
- * 0, or -1 on no memory. */
-int adapter_ext_props(struct soap *soap, const struct op_contact *c, int *size, struct t__ExtendedPropertyType **out);
+/** The t:ExtendedProperty array of the @p n values @p v (an op_contact's or
+ * op_folder's) in soap memory; 0, or -1 on no memory. */
+int adapter_ext_props(struct soap *soap, const struct op_ext_value *v, int n, int *size,
+                      struct t__ExtendedPropertyType **out);
 
 #endif

@@ -105,23 +105,18 @@ int __m__SyncFolderHierarchy(struct soap *soap, struct m__SyncFolderHierarchyTyp
 	struct op_sync_hierarchy_req in;
 	struct op_sync_hierarchy_result out;
 	struct op_folder_ref ref;
-	int npaths;
+	struct adapter_folder_shape fs;
 
 	adapter_version_header(soap);
 	memset(&in, 0, sizeof in);
-	if (!req->FolderShape)
-		return adapter_schema_fault(soap, "FolderShape is required.");
-	if (adapter_read_shape(soap, req->FolderShape->BaseShape, &in.shape) ||
-	    adapter_path_count(soap, req->FolderShape->AdditionalProperties, &npaths) ||
+	if (adapter_folder_shape(soap, req->FolderShape, &fs) ||
 	    (req->SyncFolderId && read_target(soap, req->SyncFolderId, &ref)))
 		return soap->error;
-	const char **uris = adapter_calloc(soap, (size_t)npaths, sizeof *uris);
-	if (npaths && !uris)
-		return soap->error = SOAP_EOM;
-	for (int i = 0; i < npaths; i++)
-		uris[i] = adapter_path_uri(req->FolderShape->AdditionalProperties, i);
-	in.additional = uris;
-	in.n_additional = (size_t)npaths;
+	in.shape = fs.shape;
+	in.additional = fs.uris;
+	in.n_additional = fs.n_uris;
+	in.ext = fs.ext;
+	in.n_ext = fs.n_ext;
 	in.folder = req->SyncFolderId ? &ref : NULL;
 	in.sync_state = req->SyncState;
 	int rc = op_sync_folder_hierarchy(adapter_ctx(soap), &in, &out);

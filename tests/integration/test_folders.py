@@ -287,20 +287,78 @@ def test_get_folder_by_folder_id_and_other_mailboxes(env, owner, ids):
     assert fid(the_folder(msgs[8])) == ids["inbox"]
 
 
-def test_login_probes_with_mapi_properties(owner):
+def ext_values(f):
+    """{PropertyTag echo: Value} of a folder's t:ExtendedProperty elements."""
+    return {e.find("t:ExtendedFieldURI", NS).get("PropertyTag"): e.findtext("t:Value", namespaces=NS)
+            for e in f.findall("t:ExtendedProperty", NS)}
+
+
+# DavMail's FOLDER_PROPERTIES (§11.3), as it spells them
+DAVMAIL_TAGS = [("0x10f3", "String"), ("0x3008", "SystemTime"), ("0x3613", "String"), ("0x670a", "SystemTime"),
+                ("0x3602", "Integer"), ("0x3603", "Integer"), ("0x360a", "Boolean"), ("0x6751", "Integer"),
+                ("0x6752", "Integer")]
+
+
+def test_login_probes_with_mapi_properties(owner, tmp_path):
     """What DavMail sends at login (§11.3): GetFolder of the mail folders with
-    ExtendedFieldURIs (not served yet: left out, as Exchange leaves out unknown ones)."""
-    ext = "".join(f'<t:ExtendedFieldURI PropertyTag="{t}" PropertyType="Integer"/>'
-                  for t in ("0x3602", "0x3603", "0x670a"))
+    nine ExtendedFieldURIs; the table's values come back after ChildFolderCount
+    (tags canonical), the ones ewsemu does not have are left out."""
+    ext = "".join(f'<t:ExtendedFieldURI PropertyTag="{t}" PropertyType="{ty}"/>' for t, ty in DAVMAIL_TAGS)
     names = ["inbox", "calendar", "contacts", "sentitems", "drafts", "deleteditems", "junkemail", "outbox"]
     body = ("<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
             f'<t:FieldURI FieldURI="folder:DisplayName"/>{ext}</t:AdditionalProperties></m:FolderShape>'
             f"<m:FolderIds>{''.join(distinguished(n) for n in names)}</m:FolderIds></m:GetFolder>")
-    msgs = messages(owner.soap(body, action="GetFolder"), "GetFolder", len(names))
+    resp = owner.soap(body, action="GetFolder")
+    validate_both(resp, tmp_path)
+    msgs = messages(resp, "GetFolder", len(names))
     for name, m in zip(names, msgs):
         f = the_folder(m)
-        assert [tag(c) for c in f] == ["FolderId", "DisplayName"]
+        assert [tag(c) for c in f] == ["FolderId", "DisplayName"] + ["ExtendedProperty"] * 4
         assert text(f, "DisplayName") == PRESENT[name][2]
+        total = str(len(CONTACTS)) if name == "contacts" else "0"
+        subs = "true" if name == "contacts" else "false"   # its hidden system subfolders
+        assert ext_values(f) == {"0x3613": PRESENT[name][1], "0x3602": total, "0x3603": "0", "0x360a": subs}
+        types = [e.find("t:ExtendedFieldURI", NS).get("PropertyType") for e in f.findall("t:ExtendedProperty", NS)]
+        assert types == ["String", "Integer", "Integer", "Boolean"]
+
+
+def test_folder_mapi_properties_in_find_folder(owner):
+    """FindFolder Shallow from msgfolderroot with 0x360a (DavMail recurses on it),
+    0x3001 and evolution's decimal 4340: set only where the folder has it."""
+    fields = ('<t:ExtendedFieldURI PropertyTag="0x360A" PropertyType="Boolean"/>'
+              '<t:ExtendedFieldURI PropertyTag="12289" PropertyType="String"/>'
+              '<t:ExtendedFieldURI PropertyTag="4340" PropertyType="Boolean"/>')
+    shape = f"<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{fields}</t:AdditionalProperties>"
+    body = (f'<m:FindFolder Traversal="Deep"><m:FolderShape>{shape}</m:FolderShape>'
+            f'<m:ParentFolderIds>{distinguished("msgfolderroot")}</m:ParentFolderIds></m:FindFolder>')
+    _, folders = root_folder(messages(owner.soap(body, action="FindFolder"), "FindFolder", 1)[0])
+    by_name = {ext_values(f)["0x3001"]: ext_values(f) for f in folders}
+    assert by_name["Contacts"] == {"0x360a": "true", "0x3001": "Contacts"}
+    assert by_name["Inbox"] == {"0x360a": "false", "0x3001": "Inbox"}
+    assert by_name["Sync Issues"]["0x360a"] == "true"
+    for name in HIDDEN_CONTACTS_SUBFOLDERS:
+        assert by_name[name] == {"0x360a": "false", "0x3001": name, "0x10f4": "true"}
+
+
+@pytest.mark.parametrize("uri,want", [
+    ('<t:ExtendedFieldURI PropertyTag="0x3613" PropertyId="5" PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyTag="0x8001" PropertyType="String"/>', "ErrorInvalidExtendedProperty"),
+    ('<t:ExtendedFieldURI PropertyTag="0x3613" PropertyType="Object"/>', "ErrorUnsupportedMapiPropertyType"),
+], ids=["tag-and-id", "no-identity", "named-range-tag", "object-type"])
+def test_malformed_folder_mapi_property(env, owner, uri, want):
+    """A malformed ExtendedFieldURI is every message's error, as on GetItem."""
+    shape = f"<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{uri}</t:AdditionalProperties>"
+    resp = owner.soap(f"<m:GetFolder><m:FolderShape>{shape}</m:FolderShape><m:FolderIds>"
+                      f'{distinguished("inbox")}{distinguished("contacts")}</m:FolderIds></m:GetFolder>',
+                      action="GetFolder")
+    for m in messages(resp, "GetFolder", 2):
+        assert_folder_error(m, want)
+    resp = owner.soap(f'<m:FindFolder Traversal="Shallow"><m:FolderShape>{shape}</m:FolderShape>'
+                      f'<m:ParentFolderIds>{distinguished("root")}</m:ParentFolderIds></m:FindFolder>',
+                      action="FindFolder")
+    assert_folder_error(messages(resp, "FindFolder", 1)[0], want)
+    still_serving(env)
 
 
 def test_unknown_distinguished_id_is_a_schema_fault(env, owner):
@@ -487,13 +545,125 @@ def test_find_errors_per_parent(env, owner, ids):
     assert [text(f, "DisplayName") for f in folders] == ["Conflicts", "Local Failures", "Server Failures"]
 
 
-def test_find_with_restriction_is_unsupported(env, owner):
-    """No restriction engine on folders yet: Exchange's error for a filter it cannot run."""
-    restriction = ('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="folder:FolderClass"/>'
-                   '<t:FieldURIOrConstant><t:Constant Value="IPF.Contact"/></t:FieldURIOrConstant>'
-                   "</t:IsEqualTo></m:Restriction>")
-    resp = find_folder(owner, [distinguished("msgfolderroot")], "Deep", extra=restriction)
-    assert_folder_error(messages(resp, "FindFolder", 1)[0], "ErrorUnsupportedQueryFilter")
+def restriction(expr):
+    return f"<m:Restriction>{expr}</m:Restriction>"
+
+
+def cmp(op, path, value):
+    return f'<t:{op}>{path}<t:FieldURIOrConstant><t:Constant Value="{value}"/></t:FieldURIOrConstant></t:{op}>'
+
+
+def furi(uri):
+    return f'<t:FieldURI FieldURI="{uri}"/>'
+
+
+def ext(tag_, type_="Boolean"):
+    return f'<t:ExtendedFieldURI PropertyTag="{tag_}" PropertyType="{type_}"/>'
+
+
+def find_where(client, parent, expr, traversal="Deep", view="", fields=ALL_FIELDS):
+    return find_folder(client, [distinguished(parent)], traversal, "IdOnly", fields, view, restriction(expr))
+
+
+def test_find_restriction_on_folder_class(owner, ids, tmp_path):
+    """exchangelib/DavMail: FolderClass = IPF.Contact, Deep from msgfolderroot:
+    Contacts only (equality is whole-value, case-insensitive); Prefixed also
+    gives its subfolders; TotalItemsInView counts the matches."""
+    resp = find_where(owner, "msgfolderroot", cmp("IsEqualTo", furi("folder:FolderClass"), "ipf.contact"))
+    validate_both(resp, tmp_path)
+    rf, folders = root_folder(messages(resp, "FindFolder", 1)[0])
+    assert [fid(f) for f in folders] == [ids["contacts"]]
+    assert paging(rf) == (None, "1", "true", None, None)
+    assert text(folders[0], "TotalCount") == str(len(CONTACTS))
+    prefixed = ('<t:Contains ContainmentMode="Prefixed" ContainmentComparison="Exact">'
+                f'{furi("folder:FolderClass")}<t:Constant Value="IPF.Contact"/></t:Contains>')
+    _, folders = root_folder(messages(find_where(owner, "msgfolderroot", prefixed), "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in folders} == {"Contacts"} | HIDDEN_CONTACTS_SUBFOLDERS
+    assert all(f.find("t:ParentFolderId", NS).get("Id") in (ids["contacts"], ids["msgfolderroot"])
+               for f in folders)
+
+
+def test_find_restriction_contains_and_paging(owner):
+    """Contains Substring IgnoreCase on DisplayName, paged: the view pages the
+    matches, not the traversal."""
+    expr = ('<t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase">'
+            f'{furi("folder:DisplayName")}<t:Constant Value="ITEMS"/></t:Contains>')
+    _, folders = root_folder(messages(find_where(owner, "root", expr), "FindFolder", 1)[0])
+    names = [text(f, "DisplayName") for f in folders]
+    assert names == ["Sent Items", "Deleted Items", "Recoverable Items", "AllItems"]
+    rf, page = root_folder(messages(find_where(owner, "root", expr, view=indexed(1, 2)), "FindFolder", 1)[0])
+    assert [text(f, "DisplayName") for f in page] == names[1:3]
+    assert paging(rf) == ("3", "4", "false", None, None)
+    # counts: the one folder holding more than 3 items; Exact is case-sensitive
+    _, big = root_folder(messages(find_where(owner, "root", cmp("IsGreaterThan", furi("folder:TotalCount"), 3)),
+                                  "FindFolder", 1)[0])
+    assert [text(f, "DisplayName") for f in big] == ["Contacts"]
+    exact = f'<t:Contains ContainmentMode="Substring">{furi("folder:DisplayName")}<t:Constant Value="ITEMS"/></t:Contains>'
+    rf, none = root_folder(messages(find_where(owner, "root", exact), "FindFolder", 1)[0])
+    assert none == [] and paging(rf) == (None, "0", "true", None, None)
+
+
+def test_find_restriction_hidden_folders(owner):
+    """PR_ATTR_HIDDEN (0x10f4) is set on the hidden contacts subfolders only:
+    evolution's 0x10f4 = true (sent as decimal 4340) finds them, DavMail's
+    visible-folder filter Or(Not(Exists 0x10f4), 0x10f4 = false) the rest."""
+    _, every = root_folder(messages(find_where(owner, "root", f"<t:Exists>{ext('0x10f4')}</t:Exists>"),
+                                    "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in every} == HIDDEN_CONTACTS_SUBFOLDERS
+    _, hidden = root_folder(messages(find_where(owner, "root", cmp("IsEqualTo", ext("4340"), "true")),
+                                     "FindFolder", 1)[0])
+    assert {text(f, "DisplayName") for f in hidden} == HIDDEN_CONTACTS_SUBFOLDERS
+    _, all_ = deep(owner, "root")
+    visible = (f"<t:Or><t:Not><t:Exists>{ext('0x10f4')}</t:Exists></t:Not>"
+               f"{cmp('IsEqualTo', ext('0x10f4'), 'false')}</t:Or>")
+    rf, shown = root_folder(messages(find_where(owner, "root", visible), "FindFolder", 1)[0])
+    assert len(shown) == len(all_) - len(HIDDEN_CONTACTS_SUBFOLDERS)
+    # a MAPI property no folder has (a contact's given name) is missing on every folder
+    _, none = root_folder(messages(find_where(owner, "root", f"<t:Exists>{ext('0x3a06', 'String')}</t:Exists>"),
+                                   "FindFolder", 1)[0])
+    assert none == []
+    assert not {text(f, "DisplayName") for f in shown} & HIDDEN_CONTACTS_SUBFOLDERS
+    assert rf.get("TotalItemsInView") == str(len(shown))
+
+
+@pytest.mark.parametrize("expr,want", [
+    # item and contact properties are not folder properties (§2.4)
+    (cmp("IsEqualTo", furi("contacts:DisplayName"), "Contacts"), "ErrorUnsupportedPathForQuery"),
+    (cmp("IsEqualTo", furi("item:Subject"), "x"), "ErrorUnsupportedPathForQuery"),
+    (cmp("IsEqualTo", furi("folder:NoSuchField"), "x"), "ErrorInvalidPropertyRequest"),
+    (cmp("IsGreaterThan", furi("folder:TotalCount"), "many"), "ErrorInvalidValueForProperty"),
+    (f'<t:Contains>{furi("folder:TotalCount")}<t:Constant Value="1"/></t:Contains>', "ErrorUnsupportedPathForQuery"),
+    ('<t:Exists><t:ExtendedFieldURI PropertyTag="0x10f4" PropertyName="x" PropertyType="Boolean"/></t:Exists>',
+     "ErrorInvalidExtendedProperty"),
+    (f"<t:Exists>{ext('0x10f4', 'Object')}</t:Exists>", "ErrorUnsupportedMapiPropertyType"),
+], ids=["contact-field", "item-field", "unknown-field", "bad-constant", "contains-int",
+        "bad-extended", "object-type"])
+def test_find_restriction_errors(env, owner, expr, want):
+    resp = find_folder(owner, [distinguished("root"), distinguished("contacts")], "Deep", "IdOnly",
+                       extra=restriction(expr))
+    for m in messages(resp, "FindFolder", 2):
+        assert_folder_error(m, want)
+    still_serving(env)
+
+
+def test_find_restriction_limits(env, owner):
+    """QUERY_DEPTH_MAX (32) levels and QUERY_NODES_MAX (255) nodes as on FindItem."""
+    leaf = f"<t:Exists>{furi('folder:DisplayName')}</t:Exists>"
+    def nested_not(depth):
+        return "<t:Not>" * depth + leaf + "</t:Not>" * depth
+    _, inverted = root_folder(messages(find_where(owner, "msgfolderroot", nested_not(31)), "FindFolder", 1)[0])
+    assert inverted == []      # every folder below msgfolderroot has a display name
+    _, kept = root_folder(messages(find_where(owner, "msgfolderroot", nested_not(30)), "FindFolder", 1)[0])
+    assert len(kept) == len(deep(owner, "msgfolderroot")[1])
+    assert_folder_error(messages(find_where(owner, "root", nested_not(32)), "FindFolder", 1)[0],
+                        "ErrorRestrictionTooComplex")
+    assert_fault(find_where(owner, "root", nested_not(5000)), "ErrorSchemaValidation")
+    assert root_folder(messages(find_where(owner, "root", "<t:Or>" + leaf * 254 + "</t:Or>"), "FindFolder", 1)[0])
+    for n in (255, 10000):
+        assert_folder_error(messages(find_where(owner, "root", "<t:Or>" + leaf * n + "</t:Or>"), "FindFolder", 1)[0],
+                            "ErrorRestrictionTooLong")
+    # an empty Restriction (the schema wants one expression): the schema-validation fault
+    assert_fault(find_where(owner, "root", ""), "ErrorSchemaValidation")
     still_serving(env)
 
 

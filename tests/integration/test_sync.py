@@ -63,10 +63,11 @@ def sync_items(client, folder=None, state=None, max_changes=500, shape="IdOnly",
     return client.soap(body, action="SyncFolderItems")
 
 
-def sync_hierarchy(client, folder=None, state=None, shape="AllProperties"):
+def sync_hierarchy(client, folder=None, state=None, shape="AllProperties", extra_paths=""):
     sf = f"<m:SyncFolderId>{folder}</m:SyncFolderId>" if folder else ""
     st = f"<m:SyncState>{state}</m:SyncState>" if state is not None else ""
-    body = (f"<m:SyncFolderHierarchy><m:FolderShape>{shape_xml(shape)}</m:FolderShape>"
+    paths = f"<t:AdditionalProperties>{extra_paths}</t:AdditionalProperties>" if extra_paths else ""
+    body = (f"<m:SyncFolderHierarchy><m:FolderShape>{shape_xml(shape)}{paths}</m:FolderShape>"
             f"{sf}{st}</m:SyncFolderHierarchy>")
     return client.soap(body, action="SyncFolderHierarchy")
 
@@ -353,6 +354,29 @@ def hierarchy(resp):
         assert name not in folders, f"{name} twice"
         folders[name] = f
     return state, folders
+
+
+def test_hierarchy_sync_with_hidden_attribute(env):
+    """evolution-ews (§11.4): SyncFolderHierarchy AllProperties + 0x10f4 as
+    decimal 4340; the hidden contacts subfolders say 0x10f4 = true (echoed
+    as "0x10f4", which evolution compares), the others leave it out; a
+    malformed ExtendedFieldURI is the message's error."""
+    c = env.client("owner")
+    hidden_uri = '<t:ExtendedFieldURI PropertyTag="4340" PropertyType="Boolean"/>'
+    _, folders = hierarchy(sync_hierarchy(c, extra_paths=hidden_uri))
+    hidden = set()
+    for name, f in folders.items():
+        props = f.findall("t:ExtendedProperty", NS)
+        if props:
+            assert len(props) == 1
+            assert props[0].find("t:ExtendedFieldURI", NS).get("PropertyTag") == "0x10f4"
+            assert props[0].findtext("t:Value", namespaces=NS) == "true"
+            hidden.add(name)
+    assert {"recipientcache", "quickcontacts", "imcontactlist"} <= hidden
+    assert "contacts" not in hidden and "inbox" not in hidden
+    resp = sync_hierarchy(c, extra_paths='<t:ExtendedFieldURI PropertyTag="4340" PropertyName="x" PropertyType="Boolean"/>')
+    m = messages(resp, "SyncFolderHierarchy", 1)[0]
+    assert m.findtext("m:ResponseCode", namespaces=NS) == "ErrorInvalidExtendedProperty"
 
 
 def test_hierarchy_first_sync_then_nothing(env):

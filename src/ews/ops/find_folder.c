@@ -5,9 +5,9 @@
  * Shallow lists the children in the set's order, Deep every descendant in
  * pre-order (a parent before its children, §2.2), SoftDeleted the
  * dumpster's folders: an ewsemu mailbox has none, so an empty list.
- * Restrictions on folders (§2.4) need the restriction engine of the query
- * part; until it is wired here a request with one gets
- * ErrorUnsupportedQueryFilter.
+ * A Restriction (§2.4) is compiled once per request for folder properties
+ * (ews/query.h over ews/props.h's PROP_ON_FOLDER rows) and filters the
+ * traversal's rows before the view pages them.
  */
 #include "ews/ops/ops.h"
 
@@ -34,75 +34,93 @@ static void subfolders(const char *parent, int deep, const struct op_folder_def 
 
 struct find_batch {
 	const struct ews_ctx *ctx;
-	enum op_traversal traversal;
-	unsigned props;
-	const struct query_view *view;
-	int has_restriction;
-	const struct op_folder_ref *refs;
+	const struct op_find_folder_req *req;
+	struct op_folder_shape shape;
+	struct ews_status request_status;    /* the restriction's or the view's error, else NoError */
 	struct op_find_folder_result *out;
 	const struct op_folder_def **rows;   /* scratch: room for the whole set */
 	struct user_record u;                /* scratch */
 };
 
+/* Keep the rows of @p rows (@p *n) the compiled restriction matches. */
+static int filter(struct find_batch *b, store_txn_t *t, size_t *n)
+{
+	int contacts = -1;
+	size_t kept = 0;
+	int rc;
+
+	for (size_t i = 0; i < *n; i++) {
+		struct prop_folder pf;
+		struct prop_record rec = { NULL, NULL, &pf };
+		if ((rc = op_folder_record(t, b->u.email, b->rows[i], &contacts, &pf)) != EMU_OK)
+			return rc;
+		if (query_match(b->req->restriction, &rec))
+			b->rows[kept++] = b->rows[i];
+	}
+	*n = kept;
+	return EMU_OK;
+}
+
 static int find_one(void *arg, store_txn_t *t, size_t i)
 {
 	struct find_batch *b = arg;
 	struct op_find_folder_result *r = &b->out[i];
+	const struct query_view all = { 0 };
+	const struct query_view *view = b->req->view ? b->req->view : &all;
 	const char *name;
 	size_t n = 0;
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	if (b->request_status.cls != EWS_SUCCESS) {
+		r->status = b->request_status;
+		return EMU_OK;
+	}
 	ews_status_ok(&r->status);
-	if (b->has_restriction) {
-		ews_status_error(&r->status, EWS_ERROR_UNSUPPORTED_QUERY_FILTER,
-		                 "Restrictions on FindFolder are not supported by this server.");
-		return EMU_OK;
-	}
-	enum query_error qe = b->view ? query_view_check(b->view) : QE_OK;
-	if (qe != QE_OK) {
-		op_query_status(&r->status, qe);
-		return EMU_OK;
-	}
-	if ((rc = op_folder_resolve(b->ctx, t, &b->refs[i], &b->u, &name, &r->status)) != EMU_OK || !name)
+	if ((rc = op_folder_resolve(b->ctx, t, &b->req->refs[i], &b->u, &name, &r->status)) != EMU_OK || !name)
 		return rc;
-	if (b->traversal != OP_TRAVERSAL_SOFT_DELETED)
-		subfolders(name, b->traversal == OP_TRAVERSAL_DEEP, b->rows, &n);
-	if (b->view)
-		query_page(b->view, n, &r->page);
-	else {
-		struct query_view all = { 0 };
-		query_page(&all, n, &r->page);
-	}
+	if (b->req->traversal != OP_TRAVERSAL_SOFT_DELETED)
+		subfolders(name, b->req->traversal == OP_TRAVERSAL_DEEP, b->rows, &n);
+	if (b->req->restriction && (rc = filter(b, t, &n)) != EMU_OK)
+		return rc;
+	query_page(view, n, &r->page);
 	r->n = r->page.count;
 	if (r->n == 0)
 		return EMU_OK;
 	if (!(r->folders = arena_alloc(b->ctx->arena, r->n * sizeof *r->folders)))
 		return EMU_ENOMEM;
 	for (size_t k = 0; k < r->n; k++)
-		if ((rc = op_folder_describe(b->ctx, t, b->u.email, b->rows[r->page.start + k], b->props,
+		if ((rc = op_folder_describe(b->ctx, t, b->u.email, b->rows[r->page.start + k], &b->shape,
 		                             &r->folders[k])) != EMU_OK)
 			return rc;
 	return EMU_OK;
 }
 
-int op_find_folder(const struct ews_ctx *ctx, enum op_traversal traversal, enum ews_shape shape,
-                   const char *const *additional, size_t n_additional,
-                   const struct query_view *view, int has_restriction,
-                   const struct op_folder_ref *refs, size_t n, struct op_find_folder_result *out)
+int op_find_folder(const struct ews_ctx *ctx, struct op_find_folder_req *req, struct op_find_folder_result *out)
 {
 	size_t all;
 	struct find_batch *b = arena_alloc(ctx->arena, sizeof *b);
+	enum query_error qe = req->build_error;
+	int rc;
 
 	(void)op_folder_defs(&all);
 	if (!b || !(b->rows = arena_alloc(ctx->arena, all * sizeof *b->rows)))
 		return EMU_ENOMEM;
 	b->ctx = ctx;
-	b->traversal = traversal;
-	b->props = op_folder_shape_props(shape, additional, n_additional);
-	b->view = view;
-	b->has_restriction = has_restriction;
-	b->refs = refs;
+	b->req = req;
+	if ((rc = op_folder_shape(ctx, req->shape, req->additional, req->n_additional, req->ext, req->n_ext,
+	                          &b->shape)) != EMU_OK)
+		return rc;
 	b->out = out;
-	return op_batch(ctx, n, find_one, b);
+	/* the request's own errors, the same for every parent */
+	ews_status_ok(&b->request_status);
+	if (qe == QE_OK && req->restriction)
+		qe = query_compile(req->restriction, PROP_ON_FOLDER);
+	if (qe == QE_OK && req->view)
+		qe = query_view_check(req->view);
+	if (qe != QE_OK)
+		op_query_status(&b->request_status, qe);
+	else
+		b->request_status = b->shape.status;
+	return op_batch(ctx, req->n_refs, find_one, b);
 }

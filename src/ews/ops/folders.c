@@ -130,7 +130,7 @@ int op_folder_child_count(const char *name)
 
 /* The FolderShape's properties: the base shape plus AdditionalProperties
  * (unknown URIs are ignored, like the item ones). */
-unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n)
+static unsigned shape_props(enum ews_shape shape, const char *const *additional, size_t n)
 {
 	static const struct { const char *uri; unsigned prop; } fields[] = {
 		{ "folder:FolderId", OP_FPROP_ID }, { "folder:ParentFolderId", OP_FPROP_PARENT },
@@ -154,11 +154,49 @@ unsigned op_folder_shape_props(enum ews_shape shape, const char *const *addition
 	return p;
 }
 
+int op_folder_shape(const struct ews_ctx *ctx, enum ews_shape shape, const char *const *additional, size_t n,
+                    const struct prop_ext_uri *ext, size_t n_ext, struct op_folder_shape *out)
+{
+	memset(out, 0, sizeof *out);
+	out->props = shape_props(shape, additional, n);
+	out->ext = ext;
+	out->n_ext = n_ext;
+	ews_status_ok(&out->status);
+	if (!n_ext)
+		return EMU_OK;
+	if (!(out->ext_defs = arena_alloc(ctx->arena, n_ext * sizeof *out->ext_defs)))
+		return EMU_ENOMEM;
+	op_ext_resolve(ext, n_ext, PROP_ON_FOLDER, out->ext_defs, &out->status);
+	return EMU_OK;
+}
+
 static int count_one(const struct contact_record *c, void *ctx)
 {
 	(void)c;
 	++*(int *)ctx;
 	return 0;
+}
+
+int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
+                     struct prop_folder *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->display_name = def->display_name;
+	r->folder_class = def->folder_class;
+	r->child_folder_count = op_folder_child_count(def->name);
+	r->hidden = def->hidden;
+	if (def->holds_contacts) {
+		if (*contacts < 0) {
+			int n = 0;
+			if ((rc = store_contact_foreach(t, primary, count_one, &n)) != EMU_OK)
+				return rc;
+			*contacts = n;
+		}
+		r->total_count = *contacts;
+	}
+	return EMU_OK;
 }
 
 int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
@@ -220,8 +258,10 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 }
 
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
-                       const struct op_folder_def *def, unsigned props, struct op_folder *f)
+                       const struct op_folder_def *def, const struct op_folder_shape *shape,
+                       struct op_folder *f)
 {
+	unsigned props = shape->props;
 	int rc;
 
 	memset(f, 0, sizeof *f);
@@ -238,6 +278,17 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 	if (def->holds_contacts && (props & OP_FPROP_TOTAL) &&
 	    (rc = store_contact_foreach(t, primary, count_one, &f->total_count)) != EMU_OK)
 		return rc;
+	if (shape->n_ext) {
+		/* spec §8.2: the values of the one table, a property the folder
+		 * lacks left out */
+		int contacts = (props & OP_FPROP_TOTAL) ? f->total_count : -1;
+		struct prop_folder pf;
+		struct prop_record rec = { NULL, NULL, &pf };
+		if ((rc = op_folder_record(t, primary, def, &contacts, &pf)) != EMU_OK ||
+		    (rc = op_ext_values(ctx->arena, shape->ext, shape->ext_defs, shape->n_ext, &rec,
+		                        &f->ext, &f->n_ext)) != EMU_OK)
+			return rc;
+	}
 	/* only what this folder has: no parent for root, no class where there
 	 * is none, no UnreadCount on t:ContactsFolder and t:CalendarFolder
 	 * (BaseFolderType; t:Folder, t:SearchFolder and t:TasksFolder have it) */
@@ -253,7 +304,7 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 
 struct folder_batch {
 	const struct ews_ctx *ctx;
-	unsigned props;
+	struct op_folder_shape shape;
 	const struct op_folder_ref *refs;
 	struct op_folder_result *out;
 	struct user_record u;       /* scratch */
@@ -266,21 +317,29 @@ static int get_one_folder(void *arg, store_txn_t *t, size_t i)
 	int rc;
 
 	memset(&b->out[i], 0, sizeof b->out[i]);
+	if (b->shape.status.cls != EWS_SUCCESS) {
+		b->out[i].status = b->shape.status;
+		return EMU_OK;
+	}
 	ews_status_ok(&b->out[i].status);
 	if ((rc = op_folder_resolve(b->ctx, t, &b->refs[i], &b->u, &name, &b->out[i].status)) != EMU_OK || !name)
 		return rc;
-	return op_folder_describe(b->ctx, t, b->u.email, op_folder_def_find(name), b->props, &b->out[i].folder);
+	return op_folder_describe(b->ctx, t, b->u.email, op_folder_def_find(name), &b->shape, &b->out[i].folder);
 }
 
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,
                   const char *const *additional, size_t n_additional,
+                  const struct prop_ext_uri *ext, size_t n_ext,
                   const struct op_folder_ref *refs, size_t n, struct op_folder_result *out)
 {
 	struct folder_batch *b = arena_alloc(ctx->arena, sizeof *b);
+	int rc;
+
 	if (!b)
 		return EMU_ENOMEM;
+	if ((rc = op_folder_shape(ctx, shape, additional, n_additional, ext, n_ext, &b->shape)) != EMU_OK)
+		return rc;
 	b->ctx = ctx;
-	b->props = op_folder_shape_props(shape, additional, n_additional);
 	b->refs = refs;
 	b->out = out;
 	return op_batch(ctx, n, get_one_folder, b);

@@ -284,6 +284,8 @@ struct op_folder {
 	const char *parent_id, *parent_change_key;
 	const char *folder_class, *display_name;
 	int total_count, child_folder_count, unread_count;
+	int n_ext;                     /* t:ExtendedProperty (after ChildFolderCount), in request order */
+	struct op_ext_value *ext;      /* arena array, only properties the folder has */
 };
 
 enum { OP_FPROP_ID = 1, OP_FPROP_PARENT = 2, OP_FPROP_CLASS = 4, OP_FPROP_DISPLAY_NAME = 8,
@@ -295,7 +297,11 @@ struct op_folder_result {
 	struct op_folder folder;       /* Success only */
 };
 
-/** GetFolder (spec §1.2, §1.3): one result per ref, in order.  Every folder
+/** GetFolder (spec §1.2, §1.3): one result per ref, in order.  @p ext /
+ * @p n_ext: the ExtendedFieldURIs of AdditionalProperties (spec §8.3: the
+ * folder rows of ews/props.h; one a folder lacks is left out, a malformed one
+ * is every message's ErrorInvalidExtendedProperty /
+ * ErrorUnsupportedMapiPropertyType, as on GetItem).  Every folder
  * of the set (ops_int.h) by DistinguishedFolderId (with or without Mailbox)
  * or FolderId; a distinguished name a 2019 mailbox lacks (archive, public
  * folders, voicemail, Exchange Online folders) gives ErrorFolderNotFound, one
@@ -303,6 +309,7 @@ struct op_folder_result {
  * ErrorInvalidOperation; other errors as op_folder_resolve(). */
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,
                   const char *const *additional, size_t n_additional,
+                  const struct prop_ext_uri *ext, size_t n_ext,
                   const struct op_folder_ref *refs, size_t n, struct op_folder_result *out);
 
 /* ---- FindFolder (spec §2) ----------------------------------------------------- */
@@ -319,20 +326,34 @@ struct op_find_folder_result {
 	struct op_folder *folders;     /* arena array of n, Success only */
 };
 
-/** FindFolder: one result per parent in @p refs, in order: the parent's
- * children (Shallow), all its descendants in pre-order (Deep) or its
- * soft-deleted children (SoftDeleted: none, an empty list), paged by @p view
- * (NULL or QV_NONE: all), each folder with the properties of @p shape +
- * @p additional as GetFolder.  Errors per message: the parent's as
- * GetFolder's; ErrorInvalidPagingMaxRows (MaxEntriesReturned <= 0),
- * ErrorInvalidIndexedPagingParameters (Offset < 0),
- * ErrorInvalidFractionalPagingParameters (Numerator < 0, Denominator <= 0,
- * Numerator > Denominator); @p has_restriction: ErrorUnsupportedQueryFilter
- * (no restriction engine on folders yet). */
-int op_find_folder(const struct ews_ctx *ctx, enum op_traversal traversal, enum ews_shape shape,
-                   const char *const *additional, size_t n_additional,
-                   const struct query_view *view, int has_restriction,
-                   const struct op_folder_ref *refs, size_t n, struct op_find_folder_result *out);
+struct op_find_folder_req {
+	enum op_traversal traversal;
+	enum ews_shape shape;
+	const char *const *additional;        /* FieldURIs of AdditionalProperties */
+	size_t n_additional;
+	const struct prop_ext_uri *ext;       /* ExtendedFieldURIs of AdditionalProperties (as GetFolder) */
+	size_t n_ext;
+	const struct query_view *view;        /* NULL or QV_NONE: all */
+	struct query_node *restriction;       /* raw tree (transport memory), NULL: none */
+	enum query_error build_error;         /* a limit the transport met building it, else QE_OK */
+	const struct op_folder_ref *refs;     /* ParentFolderIds */
+	size_t n_refs;
+};
+
+/** FindFolder: one result per parent in @p req->refs, in order: the
+ * parent's children (Shallow), all its descendants in pre-order (Deep) or
+ * its soft-deleted children (SoftDeleted: none, an empty list), those the
+ * Restriction matches (spec §2.4: folder properties of ews/props.h,
+ * PROP_ON_FOLDER), paged by the view (TotalItemsInView counts the matches),
+ * each folder with the properties of the shape as GetFolder.  Errors per
+ * message: the parent's as GetFolder's; ErrorInvalidPagingMaxRows
+ * (MaxEntriesReturned <= 0), ErrorInvalidIndexedPagingParameters (Offset <
+ * 0), ErrorInvalidFractionalPagingParameters (Numerator < 0, Denominator <=
+ * 0, Numerator > Denominator); the restriction's as FindItem's
+ * (op_query_status: ErrorUnsupportedPathForQuery for a property folders do
+ * not have, ErrorInvalidPropertyRequest for an unknown FieldURI,
+ * ErrorRestrictionTooLong/TooComplex, ErrorInvalidValueForProperty ...). */
+int op_find_folder(const struct ews_ctx *ctx, struct op_find_folder_req *req, struct op_find_folder_result *out);
 
 /* ---- GetItem (spec §5) and GetAttachment (spec §7) ------------------------- */
 
@@ -516,6 +537,8 @@ struct op_sync_hierarchy_req {
 	enum ews_shape shape;
 	const char *const *additional;      /* FieldURIs of AdditionalProperties */
 	size_t n_additional;
+	const struct prop_ext_uri *ext;     /* ExtendedFieldURIs of AdditionalProperties (as GetFolder) */
+	size_t n_ext;
 	const struct op_folder_ref *folder; /* SyncFolderId, NULL when absent (= msgfolderroot) */
 	const char *sync_state;             /* NULL or "": first sync */
 };

@@ -44,18 +44,42 @@ const struct op_folder_def *op_folder_def_find(const char *name);
 /** How many folders of the set have @p name as their parent. */
 int op_folder_child_count(const char *name);
 
+/* A resolved FolderShape (op_folder_shape). */
+struct op_folder_shape {
+	unsigned props;                       /* OP_FPROP_* */
+	const struct prop_ext_uri *ext;       /* the request's ExtendedFieldURIs */
+	const struct prop_def **ext_defs;     /* their rows, NULL: no folder has it */
+	size_t n_ext;
+	struct ews_status status;             /* NoError, or the malformed ExtendedFieldURI's error */
+};
+
 /** Fill @p f: folder @p def of mailbox @p primary (a user's primary
- * address) with the properties @p props (OP_FPROP_*, reduced to those the
- * folder's element has); TotalCount counts the contacts through @p t.
+ * address) with the properties of @p shape (OP_FPROP_*, reduced to those the
+ * folder's element has, and the t:ExtendedProperty values the folder has);
+ * TotalCount counts the contacts through @p t.
  * Strings are static or arena memory.
  * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id; a
  *	store failure. */
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
-                       const struct op_folder_def *def, unsigned props, struct op_folder *f);
+                       const struct op_folder_def *def, const struct op_folder_shape *shape,
+                       struct op_folder *f);
 
-/** The OP_FPROP_* set of a FolderShape: @p shape plus the FieldURIs
- * @p additional (unknown ones are ignored, logged at debug level). */
-unsigned op_folder_shape_props(enum ews_shape shape, const char *const *additional, size_t n);
+/** The property-table record (ews/props.h) of folder @p def of mailbox
+ * @p primary, for restrictions and t:ExtendedProperty: its names, counts
+ * (TotalCount counts the contacts through @p t when the folder holds them;
+ * @p contacts caches that count across calls: -1 = not counted yet) and
+ * PR_ATTR_HIDDEN.  Strings are static.
+ * @return EMU_OK; a store failure. */
+int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
+                     struct prop_folder *r);
+
+/** Resolve a FolderShape into @p out: the OP_FPROP_* set of @p shape plus
+ * the FieldURIs @p additional (unknown ones are ignored, logged at debug
+ * level), and the rows of the ExtendedFieldURIs @p ext (arena memory; a
+ * malformed one sets out->status, the outcome of every message).
+ * @return EMU_OK; EMU_ENOMEM. */
+int op_folder_shape(const struct ews_ctx *ctx, enum ews_shape shape, const char *const *additional, size_t n,
+                    const struct prop_ext_uri *ext, size_t n_ext, struct op_folder_shape *out);
 
 /** Decode the EwsId @p text a request names, expecting an id of @p want,
  * and check that the caller may read its mailbox (spec §5.6, §7.3).

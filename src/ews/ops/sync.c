@@ -115,6 +115,7 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 {
 	static const struct op_folder_ref top = { NULL, OP_FOLDER_TOP, NULL };
 	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
+	struct op_folder_shape shape;
 	const struct op_folder_def *root, *defs;
 	struct ews_sync_state st;
 	store_txn_t *t = NULL;
@@ -128,6 +129,13 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 	out->sync_state = "";
 	if (!u)
 		return EMU_ENOMEM;
+	if ((rc = op_folder_shape(ctx, req->shape, req->additional, req->n_additional, req->ext, req->n_ext,
+	                          &shape)) != EMU_OK)
+		return rc;
+	if (shape.status.cls != EWS_SUCCESS) {
+		out->status = shape.status;   /* a malformed ExtendedFieldURI */
+		return EMU_OK;
+	}
 	if ((rc = store_txn_begin(ctx->store, 0, &t)) != EMU_OK)
 		return rc;
 	if (!sync_folder(ctx, t, req->folder ? req->folder : &top, u, &root, &out->status, &rc))
@@ -150,7 +158,6 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 			goto out;
 		}
 	} else {
-		unsigned props = op_folder_shape_props(req->shape, req->additional, req->n_additional);
 		defs = op_folder_defs(&ndefs);
 		if (!(out->changes = arena_alloc(ctx->arena, ndefs * sizeof *out->changes))) {
 			rc = EMU_ENOMEM;
@@ -162,7 +169,7 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 				continue;
 			memset(c, 0, sizeof *c);
 			c->kind = OP_CHANGE_CREATE;
-			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], props, &c->folder)) != EMU_OK)
+			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], &shape, &c->folder)) != EMU_OK)
 				goto out;
 			out->n++;
 		}

@@ -349,7 +349,7 @@ static void test_mailbox_ops_for_tokens(void **state)
 	unsigned scopes[] = { TOKEN_SCOPE_USER_READWRITE_ALL, TOKEN_SCOPE_USER_READ_ALL | TOKEN_SCOPE_USER_READWRITE };
 	for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++) {
 		assert_int_equal(caller_set_bearer(&who, ME, scopes[i]), EMU_OK);
-		assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, refs, 3, out), EMU_OK);
+		assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, 3, out), EMU_OK);
 		assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 		assert_string_equal(out[1].status.code, EWS_ERROR_ACCESS_DENIED);
 		assert_string_equal(out[2].status.code, EWS_NO_ERROR);
@@ -358,12 +358,12 @@ static void test_mailbox_ops_for_tokens(void **state)
 	}
 	/* nor does the administrator flag over Basic */
 	assert_int_equal(caller_set_basic(&who, ME, 1), EMU_OK);
-	assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, refs, 3, out), EMU_OK);
+	assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, 3, out), EMU_OK);
 	assert_string_equal(out[1].status.code, EWS_ERROR_ACCESS_DENIED);
 	/* the operator on the command line reads any */
 	struct caller local = { .auth = CALLER_LOCAL };
 	ctx.caller = &local;
-	assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, refs + 1, 1, out), EMU_OK);
+	assert_int_equal(op_get_folder(&ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs + 1, 1, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_int_equal(op_get_item(&ctx, EWS_SHAPE_DEFAULT, 0, NULL, 0, &item, NULL, 1, items), EMU_OK);
 	assert_string_equal(items[0].status.code, EWS_ERROR_ITEM_NOT_FOUND);

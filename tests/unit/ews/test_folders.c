@@ -106,7 +106,7 @@ static void test_get_every_folder(void **state)
 		refs[i].distinguished = d[i].name;
 		refs[n + i].id = ews_id_text(f->ctx.arena, EWS_ID_FOLDER, ALICE, d[i].name);
 	}
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ALL, NULL, 0, refs, 2 * n, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, 2 * n, out), EMU_OK);
 	for (size_t i = 0; i < n; i++) {
 		if (!d[i].distinguished) {
 			assert_string_equal(out[i].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
@@ -150,7 +150,7 @@ static void test_names_a_2019_mailbox_lacks(void **state)
 	refs[n + 1].distinguished = "personmetadata";
 	refs[n + 2].distinguished = "mecontact";
 	refs[n + 2].mailbox = "nobody@example.test";    /* the name is checked first */
-	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, refs, n + 3, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->ctx, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, refs, n + 3, out), EMU_OK);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(out[i].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
 	for (size_t i = n; i < n + 3; i++) {
@@ -164,7 +164,8 @@ static struct op_find_folder_result find(struct ews_fx *f, enum op_traversal tr,
 {
 	struct op_folder_ref ref = { NULL, parent, NULL };
 	struct op_find_folder_result r;
-	assert_int_equal(op_find_folder(&f->ctx, tr, EWS_SHAPE_DEFAULT, NULL, 0, v, 0, &ref, 1, &r), EMU_OK);
+	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, v, NULL, QE_OK, &ref, 1 };
+	assert_int_equal(op_find_folder(&f->ctx, &req, &r), EMU_OK);
 	return r;
 }
 
@@ -295,18 +296,88 @@ static void test_find_errors(void **state)
 		assert_string_equal(r.status.code, bad[i].code);
 		assert_int_equal(r.n, 0);
 	}
-	/* a restriction, until the query engine is wired in */
+	/* another user's folder */
 	struct op_folder_ref refs[] = { { NULL, "root", NULL }, { NULL, "contacts", BOB } };
 	struct op_find_folder_result out[2];
-	assert_int_equal(op_find_folder(&f->ctx, OP_TRAVERSAL_SHALLOW, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, 1,
-	                                refs, 2, out), EMU_OK);
-	assert_string_equal(out[0].status.code, EWS_ERROR_UNSUPPORTED_QUERY_FILTER);
-	assert_string_equal(out[1].status.code, EWS_ERROR_UNSUPPORTED_QUERY_FILTER);
-	/* another user's folder */
-	assert_int_equal(op_find_folder(&f->ctx, OP_TRAVERSAL_SHALLOW, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, 0,
-	                                refs, 2, out), EMU_OK);
+	struct op_find_folder_req req = { OP_TRAVERSAL_SHALLOW, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, 0, NULL, NULL, QE_OK, refs, 2 };
+	assert_int_equal(op_find_folder(&f->ctx, &req, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_NO_ERROR);
 	assert_string_equal(out[1].status.code, EWS_ERROR_ACCESS_DENIED);
+}
+
+/* FindFolder over one parent with restriction @p q (compiled by the op). */
+static struct op_find_folder_result find_where(struct ews_fx *f, enum op_traversal tr, const char *parent,
+                                               struct query_node *q, enum query_error built)
+{
+	struct op_folder_ref ref = { NULL, parent, NULL };
+	struct op_find_folder_result r;
+	struct op_find_folder_req req = { tr, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, NULL, q, built, &ref, 1 };
+	assert_int_equal(op_find_folder(&f->ctx, &req, &r), EMU_OK);
+	return r;
+}
+
+static void test_find_restriction(void **state)
+{
+	struct ews_fx *f = *state;
+
+	/* FolderClass = IPF.Contact, Deep from msgfolderroot: Contacts only (its
+	 * subfolders have longer classes); paging counts the matches */
+	struct query_node eq = { .op = Q_EQ, .lhs = { .kind = QP_FIELD, .uri = "folder:FolderClass" },
+	                         .constant = "ipf.contact" };
+	struct op_find_folder_result r = find_where(f, OP_TRAVERSAL_DEEP, "msgfolderroot", &eq, QE_OK);
+	assert_string_equal(r.status.code, EWS_NO_ERROR);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.page.total, 1);
+	assert_string_equal(r.folders[0].display_name, "Contacts");
+
+	/* Prefixed IPF.Contact: Contacts and its seven subfolders */
+	struct query_node pre = { .op = Q_CONTAINS, .lhs = { .kind = QP_FIELD, .uri = "folder:FolderClass" },
+	                          .constant = "IPF.Contact", .mode = "Prefixed" };
+	r = find_where(f, OP_TRAVERSAL_DEEP, "msgfolderroot", &pre, QE_OK);
+	assert_int_equal(r.n, 1 + (size_t)op_folder_child_count("contacts"));
+
+	/* TotalCount counts the contacts: Contacts holds three */
+	struct query_node gt = { .op = Q_GT, .lhs = { .kind = QP_FIELD, .uri = "folder:TotalCount" }, .constant = "2" };
+	r = find_where(f, OP_TRAVERSAL_DEEP, "root", &gt, QE_OK);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.folders[0].display_name, "Contacts");
+
+	/* PR_ATTR_HIDDEN is set on the hidden folders only: 0x10f4 = true (as
+	 * evolution's decimal 4340) gives the hidden contacts subfolders, DavMail's
+	 * "visible" Or(Not(Exists 0x10f4), 0x10f4 = false) every other folder */
+	size_t all;
+	(void)op_folder_defs(&all);
+	size_t hidden = (size_t)op_folder_child_count("contacts");
+	struct query_node hid = { .op = Q_EQ, .lhs = { .kind = QP_EXTENDED, .ext = { .tag = "4340", .type = "Boolean" } },
+	                          .constant = "true" };
+	r = find_where(f, OP_TRAVERSAL_DEEP, "root", &hid, QE_OK);
+	assert_int_equal(r.n, hidden);
+	struct query_node isfalse = { .op = Q_EQ, .lhs = { .kind = QP_EXTENDED, .ext = { .tag = "0x10f4", .type = "Boolean" } },
+	                              .constant = "false" };
+	struct query_node ex = { .op = Q_EXISTS, .lhs = { .kind = QP_EXTENDED, .ext = { .tag = "0x10f4", .type = "Boolean" } },
+	                         .next = NULL };
+	struct query_node no = { .op = Q_NOT, .kids = &ex, .next = &isfalse };
+	struct query_node visible = { .op = Q_OR, .kids = &no };
+	r = find_where(f, OP_TRAVERSAL_DEEP, "root", &visible, QE_OK);
+	assert_int_equal(r.n, all - 1 - hidden);
+	assert_int_equal(r.page.total, all - 1 - hidden);
+	for (size_t k = 0; k < r.n; k++)
+		assert_string_not_equal(r.folders[k].folder_class ? r.folders[k].folder_class : "", "IPF.Contact.GalContacts");
+
+	/* a contact property is no folder property; an unknown URI; limits met
+	 * by the transport; the request's error on every parent */
+	struct query_node item = { .op = Q_EQ, .lhs = { .kind = QP_FIELD, .uri = "contacts:GivenName" }, .constant = "x" };
+	r = find_where(f, OP_TRAVERSAL_SHALLOW, "root", &item, QE_OK);
+	assert_string_equal(r.status.code, EWS_ERROR_UNSUPPORTED_PATH_FOR_QUERY);
+	struct query_node unk = { .op = Q_EQ, .lhs = { .kind = QP_FIELD, .uri = "folder:Nope" }, .constant = "x" };
+	r = find_where(f, OP_TRAVERSAL_SHALLOW, "root", &unk, QE_OK);
+	assert_string_equal(r.status.code, EWS_ERROR_INVALID_PROPERTY_REQUEST);
+	struct query_node bad = { .op = Q_GT, .lhs = { .kind = QP_FIELD, .uri = "folder:TotalCount" }, .constant = "many" };
+	r = find_where(f, OP_TRAVERSAL_SHALLOW, "root", &bad, QE_OK);
+	assert_string_equal(r.status.code, EWS_ERROR_INVALID_VALUE_FOR_PROPERTY);
+	r = find_where(f, OP_TRAVERSAL_SHALLOW, "root", NULL, QE_TOO_LONG);
+	assert_string_equal(r.status.code, EWS_ERROR_RESTRICTION_TOO_LONG);
+	assert_int_equal(r.n, 0);
 }
 
 int main(void)
@@ -318,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find_traversals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_restriction, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

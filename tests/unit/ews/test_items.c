@@ -92,7 +92,7 @@ static void test_folders_distinguished(void **state)
 	struct op_folder_result out[8], again[8];
 	size_t n = sizeof refs / sizeof *refs;
 
-	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ALL, NULL, 0, refs, n, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, n, out), EMU_OK);
 	const struct op_folder *root = &out[0].folder, *top = &out[1].folder, *con = &out[2].folder;
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(out[i].status.code, EWS_NO_ERROR);
@@ -125,14 +125,14 @@ static void test_folders_distinguished(void **state)
 	assert_string_equal(out[7].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
 
 	/* stable ids, usable as FolderIds */
-	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, NULL, 0, refs, 3, again), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, NULL, 0, NULL, 0, refs, 3, again), EMU_OK);
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(again[i].folder.id, out[i].folder.id);
 		assert_string_equal(again[i].folder.change_key, out[i].folder.change_key);
 		assert_true(again[i].folder.props == OP_FPROP_ID);
 	}
 	struct op_folder_ref by_id[] = { { con->id, NULL, NULL }, { root->id, NULL, NULL } };
-	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, by_id, 2, again), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, by_id, 2, again), EMU_OK);
 	assert_string_equal(again[0].status.code, EWS_NO_ERROR);
 	assert_true(again[0].folder.is_contacts);
 	assert_true(again[0].folder.props == (OP_FPROP_ID | OP_FPROP_DISPLAY_NAME | OP_FPROP_TOTAL | OP_FPROP_CHILDREN));
@@ -148,7 +148,7 @@ static void test_folders_shape_and_errors(void **state)
 	struct op_folder_ref one[] = { { NULL, "contacts", NULL } };
 	struct op_folder_result out[8];
 
-	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, extra, 6, one, 1, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_ID_ONLY, extra, 6, NULL, 0, one, 1, out), EMU_OK);
 	assert_true(out[0].folder.props == (OP_FPROP_ID | OP_FPROP_CLASS | OP_FPROP_PARENT));
 
 	struct op_folder_ref bad[] = {
@@ -160,7 +160,7 @@ static void test_folders_shape_and_errors(void **state)
 		{ id_of(f, EWS_ID_FOLDER, "gone@example.test", "contacts"), NULL, NULL },
 		{ NULL, NULL, NULL },
 	};
-	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, bad, 7, out), EMU_OK);
+	assert_int_equal(op_get_folder(&f->b.ctx, EWS_SHAPE_DEFAULT, NULL, 0, NULL, 0, bad, 7, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_INVALID_ID_EMPTY);
 	assert_string_equal(out[1].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
 	assert_string_equal(out[2].status.code, EWS_ERROR_INVALID_ID_MALFORMED);
@@ -178,7 +178,7 @@ static void test_folders_shape_and_errors(void **state)
 	struct op_folder_ref refs[] = { { NULL, "contacts", NULL }, { NULL, "contacts", BOB },
 	                                { id_of(f, EWS_ID_FOLDER, ALICE, "contacts"), NULL, NULL },
 	                                { id_of(f, EWS_ID_FOLDER, "gone@example.test", "contacts"), NULL, NULL } };
-	assert_int_equal(op_get_folder(&anon, EWS_SHAPE_ALL, NULL, 0, refs, 4, out), EMU_OK);
+	assert_int_equal(op_get_folder(&anon, EWS_SHAPE_ALL, NULL, 0, NULL, 0, refs, 4, out), EMU_OK);
 	assert_string_equal(out[0].status.code, EWS_ERROR_FOLDER_NOT_FOUND);
 	assert_string_equal(out[1].status.code, EWS_NO_ERROR);
 	assert_int_equal(out[1].folder.total_count, 1);
