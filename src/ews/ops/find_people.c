@@ -273,11 +273,11 @@ static int all_rows(store_txn_t *t, int directory, const char *owner, struct row
 	r->heap = 1;
 	if (directory) {
 		rc = store_user_foreach(t, visit_user, r);
-		if (!rc)
+		if (!rc && r->n > 1)
 			qsort(r->dir, r->n, sizeof *r->dir, cmp_user_row);
 	} else {
 		rc = store_contact_foreach(t, owner, visit_contact_row, r);
-		if (!rc)
+		if (!rc && r->n > 1)
 			qsort(r->contacts, r->n, sizeof *r->contacts, cmp_contact_row);
 	}
 	return r->oom ? EMU_ENOMEM : rc;

@@ -112,7 +112,8 @@ static int search_directory(const struct ews_ctx *ctx, store_txn_t *t, const str
 	                       q->text, out->dir, max, &out->ndir, &out->dir_more);
 	if (rc)
 		return rc;
-	qsort(out->dir, out->ndir, sizeof *out->dir, cmp_dir);
+	if (out->ndir > 1)
+		qsort(out->dir, out->ndir, sizeof *out->dir, cmp_dir);
 	return EMU_OK;
 }
 
@@ -194,7 +195,8 @@ static int search_contacts(const struct ews_ctx *ctx, store_txn_t *t, const stru
 		return EMU_OK;
 	if ((rc = store_contact_foreach(t, owner, visit_contact, &s)) != EMU_OK)
 		goto out;
-	qsort(s.hits, s.n, sizeof *s.hits, cmp_contact);
+	if (s.n > 1)   /* s.hits is NULL when nothing matched */
+		qsort(s.hits, s.n, sizeof *s.hits, cmp_contact);
 	out->ncontacts = s.n < max ? s.n : max;
 	out->contacts_more = s.n > max;
 	*exact = s.exact;
