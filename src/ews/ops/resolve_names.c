@@ -68,10 +68,7 @@ static int contacts_folder(const struct ews_ctx *ctx, store_txn_t *t, const stru
 	} else if ((rc = store_user_get(t, caller_address(ctx->caller), u)) != EMU_OK) {
 		return rc;
 	}
-	size_t i = 0;
-	for (; u->email[i]; i++)
-		owner[i] = (char)(u->email[i] >= 'A' && u->email[i] <= 'Z' ? u->email[i] + 32 : u->email[i]);
-	owner[i] = '\0';
+	op_lower_copy(owner, u->email);
 	return EMU_OK;
 }
 
