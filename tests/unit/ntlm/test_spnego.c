@@ -402,6 +402,202 @@ static void test_hostile_shapes(void **state)
 			fail_msg("accepted: %s", bad[i].what);
 }
 
+/* ---- building ---- */
+
+/* Shortest-form lengths at every boundary, parsed back; 70000 bytes needs
+ * three length bytes. */
+static void test_build_lengths(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = { 0, 1, 100, 113, 114, 115, 127, 128, 255, 256, 65535, 65536, 70000 };
+	size_t cap = 70100;
+	uint8_t *ntlm = malloc(70000), *out = malloc(cap);
+	assert_non_null(ntlm);
+	assert_non_null(out);
+	for (size_t i = 0; i < 70000; i++)
+		ntlm[i] = (uint8_t)(i * 7);
+	for (size_t i = 0; i < N(sizes); i++) {
+		struct spnego_in in;
+		size_t n = 0;
+		assert_int_equal(spnego_build_resp(SPNEGO_REQUEST_MIC, 1, ntlm, sizes[i], NULL, out, cap, &n), EMU_OK);
+		assert_int_equal(spnego_parse(out, n, &in), EMU_OK);
+		assert_int_equal(in.kind, SPNEGO_RESP);
+		assert_non_null(in.ntlm);
+		assert_int_equal(in.ntlm_len, sizes[i]);
+		assert_memory_equal(in.ntlm, ntlm, sizes[i]);
+		assert_ptr_equal(in.ntlm + sizes[i], out + n);
+		assert_null(in.mic);
+		/* negState and supportedMech exactly as spec 3.3 */
+		static const uint8_t head[] = { 0xa0, 0x03, 0x0a, 0x01, 0x03, 0xa1, 0x0c, OID_NTLM };
+		/* after A1 L 30 L, which are two bytes each while the SEQUENCE
+		 * (19 + 4 + token bytes) stays below 0x80 */
+		if (19 + 4 + sizes[i] < 0x80)
+			assert_memory_equal(out + 4, head, sizeof head);
+	}
+	/* 70000: A1 83 01 11 92 | 30 83 01 11 8D | negState 5 | mech 14 | A2 83 01 11 75 04 83 01 11 70 */
+	{
+		static const uint8_t want[] = { 0xa1, 0x83, 0x01, 0x11, 0x92, 0x30, 0x83, 0x01, 0x11, 0x8d };
+		static const uint8_t want_tok[] = { 0xa2, 0x83, 0x01, 0x11, 0x75, 0x04, 0x83, 0x01, 0x11, 0x70 };
+		size_t n = 0;
+		assert_int_equal(spnego_build_resp(SPNEGO_ACCEPT_INCOMPLETE, 1, ntlm, 70000, NULL, out, cap, &n), EMU_OK);
+		assert_int_equal(n, 70039);
+		assert_memory_equal(out, want, sizeof want);
+		assert_memory_equal(out + 10 + 5 + 14, want_tok, sizeof want_tok);
+	}
+	/* 0x7f and 0x80 bytes of token: the octet string's length switches form */
+	{
+		static const uint8_t want7f[] = { 0xa1, 0x81, 0x8c, 0x30, 0x81, 0x89, 0xa0, 0x03, 0x0a, 0x01, 0x01,
+		                                  0xa2, 0x81, 0x81, 0x04, 0x7f };
+		static const uint8_t want80[] = { 0xa1, 0x81, 0x8e, 0x30, 0x81, 0x8b, 0xa0, 0x03, 0x0a, 0x01, 0x01,
+		                                  0xa2, 0x81, 0x83, 0x04, 0x81, 0x80 };
+		size_t n = 0;
+		assert_int_equal(spnego_build_resp(SPNEGO_ACCEPT_INCOMPLETE, 0, ntlm, 0x7f, NULL, out, cap, &n), EMU_OK);
+		assert_int_equal(n, sizeof want7f + 0x7f);
+		assert_memory_equal(out, want7f, sizeof want7f);
+		assert_int_equal(spnego_build_resp(SPNEGO_ACCEPT_INCOMPLETE, 0, ntlm, 0x80, NULL, out, cap, &n), EMU_OK);
+		assert_int_equal(n, sizeof want80 + 0x80);
+		assert_memory_equal(out, want80, sizeof want80);
+	}
+	free(ntlm);
+	free(out);
+}
+
+/* Exactly the room it needs: one byte less is EMU_ELIMIT and nothing is
+ * written past the buffer (each buffer is allocated to its size). */
+static void test_build_room(void **state)
+{
+	(void)state;
+	const struct handshake *h = &handshakes[0];
+	struct spnego_in in;
+	size_t n = 0;
+	assert_int_equal(spnego_parse(h->challenge, h->challenge_len, &in), EMU_OK);
+	for (size_t room = 0; room <= h->challenge_len; room++) {
+		uint8_t *out = malloc(room ? room : 1);
+		assert_non_null(out);
+		int rc = spnego_build_resp(SPNEGO_ACCEPT_INCOMPLETE, 1, in.ntlm, in.ntlm_len, NULL, out, room, &n);
+		assert_int_equal(rc, room == h->challenge_len ? EMU_OK : EMU_ELIMIT);
+		free(out);
+	}
+	/* the final token: negState 0 and a 16-byte mechListMIC */
+	{
+		static const uint8_t mic[16] = { 1, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2, 0, 0, 0, 0 };
+		static const uint8_t want[] = { 0xa1, 0x1b, 0x30, 0x19, 0xa0, 0x03, 0x0a, 0x01, 0x00, 0xa3, 0x12, 0x04, 0x10,
+		                                1, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2, 0, 0, 0, 0 };
+		static const uint8_t reject[] = { 0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x02 };
+		uint8_t out[64];
+		assert_int_equal(spnego_build_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, mic, out, sizeof out, &n), EMU_OK);
+		assert_int_equal(n, sizeof want);
+		assert_memory_equal(out, want, sizeof want);
+		assert_int_equal(spnego_build_resp(SPNEGO_REJECT, 0, NULL, 0, NULL, out, sizeof out, &n), EMU_OK);
+		assert_int_equal(n, sizeof reject);
+		assert_memory_equal(out, reject, sizeof reject);
+		assert_int_equal(spnego_build_resp((enum spnego_state)4, 0, NULL, 0, NULL, out, sizeof out, &n), EMU_EINVAL);
+	}
+}
+
+/* ---- the NTLM signature ---- */
+
+/* python3-ntlm-auth's signatures for 128/56/40-bit seal keys, with and
+ * without KEY_EXCH, both directions. */
+static void test_mic_reference(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(sigs); i++) {
+		uint8_t mic[16];
+		assert_int_equal(spnego_ntlm_mic(sig_key, sigs[i].flags, sigs[i].from_client, sig_data, sizeof sig_data, mic),
+		                 EMU_OK);
+		if (memcmp(mic, sigs[i].mic, 16) != 0)
+			fail_msg("signature %zu (flags 0x%08x, %s) differs", i, (unsigned)sigs[i].flags,
+			         sigs[i].from_client ? "client" : "server");
+	}
+}
+
+/* MS-NLMP 4.2.4.4: ExportedSessionKey 0x55 x 16, "Plaintext" in UTF-16LE,
+ * sealed (RC4 stream bytes 0..17) then signed (bytes 18..25 encrypt the
+ * checksum).  spnego_ntlm_mic signs without sealing first, so the test
+ * takes its unencrypted checksum (no KEY_EXCH) and the key stream of the
+ * spec's sealing keys, which the spec's ciphertext proves. */
+static void test_mic_ms_nlmp(void **state)
+{
+	(void)state;
+	static const uint8_t key[16] = { 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+	                                 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
+	static const uint8_t plain[18] = { 'P', 0, 'l', 0, 'a', 0, 'i', 0, 'n', 0, 't', 0, 'e', 0, 'x', 0, 't', 0 };
+	static const uint8_t c2s_seal_key[16] = { 0x59, 0xf6, 0x00, 0x97, 0x3c, 0xc4, 0x96, 0x0a,
+	                                          0x25, 0x48, 0x0a, 0x7c, 0x19, 0x6e, 0x4c, 0x58 };
+	static const char s2c_seal_magic[] = "session key to server-to-client sealing key magic constant";
+	static const uint8_t sealed[2][18] = {
+		{ 0x54, 0xe5, 0x01, 0x65, 0xbf, 0x19, 0x36, 0xdc, 0x99, 0x60, 0x20, 0xc1, 0x81, 0x1b, 0x0f, 0x06, 0xfb, 0x5f },
+		{ 0x16, 0x08, 0x71, 0xb7, 0x30, 0xba, 0x74, 0xe9, 0x46, 0xc4, 0x53, 0xd7, 0x46, 0x5b, 0x54, 0x27, 0x8d, 0xd0 },
+	};
+	static const uint8_t signature[2][16] = {
+		{ 0x01, 0x00, 0x00, 0x00, 0x7f, 0xb3, 0x8e, 0xc5, 0xc5, 0x5d, 0x49, 0x76, 0x00, 0x00, 0x00, 0x00 },
+		{ 0x01, 0x00, 0x00, 0x00, 0xb2, 0x98, 0xb8, 0x47, 0xce, 0x7c, 0x58, 0x07, 0x00, 0x00, 0x00, 0x00 },
+	};
+	const uint32_t flags = 0xe28a8233u; /* the example's: ESS, KEY_EXCH, 128, 56, SIGN, SEAL ... */
+	for (int dir = 0; dir < 2; dir++) {
+		int from_client = dir == 0;
+		uint8_t seal_key[16], stream[26], zero[26] = { 0 }, plain_mic[16], mic[16];
+		if (from_client) {
+			memcpy(seal_key, c2s_seal_key, 16);
+		} else {
+			struct ntlm_crypto_part parts[2] = { { key, 16 }, { s2c_seal_magic, sizeof s2c_seal_magic } };
+			assert_int_equal(ntlm_crypto_md5(parts, 2, seal_key), EMU_OK);
+		}
+		assert_int_equal(ntlm_crypto_rc4(seal_key, 16, zero, sizeof zero, stream), EMU_OK);
+		for (int i = 0; i < 18; i++)
+			assert_int_equal(stream[i] ^ plain[i], sealed[dir][i]); /* this is the spec's key stream */
+		/* the checksum: HMAC-MD5(SignKey, seq 0 || data), RC4'd after the sealed data */
+		assert_int_equal(spnego_ntlm_mic(key, flags & ~NTLM_FLAGS_KEY_EXCH, from_client, plain, sizeof plain, plain_mic),
+		                 EMU_OK);
+		assert_int_equal(plain_mic[0], 1);
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(plain_mic[4 + i] ^ stream[18 + i], signature[dir][4 + i]);
+		/* with KEY_EXCH the checksum is sealed with the start of the same stream */
+		assert_int_equal(spnego_ntlm_mic(key, flags, from_client, plain, sizeof plain, mic), EMU_OK);
+		assert_memory_equal(mic, signature[dir], 4);
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(mic[4 + i], plain_mic[4 + i] ^ stream[i]);
+		assert_memory_equal(mic + 12, signature[dir] + 12, 4);
+	}
+}
+
+/* ---- crypto helpers ---- */
+
+static void test_crypto(void **state)
+{
+	(void)state;
+	/* RFC 1320 MD4("abc"), RFC 1321 MD5("abc") */
+	static const uint8_t md4_abc[16] = { 0xa4, 0x48, 0x01, 0x7a, 0xaf, 0x21, 0xd8, 0x52,
+	                                     0x5f, 0xc1, 0x0a, 0xe8, 0x7a, 0xa6, 0x72, 0x9d };
+	static const uint8_t md5_abc[16] = { 0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+	                                     0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72 };
+	/* MS-NLMP 4.2.1: NTOWFv1("Password") */
+	static const uint8_t pw[] = { 'P', 0, 'a', 0, 's', 0, 's', 0, 'w', 0, 'o', 0, 'r', 0, 'd', 0 };
+	static const uint8_t nt_password[16] = { 0xa4, 0xf4, 0x9c, 0x40, 0x65, 0x10, 0xbd, 0xca,
+	                                         0xb6, 0x82, 0x4e, 0xe7, 0xc3, 0x0f, 0xd8, 0x52 };
+	/* RFC 2202 HMAC-MD5 test case 2 */
+	static const uint8_t hmac_2[16] = { 0x75, 0x0c, 0x78, 0x3e, 0x6a, 0xb0, 0xb5, 0x03,
+	                                    0xea, 0xa8, 0x6e, 0x31, 0x0a, 0x5d, 0xb7, 0x38 };
+	/* RC4 key "Key", plaintext "Plaintext" */
+	static const uint8_t rc4_ct[9] = { 0xbb, 0xf3, 0x16, 0xe8, 0xd9, 0x40, 0xaf, 0x0a, 0xd3 };
+	uint8_t out[16], buf[9];
+	struct ntlm_crypto_part abc[2] = { { "a", 1 }, { "bc", 2 } };
+	struct ntlm_crypto_part msg[3] = { { "what do ya", 10 }, { NULL, 0 }, { " want for nothing?", 18 } };
+	assert_int_equal(ntlm_crypto_md4("abc", 3, out), EMU_OK);
+	assert_memory_equal(out, md4_abc, 16);
+	assert_int_equal(ntlm_crypto_md4(pw, sizeof pw, out), EMU_OK);
+	assert_memory_equal(out, nt_password, 16);
+	assert_int_equal(ntlm_crypto_md5(abc, 2, out), EMU_OK);
+	assert_memory_equal(out, md5_abc, 16);
+	assert_int_equal(ntlm_crypto_hmac_md5((const uint8_t *)"Jefe", 4, msg, 3, out), EMU_OK);
+	assert_memory_equal(out, hmac_2, 16);
+	memcpy(buf, "Plaintext", 9);
+	assert_int_equal(ntlm_crypto_rc4((const uint8_t *)"Key", 3, buf, 9, buf), EMU_OK);
+	assert_memory_equal(buf, rc4_ct, 9);
+	assert_int_equal(ntlm_crypto_rc4((const uint8_t *)"Key", 0, buf, 9, buf), EMU_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +614,11 @@ int main(void)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_mutated_everywhere),
 		cmocka_unit_test(test_hostile_shapes),
+		cmocka_unit_test(test_build_lengths),
+		cmocka_unit_test(test_build_room),
+		cmocka_unit_test(test_mic_reference),
+		cmocka_unit_test(test_mic_ms_nlmp),
+		cmocka_unit_test(test_crypto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
