@@ -368,6 +368,16 @@ static void test_hostile_shapes(void **state)
 	static const uint8_t mech_not_oid[] = { 0xa1, 0x07, 0x30, 0x05, 0xa1, 0x03, 0x04, 0x01, 0x00 };
 	static const uint8_t not_seq[] = { 0xa1, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00 };
 	static const uint8_t high_tag[] = { 0xbf, 0x81, 0x00, 0x00 };
+	static const uint8_t init_field4[] = { 0xa0, 0x15, 0x30, 0x13, 0xa0, 0x0e, 0x30, 0x0c, OID_NTLM, 0xa4, 0x01, 0x00 };
+	static const uint8_t init_order[] = { 0xa0, 0x1d, 0x30, 0x1b, 0xa0, 0x0e, 0x30, 0x0c, OID_NTLM, KRB_TOKEN,
+	                                      0xa1, 0x04, 0x03, 0x02, 0x07, 0x80 };
+	/* app_ok parses; the same with one byte more outside or inside the wrapper does not */
+	static const uint8_t app_ok[] = { 0x60, 0x1c, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
+	                                  0xa0, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0x30, 0x0c, OID_NTLM };
+	static const uint8_t app_trailing[] = { 0x60, 0x1c, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
+	                                        0xa0, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0x30, 0x0c, OID_NTLM, 0x00 };
+	static const uint8_t app_inner_trailing[] = { 0x60, 0x1d, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
+	                                              0xa0, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0x30, 0x0c, OID_NTLM, 0x00 };
 	static const uint8_t seq_first[] = { 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00 };
 	static const struct {
 		const char *what;
@@ -396,7 +406,12 @@ static void test_hostile_shapes(void **state)
 		{ "no SEQUENCE", not_seq, sizeof not_seq },
 		{ "high tag number", high_tag, sizeof high_tag },
 		{ "SEQUENCE first", seq_first, sizeof seq_first },
+		{ "[4] in NegTokenInit", init_field4, sizeof init_field4 },
+		{ "NegTokenInit fields out of order", init_order, sizeof init_order },
+		{ "byte after the GSS wrapper", app_trailing, sizeof app_trailing },
+		{ "byte inside the GSS wrapper after NegTokenInit", app_inner_trailing, sizeof app_inner_trailing },
 	};
+	assert_int_equal(parse_rc(app_ok, sizeof app_ok), EMU_OK);
 	for (size_t i = 0; i < N(bad); i++)
 		if (parse_rc(bad[i].tok, bad[i].len) != EMU_EINVAL)
 			fail_msg("accepted: %s", bad[i].what);
