@@ -311,9 +311,6 @@ static uint8_t *der_put_wrapped_octets(uint8_t *p, int n, const uint8_t *data, s
 	return p + len;
 }
 
-/* A responseToken longer than this cannot be NTLM (NTLM_TOKEN_MAX is far
- * below) and would make the size arithmetic below overflow-prone. */
-#define SPNEGO_BUILD_TOKEN_MAX 0x1000000u
 #define SPNEGO_MIC_LEN 16
 
 int spnego_build_resp(enum spnego_state st, int with_mech, const uint8_t *ntlm, size_t ntlm_len, const uint8_t *mic,
@@ -327,7 +324,7 @@ int spnego_build_resp(enum spnego_state st, int with_mech, const uint8_t *ntlm, 
 	if ((unsigned)st > SPNEGO_REQUEST_MIC)
 		return EMU_EINVAL;
 	if (ntlm) {
-		if (ntlm_len > SPNEGO_BUILD_TOKEN_MAX)
+		if (ntlm_len > SPNEGO_BUILD_NTLM_MAX)
 			return EMU_ELIMIT;
 		tok_sz = der_elem_size(der_elem_size(ntlm_len));
 	}

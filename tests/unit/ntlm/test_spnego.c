@@ -507,6 +507,9 @@ static void test_build_room(void **state)
 		assert_int_equal(n, sizeof reject);
 		assert_memory_equal(out, reject, sizeof reject);
 		assert_int_equal(spnego_build_resp((enum spnego_state)4, 0, NULL, 0, NULL, out, sizeof out, &n), EMU_EINVAL);
+		/* over the declared maximum: refused before a byte of it is read */
+		assert_int_equal(spnego_build_resp(SPNEGO_ACCEPT_INCOMPLETE, 1, mic, (size_t)SPNEGO_BUILD_NTLM_MAX + 1, NULL,
+		                                   out, sizeof out, &n), EMU_ELIMIT);
 	}
 }
 
