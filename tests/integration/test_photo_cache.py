@@ -9,7 +9,7 @@ import base64
 
 from ews_it import assert_rest_photo, assert_unchanged, colour_close, decode_image, etag_of, make_jpeg
 
-# More connections than the server has workers (2 x CPUs, at most 16), so
+# More connections than the server has workers (one per CPU, at most 16), so
 # every worker's cache holds the entry before the change.
 CONNS = 20
 SIZE = "HR96x96"
