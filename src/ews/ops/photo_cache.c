@@ -20,11 +20,15 @@ struct entry {
 
 static _Thread_local struct entry g_slots[OP_PHOTO_CACHE_SLOTS];
 
-/* FNV-1a of the address and the size: the slot. */
-static struct entry *slot_for(const char *email, size_t n, enum photo_size size)
+/* FNV-1a of the address (*n bytes, set here) and the size: the slot; NULL
+ * for what is never remembered (snapshot 0, an address over STORE_ADDR_MAX). */
+static struct entry *slot_for(uint64_t txnid, const char *email, enum photo_size size, size_t *n)
 {
+	*n = strnlen(email, STORE_ADDR_MAX + 1);
+	if (!txnid || *n > STORE_ADDR_MAX)
+		return NULL;
 	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < *n; i++)
 		h = (h ^ (unsigned char)email[i]) * 16777619u;
 	h = (h ^ (uint32_t)size) * 16777619u;
 	return &g_slots[h % OP_PHOTO_CACHE_SLOTS];
@@ -33,11 +37,9 @@ static struct entry *slot_for(const char *email, size_t n, enum photo_size size)
 int op_photo_cache_get(const store_t *store, uint64_t txnid, const char *email, enum photo_size size,
                        int hr48_prefers_thumbnail, struct op_photo_result *out)
 {
-	size_t n = strnlen(email, STORE_ADDR_MAX + 1);
-	if (!txnid || n > STORE_ADDR_MAX)
-		return 0;
-	const struct entry *e = slot_for(email, n, size);
-	if (e->store != store_serial(store) || e->txnid != txnid || e->size != size ||
+	size_t n;
+	const struct entry *e = slot_for(txnid, email, size, &n);
+	if (!e || e->store != store_serial(store) || e->txnid != txnid || e->size != size ||
 	    e->hr48 != !!hr48_prefers_thumbnail || e->email_len != n || memcmp(e->email, email, n) != 0)
 		return 0;
 	memcpy(out->etag, e->etag, sizeof out->etag);
@@ -53,10 +55,10 @@ int op_photo_cache_get(const store_t *store, uint64_t txnid, const char *email, 
 void op_photo_cache_put(const store_t *store, uint64_t txnid, const char *email, enum photo_size size,
                         int hr48_prefers_thumbnail, const struct op_photo_result *res)
 {
-	size_t n = strnlen(email, STORE_ADDR_MAX + 1);
-	if (!txnid || n > STORE_ADDR_MAX)
+	size_t n;
+	struct entry *e = slot_for(txnid, email, size, &n);
+	if (!e)
 		return;
-	struct entry *e = slot_for(email, n, size);
 	e->store = store_serial(store);
 	e->txnid = txnid;
 	e->size = size;
