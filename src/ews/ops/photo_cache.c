@@ -10,12 +10,8 @@ struct entry {
 	int hr48;
 	size_t email_len;
 	char email[STORE_ADDR_MAX];        /* as sent, not NUL-terminated */
-	char etag[PHOTO_ETAG_LEN + 1];
-	size_t len;
-	int width, height;
-	int64_t changed;
-	struct photo_pick pick;
-	const char *content_type;          /* static text */
+	struct op_photo_result facts;      /* etag, len, width, height, changed, pick,
+	                                    * content_type (static); no data, outcome or status */
 };
 
 static _Thread_local struct entry g_slots[OP_PHOTO_CACHE_SLOTS];
@@ -42,13 +38,11 @@ int op_photo_cache_get(const store_t *store, uint64_t txnid, const char *email, 
 	if (!e || e->store != store_serial(store) || e->txnid != txnid || e->size != size ||
 	    e->hr48 != !!hr48_prefers_thumbnail || e->email_len != n || memcmp(e->email, email, n) != 0)
 		return 0;
-	memcpy(out->etag, e->etag, sizeof out->etag);
-	out->len = e->len;
-	out->width = e->width;
-	out->height = e->height;
-	out->changed = e->changed;
-	out->pick = e->pick;
-	out->content_type = e->content_type;
+	enum op_photo_outcome outcome = out->outcome;
+	struct ews_status status = out->status;
+	*out = e->facts;
+	out->outcome = outcome;
+	out->status = status;
 	return 1;
 }
 
@@ -65,13 +59,10 @@ void op_photo_cache_put(const store_t *store, uint64_t txnid, const char *email,
 	e->hr48 = !!hr48_prefers_thumbnail;
 	e->email_len = n;
 	memcpy(e->email, email, n);
-	memcpy(e->etag, res->etag, sizeof e->etag);
-	e->len = res->len;
-	e->width = res->width;
-	e->height = res->height;
-	e->changed = res->changed;
-	e->pick = res->pick;
-	e->content_type = res->content_type;
+	e->facts = *res;
+	e->facts.data = NULL;
+	e->facts.outcome = OP_PHOTO_NONE;
+	ews_status_ok(&e->facts.status);
 }
 
 void op_photo_cache_clear(void)

@@ -22,7 +22,7 @@
 #include "ews/ops/ops.h"
 #include "store/store.h"
 
-#define OP_PHOTO_CACHE_SLOTS 32   /* entries per thread (~12 KiB of thread-local memory) */
+#define OP_PHOTO_CACHE_SLOTS 32   /* entries per thread (~15 KiB of thread-local memory) */
 
 /** The entry for the key, current at snapshot @p txnid (0: never a hit):
  * 1 with @p out's etag, len, width, height, changed, pick and content_type
