@@ -45,7 +45,10 @@ int http_reply(struct wire_msg *reply, enum http_outcome o, const char *type, co
 int http_photo_cache_headers(struct wire_msg *reply, const char *etag, int max_age)
 {
 	char quoted[PHOTO_ETAG_LEN + 3];
-	snprintf(quoted, sizeof quoted, "\"%.*s\"", PHOTO_ETAG_LEN, etag);
+	size_t n = strnlen(etag, PHOTO_ETAG_LEN);
+	quoted[0] = '"';
+	memcpy(quoted + 1, etag, n);
+	memcpy(quoted + 1 + n, "\"", 2);
 	int rc = wire_msg_add_header(reply, "ETag", quoted);
 	if (rc == EMU_OK)
 		rc = wire_msg_add_header(reply, "Cache-Control", "private");

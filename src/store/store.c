@@ -29,6 +29,7 @@ static const char K_SECRET[] = "secret";
 /* Stores open in this process, to refuse opening one file twice. */
 static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
 static store_t *g_open;
+static uint64_t g_serial;       /* the last store_serial() given (under g_open_lock) */
 
 /* ---- shared helpers ------------------------------------------------------- */
 
@@ -369,6 +370,7 @@ int store_open(const char *dir, size_t mapsize, store_t **out)
 		goto out;
 	s->next = g_open;
 	g_open = s;
+	s->serial = ++g_serial;   /* under g_open_lock */
 	*out = s;
 	s = NULL;
 	ret = EMU_OK;
@@ -543,6 +545,11 @@ uint64_t store_last_txnid(store_t *s)
 	if (mdb_env_info(s->env, &info) != MDB_SUCCESS)
 		return 0;
 	return (uint64_t)info.me_last_txnid;
+}
+
+uint64_t store_serial(const store_t *s)
+{
+	return s->serial;
 }
 
 uint64_t store_txn_id(store_txn_t *t)

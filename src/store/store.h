@@ -495,6 +495,12 @@ int store_stat(store_t *s, struct store_stat *out);
  * cannot tell (never in practice). */
 uint64_t store_last_txnid(store_t *s);
 
+/** A number that names this open store among every store_t this process
+ * has opened (never reused after store_close): with store_last_txnid() it
+ * keys caches of store data (a new store_t at a freed one's address is
+ * not taken for it).  Never 0. */
+uint64_t store_serial(const store_t *s);
+
 /** The snapshot id of read txn @p t: the last write txn it sees.  Data read
  * in @p t is current as long as store_last_txnid() still returns this. */
 uint64_t store_txn_id(store_txn_t *t);

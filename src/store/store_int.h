@@ -54,6 +54,7 @@ struct store {
 	dev_t dev;             /* identity of the data file, to refuse a */
 	ino_t ino;             /* second open of it in this process */
 	struct store *next;    /* list of open stores (store.c) */
+	uint64_t serial;       /* store_serial(): set at open, never reused */
 };
 
 struct store_txn {

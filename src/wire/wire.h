@@ -238,8 +238,11 @@ typedef void (*wire_conn_end)(void *ctx, struct wire_peer *peer);
  * listener: half the default global cap, so one address cannot take every
  * slot, and twice the 64 keep-alive connections the benchmark opens. */
 #define WIRE_MAX_PER_ADDRESS_DEFAULT 128
-/* struct wire_server_config.workers: WIRE_WORKERS_AUTO is twice the online
- * CPUs; any count is held within WIRE_WORKERS_MIN..WIRE_WORKERS_MAX. */
+/* struct wire_server_config.workers: WIRE_WORKERS_AUTO is one per online
+ * CPU (each worker more than the CPUs sleeps and wakes per request: on 2
+ * CPUs, 4 workers cost ~0.55 context switches and ~40 % more server CPU per
+ * keep-alive 304 than 2 workers' ~0.27, tests/bench/README.md); any count
+ * is held within WIRE_WORKERS_MIN..WIRE_WORKERS_MAX. */
 #define WIRE_WORKERS_AUTO (-1)
 #define WIRE_WORKERS_MIN 2
 #define WIRE_WORKERS_MAX 16

@@ -12,6 +12,23 @@
 #include "core/dynbuf.h"
 #include "wire/wire.h"
 
+/* Byte classes of RFC 9110 for the parser and the setters: bit 1 tchar
+ * (§5.6.2, a token's characters), bit 2 field-vchar / obs-text / SP / HTAB
+ * (§5.5, a field value's).  A table: the head scan tests every byte. */
+#define WIRE_CC_TCHAR 1
+#define WIRE_CC_FIELD 2
+extern const unsigned char wire_cclass[256];
+
+static inline int wire_is_tchar(unsigned char c)
+{
+	return wire_cclass[c] & WIRE_CC_TCHAR;
+}
+
+static inline int wire_is_field_char(unsigned char c)
+{
+	return wire_cclass[c] & WIRE_CC_FIELD;
+}
+
 /** body_max as the API takes it (0 = WIRE_BODY_MAX), kept below SIZE_MAX
  * so that body_max + 1 (room for the NUL) cannot overflow. */
 size_t wire_body_limit(size_t body_max);

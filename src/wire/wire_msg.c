@@ -100,8 +100,10 @@ static char *msg_dup(struct wire_msg *m, const char *s, size_t n)
 
 void wire_msg_init(struct wire_msg *m)
 {
-	/* small[] need not be zeroed: small_len says what is in use */
-	memset(m, 0, offsetof(struct wire_msg, small));
+	/* headers[] past nheaders and small[] past small_len are never read:
+	 * zero the fields around them (two messages a request: 4 KiB less) */
+	memset(m, 0, offsetof(struct wire_msg, headers));
+	memset(&m->nheaders, 0, offsetof(struct wire_msg, small) - offsetof(struct wire_msg, nheaders));
 	m->minor = 1;
 }
 
@@ -165,19 +167,12 @@ int wire_msg_copy(struct wire_msg *dst, const struct wire_msg *src)
 	return EMU_OK;
 }
 
-/* RFC 9110 §5.6.2 token characters */
-static int is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static int is_token(const char *s)
 {
 	if (!s || !*s)
 		return 0;
 	for (; *s; s++)
-		if (!is_tchar((unsigned char)*s))
+		if (!wire_is_tchar((unsigned char)*s))
 			return 0;
 	return 1;
 }
@@ -389,6 +384,21 @@ static int put(struct dynbuf *o, const char *s)
 	return dynbuf_addstr(o, s);
 }
 
+/* @p v in decimal at @p out (room for 20 digits); returns the length.
+ * Every answer states its length: no printf on that path. */
+static size_t put_dec(char *out, size_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 /* RFC 9110 §8.6: no Content-Length in 1xx/204/304; a request states one
  * only when it has a body, except the methods that always carry content
  * (some servers answer a POST without it with 411). */
@@ -412,8 +422,11 @@ int wire_serialize_to(const struct wire_msg *m, int with_body, struct dynbuf *ou
 		if (m->status < 100 || m->status > 999)
 			return EMU_EINVAL;
 		const char *reason = m->reason ? m->reason : wire_status_text(m->status);
-		snprintf(line, sizeof line, "HTTP/1.%d %d ", minor, m->status);
-		if ((rc = put(out, line)) || (rc = put(out, reason)) || (rc = put(out, "\r\n")))
+		memcpy(line, "HTTP/1.x ", 9);
+		line[7] = (char)('0' + minor);
+		size_t n = 9 + put_dec(line + 9, (size_t)m->status);
+		line[n++] = ' ';
+		if ((rc = dynbuf_add(out, line, n)) || (rc = put(out, reason)) || (rc = put(out, "\r\n")))
 			return rc;
 	} else {
 		if (!m->method || !*m->method || !m->target || !*m->target)
@@ -432,8 +445,11 @@ int wire_serialize_to(const struct wire_msg *m, int with_body, struct dynbuf *ou
 			return rc;
 	}
 	if (wants_length(m)) {
-		snprintf(line, sizeof line, "Content-Length: %zu\r\n", m->body_len);
-		if ((rc = put(out, line)))
+		static const char cl[] = "Content-Length: ";
+		memcpy(line, cl, sizeof cl - 1);
+		size_t n = sizeof cl - 1 + put_dec(line + sizeof cl - 1, m->body_len);
+		memcpy(line + n, "\r\n", 2);
+		if ((rc = dynbuf_add(out, line, n + 2)))
 			return rc;
 	}
 	if ((rc = put(out, "\r\n")))

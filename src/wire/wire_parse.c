@@ -15,17 +15,37 @@
 
 #define CHUNK_LINE_MAX 4096   /* a chunk-size line with its extensions */
 
-static int is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
+/* T: tchar (also a field char), F: field char only; 0 elsewhere (controls,
+ * DEL).  0x80-0xff are obs-text: field chars. */
+#define T (WIRE_CC_TCHAR | WIRE_CC_FIELD)
+#define F WIRE_CC_FIELD
+const unsigned char wire_cclass[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, F, 0, 0, 0, 0, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20  SP !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
+	           F, T, F, T, T, T, T, T, F, F, T, T, F, T, T, F,
+	/* 0x30  0-9 : ; < = > ? */
+	           T, T, T, T, T, T, T, T, T, T, F, F, F, F, F, F,
+	/* 0x40  @ A-O */
+	           F, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T,
+	/* 0x50  P-Z [ \ ] ^ _ */
+	           T, T, T, T, T, T, T, T, T, T, T, F, F, F, T, T,
+	/* 0x60  ` a-o */
+	           T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T,
+	/* 0x70  p-z { | } ~ DEL */
+	           T, T, T, T, T, T, T, T, T, T, T, F, T, F, T, 0,
+	[0x80] = F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+	F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F,
+};
+#undef T
+#undef F
 
-/* field-vchar / obs-text, SP and HTAB (RFC 9110 §5.5) */
-static int is_field_char(unsigned char c)
-{
-	return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f);
-}
 
 static int is_digit(unsigned char c)
 {
@@ -44,7 +64,7 @@ static size_t target_end(const unsigned char *s, size_t n, size_t i)
 static int check_request_line(const unsigned char *s, size_t n)
 {
 	size_t i = 0, t;
-	while (i < n && is_tchar(s[i]))
+	while (i < n && wire_is_tchar(s[i]))
 		i++;
 	if (i == 0 || i >= n || s[i] != ' ')
 		return EMU_EINVAL;
@@ -71,7 +91,7 @@ static int check_status_line(const unsigned char *s, size_t n)
 	if (s[12] != ' ')
 		return EMU_EINVAL;
 	for (size_t i = 13; i < n; i++)
-		if (!is_field_char(s[i]))
+		if (!wire_is_field_char(s[i]))
 			return EMU_EINVAL;
 	return EMU_OK;
 }
@@ -81,12 +101,12 @@ static int check_status_line(const unsigned char *s, size_t n)
 static int check_field_line(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n && is_tchar(s[i]))
+	while (i < n && wire_is_tchar(s[i]))
 		i++;
 	if (i == 0 || i >= n || s[i] != ':')
 		return EMU_EINVAL;
 	for (i++; i < n; i++)
-		if (!is_field_char(s[i]))
+		if (!wire_is_field_char(s[i]))
 			return EMU_EINVAL;
 	return EMU_OK;
 }
@@ -103,7 +123,7 @@ static int check_partial_start(const unsigned char *s, size_t n, int is_response
 	}
 	size_t i = 0, t, e;
 	for (; i < n && s[i] != ' '; i++)
-		if (!is_tchar(s[i]))
+		if (!wire_is_tchar(s[i]))
 			return EMU_EINVAL;
 	if (i == n)
 		return EMU_OK;

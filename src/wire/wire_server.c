@@ -781,7 +781,7 @@ static int pool_start(struct wire_server *s, int workers)
 {
 	if (workers == WIRE_WORKERS_AUTO) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		workers = cpus > 0 && cpus < WIRE_WORKERS_MAX / 2 ? 2 * (int)cpus : WIRE_WORKERS_MAX;
+		workers = cpus > 0 && cpus < WIRE_WORKERS_MAX ? (int)cpus : WIRE_WORKERS_MAX;
 	}
 	if (workers < WIRE_WORKERS_MIN)
 		workers = WIRE_WORKERS_MIN;

@@ -66,13 +66,7 @@ command -v curl >/dev/null || die "curl not found (scripts/install-deps --test)"
 [ "$ROUNDS" -ge 1 ] 2>/dev/null || die "BENCH_ROUNDS must be a positive number"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
-SERVER_WRAP=() WRK_WRAP=()
-if [ -n "${BENCH_SERVER_CPUS:-}" ]; then SERVER_WRAP+=(taskset -c "$BENCH_SERVER_CPUS"); fi
-if [ -n "${BENCH_WRK_CPUS:-}" ]; then WRK_WRAP+=(taskset -c "$BENCH_WRK_CPUS"); fi
-if [ -n "${BENCH_NICE:-}" ]; then
-	SERVER_WRAP=(nice -n "$BENCH_NICE" "${SERVER_WRAP[@]}")
-	WRK_WRAP=(nice -n "$BENCH_NICE" "${WRK_WRAP[@]}")
-fi
+. "$HERE/pin.sh"   # SERVER_WRAP, WRK_WRAP
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ewsemu-resolve.XXXXXX")
 declare -A PID URL AUTH

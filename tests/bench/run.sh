@@ -20,7 +20,9 @@
 # Environment (defaults): BENCH_DURATION (10s) per wrk run, BENCH_CONNS ("16 64"),
 # BENCH_SCENARIOS ("a b c d"), BENCH_THREADS (2), BENCH_WARMUP (2s),
 # BENCH_MEM_SECONDS (60; 0 skips the memory check), BENCH_MEM_INTERVAL (5),
-# BENCH_MEM_CONNS (16 per listener), BENCH_LOG_LEVEL (warn), BENCH_KEEP (0), NGINX (nginx), WRK (wrk).
+# BENCH_MEM_CONNS (16 per listener), BENCH_LOG_LEVEL (warn), BENCH_KEEP (0), NGINX (nginx), WRK (wrk),
+# BENCH_SERVER_CPUS / BENCH_WRK_CPUS (taskset -c lists for ewsemu and nginx / for wrk; unset: no
+# pinning), BENCH_NICE (nice increment for both; unset: none): see pin.sh.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +53,7 @@ command -v curl >/dev/null || die "curl not found (scripts/install-deps --test)"
 [ -x "$PY" ] || die "$PY not found"
 [ -r /proc/self/status ] || die "/proc is needed for the memory check"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+. "$HERE/pin.sh"   # SERVER_WRAP, WRK_WRAP, PIN_NOTE
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ewsemu-bench.XXXXXX")
 chmod 755 "$TMP"    # nginx workers (user nobody when started as root) read $TMP/www
@@ -95,7 +98,7 @@ header_value() {  # $1 = header file, $2 = header name -> value without CR
 mapfile -t USERS < <("$BIN" users --store "$TMP/store" | awk '{print $1}')
 [ "${#USERS[@]}" -gt 0 ] || die "the demo store has no users"
 
-"$BIN" serve --store "$TMP/store" --http 127.0.0.1:0 --https 127.0.0.1:0 --log-level "$LOG_LEVEL" \
+"${SERVER_WRAP[@]}" "$BIN" serve --store "$TMP/store" --http 127.0.0.1:0 --https 127.0.0.1:0 --log-level "$LOG_LEVEL" \
 	>"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
 HTTP_EWS="" HTTPS_EWS=""
@@ -189,7 +192,7 @@ http {
     }
 }
 EOF
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
+"${SERVER_WRAP[@]}" "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 NGINX_BASE="http://127.0.0.1:$NGINX_PORT"
 NGINX_TLS_BASE="https://127.0.0.1:$NGINX_TLS_PORT"
@@ -228,7 +231,7 @@ run_wrk() {  # $1 = tag, $2 = conns, $3 = duration, $4 = url; BENCH_* exported; 
 	local t=$THREADS wp
 	[ "$c" -lt "$t" ] && t=$c
 	# In the background + wait, so that SIGINT/SIGTERM interrupt the run at once.
-	"$WRK" -t"$t" -c"$c" -d"$d" --latency -s "$LUA" "$url" >"$out" 2>&1 &
+	"${WRK_WRAP[@]}" "$WRK" -t"$t" -c"$c" -d"$d" --latency -s "$LUA" "$url" >"$out" 2>&1 &
 	wp=$!
 	BG_PIDS="$wp"
 	wait "$wp" || { cat "$out" >&2; die "wrk failed for $tag"; }
@@ -289,7 +292,7 @@ nginx_url() { case $1 in a|b) echo "$NGINX_BASE/photo.jpg" ;; c) echo "$NGINX_BA
 
 echo "bench: ewsemu $HTTP_BASE (pid $SERVER_PID), nginx $NGINX_BASE (pid $NGINX_PID), user $USER"
 echo "bench: photo $(stat -c %s "$TMP/www/photo.jpg") B, SOAP response $(stat -c %s "$TMP/www/soap.xml") B;" \
-	"wrk -t$THREADS -d$DURATION, conns: $CONNS; $(nproc) CPUs"
+	"wrk -t$THREADS -d$DURATION, conns: $CONNS; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)${PIN_NOTE:+; $PIN_NOTE}"
 ews_env a; run_wrk warm-ews 16 "$WARMUP" "$(ews_url a)"
 nginx_env a; run_wrk warm-nginx 16 "$WARMUP" "$(nginx_url a)"
 for s in $SCENARIOS; do

@@ -40,6 +40,35 @@ static void test_base64_errors(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* Every byte value: the 64 of the alphabet decode to their index (the
+ * decoding table), blanks are skipped, '=' pads, anything else is refused. */
+static void test_base64_every_byte(void **state)
+{
+	(void)state;
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (int c = 0; c < 256; c++) {
+		char in[4] = { (char)c, 'A', '=', '=' };
+		unsigned char out[4];
+		size_t n = 99;
+		int rc = base64_decode(in, 4, out, sizeof out, &n);
+		const char *at = c ? memchr(alpha, c, 64) : NULL;
+		if (at) {
+			assert_int_equal(rc, EMU_OK);
+			assert_int_equal(n, 1);
+			assert_int_equal(out[0], (unsigned char)((at - alpha) << 2));
+		} else {
+			/* a blank is skipped and leaves "A==" (6 bits, no byte); '=' before
+			 * data, and every other byte, is malformed */
+			assert_int_equal(rc, EMU_EINVAL);
+		}
+	}
+	unsigned char out[4];
+	size_t n;
+	assert_int_equal(base64_decode(" Z g = =", 7, out, sizeof out, &n), EMU_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 'f');
+}
+
 static void test_password(void **state)
 {
 	(void)state;
@@ -98,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64_roundtrip),
 		cmocka_unit_test(test_base64_errors),
+		cmocka_unit_test(test_base64_every_byte),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_arena),
 	};

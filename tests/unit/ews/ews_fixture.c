@@ -10,6 +10,7 @@
 #include <turbojpeg.h>
 
 #include "core/result.h"
+#include "ews/ops/ops.h"
 #include "ews_fixture.h"
 
 void ews_fx_open(struct ews_fx *f, const char *tag, const char *caller)
@@ -61,6 +62,20 @@ unsigned char *ews_fx_jpeg(int w, int h, unsigned char shade, size_t *len)
 	tjFree(out);
 	*len = n;
 	return copy;
+}
+
+void ews_fx_set_photo(struct ews_fx *f, const char *as, int admin, const char *email, int size,
+                      unsigned char shade, const char *want_code)
+{
+	struct ews_status st;
+	size_t len;
+	unsigned char *jpg = ews_fx_jpeg(size, size, shade, &len);
+	struct ews_ctx ctx = f->ctx;
+	struct caller who;
+	ctx.caller = ews_fx_as(&who, as, admin);
+	assert_int_equal(op_set_user_photo(&ctx, email, jpg, len, &st, NULL), EMU_OK);
+	assert_string_equal(st.code, want_code);
+	free(jpg);
 }
 
 void ews_fx_user(store_t *s, const char *email, const char *display, const char *given,

@@ -32,6 +32,12 @@ void ews_fx_close(struct ews_fx *f);
 /** A w x h 4:4:4 JPEG of a pattern around @p shade (malloc'd; free it). */
 unsigned char *ews_fx_jpeg(int w, int h, unsigned char shade, size_t *len);
 
+/** SetUserPhoto of a @p size x @p size JPEG around @p shade for @p email,
+ * as the Basic caller @p as (admin flag @p admin); the ResponseCode must
+ * be @p want_code. */
+void ews_fx_set_photo(struct ews_fx *f, const char *as, int admin, const char *email, int size,
+                      unsigned char shade, const char *want_code);
+
 /** Add directory user @p email (display name @p display or the address,
  * optional given/surname, one optional proxy, admin flag). */
 void ews_fx_user(store_t *s, const char *email, const char *display, const char *given,

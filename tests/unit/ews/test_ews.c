@@ -37,15 +37,7 @@ static int teardown(void **state)
 static void set_photo(struct ews_fx *f, const char *as, int admin, const char *email, int size,
                       const char *want_code)
 {
-	struct ews_status st;
-	size_t len;
-	unsigned char *jpg = ews_fx_jpeg(size, size, 40, &len);
-	struct ews_ctx ctx = f->ctx;
-	struct caller who;
-	ctx.caller = ews_fx_as(&who, as, admin);
-	assert_int_equal(op_set_user_photo(&ctx, email, jpg, len, &st, NULL), EMU_OK);
-	assert_string_equal(st.code, want_code);
-	free(jpg);
+	ews_fx_set_photo(f, as, admin, email, size, 40, want_code);
 }
 
 static void test_get_photo_outcomes(void **state)
