@@ -1,0 +1,118 @@
+"""FindItem, ResolveNames and FindPeople on non-ASCII text over the wire: case-insensitive
+matching by Unicode simple case folding (core/fold.h: Latin, Greek, Cyrillic; "ß" is not
+"ss"), ill-formed UTF-8 refused without harm, FindItem's 255-character cut of string
+properties (spec §3.1; GetItem keeps the whole value).  Bodies are schema-checked by ews_it.
+"""
+import pytest
+
+from ews_it import (NS, NS_T, UserSpec, assert_fault, assert_no_sanitizer, destroy_env, envelope, make_env,
+                    tenant_contacts)
+
+import test_find_item as fi
+
+CONTACTS = {
+    "owner": [
+        {"display_name": "élodie Martin", "email": "elodie@text.test"},
+        {"display_name": "Αλέξης Παππάς", "given_name": "Αλέξης", "surname": "Παππάς",
+         "email": "alexis@text.test"},
+        {"display_name": "Пётр Иванов", "given_name": "Пётр", "surname": "Иванов", "email": "petr@text.test"},
+        {"display_name": "Hans Straße", "email": "hans@text.test"},
+        {"display_name": "zoë Ölund", "email": "zoe@text.test"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = make_env([UserSpec("owner")], extra=tenant_contacts(CONTACTS, {}))
+    yield e
+    destroy_env(e)
+
+
+@pytest.fixture(scope="module")
+def owner(env):
+    return env.server.client(env.users["owner"])
+
+
+DN = fi.field("contacts:DisplayName")
+
+
+@pytest.mark.parametrize("needle,mode,want", [
+    ("ÉLODIE", "Prefixed", ["élodie Martin"]),
+    ("ΑΛΈΞΗΣ", "Prefixed", ["Αλέξης Παππάς"]),
+    ("παππάς", "Substring", ["Αλέξης Παππάς"]),
+    ("ПЁТР", "Prefixed", ["Пётр Иванов"]),
+    ("ИВАНОВ", "Substring", ["Пётр Иванов"]),
+    ("STRASSE", "Substring", []),                 # simple folding: ß is not ss
+    ("STRAẞE", "Substring", ["Hans Straße"]),     # U+1E9E folds to ß
+    ("ÖLUND", "Substring", ["zoë Ölund"]),
+])
+def test_contains_ignore_case(owner, needle, mode, want):
+    assert fi.names(fi.find_item(owner, fi.contains(DN, needle, mode, "IgnoreCase"))) == want
+    exact = fi.names(fi.find_item(owner, fi.contains(DN, needle, mode, "Exact")))
+    assert exact == [], "Exact stays case-sensitive"
+
+
+def test_is_equal_to_and_ordering_fold_case(owner):
+    assert fi.names(fi.find_item(owner, fi.cmp("IsEqualTo", DN, "ΑΛΈΞΗΣ ΠΑΠΠΆΣ"))) == ["Αλέξης Παππάς"]
+    assert fi.names(fi.find_item(owner, fi.cmp("IsEqualTo", DN, "пётр иванов"))) == ["Пётр Иванов"]
+    others = sorted(c["display_name"] for c in CONTACTS["owner"] if c["display_name"] != "Пётр Иванов")
+    assert sorted(fi.names(fi.find_item(owner, fi.cmp("IsNotEqualTo", DN, "ПЁТР ИВАНОВ")))) == others
+    # ordinal over folded code points: Latin (é after z), then Greek, then Cyrillic; case ignored
+    got = fi.names(fi.find_item(owner, sort=f'<t:FieldOrder Order="Ascending">{DN}</t:FieldOrder>'))
+    assert got == ["Hans Straße", "zoë Ölund", "élodie Martin", "Αλέξης Παππάς", "Пётр Иванов"]
+    got = fi.names(fi.find_item(owner, fi.cmp("IsGreaterThanOrEqualTo", DN, "ПЁТР")))
+    assert got == ["Пётр Иванов"]
+
+
+def test_contacts_view_folds_case(owner):
+    got = fi.names(fi.find_item(owner, view='<m:ContactsView InitialName="αλ" FinalName="ПЁТР Я"/>'))
+    assert got == ["Αλέξης Παππάς", "Пётр Иванов"]
+
+
+def resolve_contacts(client, entry):
+    body = (f'<m:ResolveNames ReturnFullContactData="false" SearchScope="Contacts">'
+            f'<m:UnresolvedEntry>{entry}</m:UnresolvedEntry></m:ResolveNames>')
+    r = client.soap(body, action="ResolveNames")
+    assert r.status == 200, r.body[:600]
+    return sorted(m.text.lower() for m in r.body_elem.iter(f"{{{NS_T}}}EmailAddress"))
+
+
+def find_people_contacts(client, query):
+    body = ('<m:FindPeople><m:PersonaShape><t:BaseShape>Default</t:BaseShape></m:PersonaShape>'
+            '<m:IndexedPageItemView MaxEntriesReturned="100" Offset="0" BasePoint="Beginning"/>'
+            '<m:ParentFolderId><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderId>'
+            f'<m:QueryString>{query}</m:QueryString></m:FindPeople>')
+    r = client.soap(body, version="Exchange2013_SP1", action="FindPeople")
+    assert r.status == 200, r.body[:600]
+    return sorted(p.findtext("t:EmailAddress/t:EmailAddress", namespaces=NS).lower()
+                  for p in r.body_elem.find("m:People", NS).findall("t:Persona", NS))
+
+
+@pytest.mark.parametrize("entry,want", [
+    ("ΑΛΈΞΗΣ", ["alexis@text.test"]),
+    ("ПАППАС", []),                 # accents are not case: Παππάς needs its tonos
+    ("ΠΑΠΠΆΣ", ["alexis@text.test"]),
+    ("иванов", ["petr@text.test"]),
+    ("ÉLODIE", ["elodie@text.test"]),
+    ("STRAẞE", ["hans@text.test"]),
+])
+def test_resolve_names_and_find_people_agree(owner, entry, want):
+    assert resolve_contacts(owner, entry) == want
+    assert find_people_contacts(owner, entry) == want
+
+
+def test_ill_formed_utf8_is_refused_and_server_keeps_serving(env, owner):
+    body = fi.contains(DN, "XX", "Substring", "IgnoreCase")
+    raw = envelope(f'<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+                   f'</m:ItemShape><m:Restriction>{body}</m:Restriction><m:ParentFolderIds>'
+                   f'<t:DistinguishedFolderId Id="contacts"/></m:ParentFolderIds></m:FindItem>').encode()
+    for bad in (b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xc0\xaf"):
+        r = owner.soap(None, raw=raw.replace(b"XX", b"A" + bad + b"B"), action="FindItem")
+        assert_fault(r)
+    assert fi.names(fi.find_item(owner, fi.contains(DN, "ΑΛ", "Prefixed", "IgnoreCase"))) == ["Αλέξης Παππάς"]
+
+
+def test_server_log_clean(env, owner):
+    fi.find_item(owner)
+    assert_no_sanitizer(env.server.stderr(), "text matching")
