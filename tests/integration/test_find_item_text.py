@@ -10,6 +10,15 @@ from ews_it import (NS, NS_T, UserSpec, assert_fault, assert_no_sanitizer, destr
 
 import test_find_item as fi
 
+# spec §3.1: FindItem cuts strings to 255 characters (UTF-16 units), never inside a character
+LONG_NAME = "N" * 256                                     # the store's 256-byte name limit
+NOTE_2BYTE = "a" * 253 + "é" * 5 + "b" * 42                 # 300 characters, é at 254..258
+NOTE_3BYTE = "a" * 254 + "€" + "x" * 45                     # € is the 255th character
+NOTE_4BYTE = "a" * 254 + "\U0001F600" + "y" * 45            # 😀 would be units 255 and 256
+NOTE_255 = "ж" * 255                                      # exactly the limit: unchanged
+CUT = {LONG_NAME: "N" * 255, NOTE_2BYTE: "a" * 253 + "éé", NOTE_3BYTE: "a" * 254 + "€",
+       NOTE_4BYTE: "a" * 254, NOTE_255: NOTE_255}
+
 CONTACTS = {
     "owner": [
         {"display_name": "élodie Martin", "email": "elodie@text.test"},
@@ -20,11 +29,21 @@ CONTACTS = {
         {"display_name": "zoë Ölund", "email": "zoe@text.test"},
     ],
 }
+# added with `ewsemu add-contact` (the tenant file has no notes)
+LONG_CONTACTS = [
+    {"display_name": LONG_NAME, "email": "long@text.test", "notes": NOTE_2BYTE},
+    {"display_name": "Euro", "email": "euro@text.test", "notes": NOTE_3BYTE},
+    {"display_name": "Emoji", "email": "emoji@text.test", "notes": NOTE_4BYTE},
+    {"display_name": "Short", "email": "short@text.test", "notes": NOTE_255},
+]
 
 
 @pytest.fixture(scope="module")
 def env():
-    e = make_env([UserSpec("owner")], extra=tenant_contacts(CONTACTS, {}))
+    e = make_env([UserSpec("owner"), UserSpec("long")], extra=tenant_contacts(CONTACTS, {}))
+    for c in LONG_CONTACTS:
+        e.cli("add-contact", "--user", e.users["long"].email, "--display-name", c["display_name"],
+              "--email", c["email"], "--notes", c["notes"], check=True)
     yield e
     destroy_env(e)
 
@@ -66,7 +85,7 @@ def test_is_equal_to_and_ordering_fold_case(owner):
 
 
 def test_contacts_view_folds_case(owner):
-    got = fi.names(fi.find_item(owner, view='<m:ContactsView InitialName="αλ" FinalName="ПЁТР Я"/>'))
+    got = sorted(fi.names(fi.find_item(owner, view='<m:ContactsView InitialName="αλ" FinalName="ПЁТР Я"/>')))
     assert got == ["Αλέξης Παππάς", "Пётр Иванов"]
 
 
@@ -111,6 +130,43 @@ def test_ill_formed_utf8_is_refused_and_server_keeps_serving(env, owner):
         r = owner.soap(None, raw=raw.replace(b"XX", b"A" + bad + b"B"), action="FindItem")
         assert_fault(r)
     assert fi.names(fi.find_item(owner, fi.contains(DN, "ΑΛ", "Prefixed", "IgnoreCase"))) == ["Αλέξης Παππάς"]
+
+
+@pytest.fixture(scope="module")
+def long(env):
+    return env.server.client(env.users["long"])
+
+
+def ext_values(contact):
+    return {e.find("t:ExtendedFieldURI", NS).get("PropertyTag"): e.findtext("t:Value", namespaces=NS)
+            for e in contact.findall("t:ExtendedProperty", NS)}
+
+
+# the notes are the item's body: FindItem serves no t:Body (spec §3.1) but PR_BODY (0x1000)
+PROPS = (fi.field("contacts:DisplayName") + '<t:ExtendedFieldURI PropertyTag="0x1000" PropertyType="String"/>'
+         '<t:ExtendedFieldURI PropertyTag="0x3001" PropertyType="String"/>')
+
+
+def test_find_item_cuts_strings_at_255_characters(long):
+    rf = fi.root(fi.find_item(long, props=PROPS))
+    items = rf.find("t:Items", NS)
+    assert len(items) == len(LONG_CONTACTS)
+    for c in items:
+        name = c.findtext("t:DisplayName", namespaces=NS)
+        full = next(x for x in LONG_CONTACTS if CUT.get(x["display_name"], x["display_name"]) == name)
+        assert name == CUT.get(full["display_name"], full["display_name"])
+        ext = ext_values(c)
+        assert ext["0x3001"] == name
+        assert ext["0x1000"] == CUT[full["notes"]], (len(ext["0x1000"]), ext["0x1000"][-3:])
+        # GetItem returns the whole values
+        body = ('<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
+                f'{PROPS}</t:AdditionalProperties></m:ItemShape><m:ItemIds>'
+                f'<t:ItemId Id="{c.find("t:ItemId", NS).get("Id")}"/></m:ItemIds></m:GetItem>')
+        r = long.soap(body, action="GetItem")
+        assert r.status == 200
+        got = r.body_elem.find(".//t:Contact", NS)
+        assert got.findtext("t:DisplayName", namespaces=NS) == full["display_name"]
+        assert ext_values(got) == {"0x3001": full["display_name"], "0x1000": full["notes"]}
 
 
 def test_server_log_clean(env, owner):

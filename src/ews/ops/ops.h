@@ -387,6 +387,12 @@ int op_get_attachment(const struct ews_ctx *ctx, const char *const *ids, size_t 
  * ErrorSchemaValidation fault). */
 #define OP_FIND_FOLDERS_MAX 100
 
+/* spec §3.1: FindItem returns only the first 255 characters of a string
+ * property (GetItem the whole value).  Characters are counted as Exchange
+ * counts them, in UTF-16 units (a character beyond U+FFFF counts two), and
+ * the cut never splits one. */
+#define OP_FIND_STRING_CHARS_MAX 255
+
 
 struct op_find_item_req {
 	enum ews_shape shape;
