@@ -172,3 +172,35 @@ def test_find_item_cuts_strings_at_255_characters(long):
 def test_server_log_clean(env, owner):
     fi.find_item(owner)
     assert_no_sanitizer(env.server.stderr(), "text matching")
+
+
+# ---- GroupBy / DistinguishedGroupBy (spec §3.4): not served, refused per message -------------
+
+GROUP_BY = ('<m:GroupBy Order="Ascending"><t:FieldURI FieldURI="contacts:CompanyName"/>'
+            '<t:AggregateOn Aggregate="Minimum"><t:FieldURI FieldURI="contacts:DisplayName"/></t:AggregateOn>'
+            '</m:GroupBy>')
+DISTINGUISHED = ('<m:DistinguishedGroupBy Order="Descending"><t:StandardGroupBy>ConversationTopic'
+                 '</t:StandardGroupBy></m:DistinguishedGroupBy>')
+
+
+@pytest.mark.parametrize("group", [GROUP_BY, DISTINGUISHED])
+def test_group_by_is_refused_not_ignored(owner, group):
+    view = '<m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/>'
+    folders = ['<t:DistinguishedFolderId Id="contacts"/>', '<t:DistinguishedFolderId Id="inbox"/>']
+    r = fi.find_item(owner, restriction=fi.contains(DN, "a", "Substring", "IgnoreCase"), view=view + group,
+                     folders=folders)
+    for m in fi.messages(r, 2):
+        assert m.get("ResponseClass") == "Error"
+        assert m.findtext("m:ResponseCode", namespaces=NS) == "ErrorUnsupportedPathForSortGroup"
+        assert m.findtext("m:MessageText", namespaces=NS)
+        assert m.find("m:RootFolder", NS) is None
+    # the same request without grouping is served
+    assert len(fi.messages(fi.find_item(owner, view=view, folders=folders), 2)) == 2
+
+
+@pytest.mark.parametrize("group", [
+    GROUP_BY.replace('Order="Ascending"', 'Order="Sideways"'),
+    DISTINGUISHED.replace("ConversationTopic", "Subject"),
+])
+def test_malformed_group_by_is_a_schema_fault(owner, group):
+    assert_fault(fi.find_item(owner, view=group))

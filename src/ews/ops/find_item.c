@@ -246,6 +246,13 @@ static void check_request(struct find *f)
 	struct op_find_item_req *req = f->req;
 	enum query_error e = req->build_error;
 
+	if (e == QE_OK && req->group_by) {
+		/* spec §3.4: grouping is not served; the documented code for an
+		 * unusable group path, not a silently ungrouped answer */
+		ews_status_error(&f->request_status, EWS_ERROR_UNSUPPORTED_PATH_FOR_SORT,
+		                 "GroupBy and DistinguishedGroupBy are not supported.");
+		return;
+	}
 	if (e == QE_OK && req->restriction && req->query_string) {
 		ews_status_error(&f->request_status, EWS_ERROR_INVALID_OPERATION,
 		                 "Restriction and QueryString cannot be combined.");

@@ -406,6 +406,7 @@ struct op_find_item_req {
 	struct query_sort_key *sort;         /* SortOrder (transport memory), n_sort <= QUERY_SORT_MAX */
 	size_t n_sort;
 	const char *query_string;            /* AQS, NULL: none */
+	int group_by;                        /* GroupBy/DistinguishedGroupBy present: refused (spec §3.4) */
 	const struct op_folder_ref *folders; /* ParentFolderIds */
 	size_t n_folders;
 };
@@ -422,7 +423,8 @@ struct op_find_item_result {
  * names, SortOrder, then the view's page), every other folder an empty
  * RootFolder, an unknown or foreign folder the op_folder_resolve() error.
  * Request errors (restriction, sort, view, AQS, ExtendedFieldURI; spec
- * §2.3, §3.7, §4.6) are the outcome of every message.  @p req's trees are
+ * §2.3, §3.7, §4.6) are the outcome of every message; so is grouping,
+ * which is not served (ErrorUnsupportedPathForSortGroup, spec §3.4).  @p req's trees are
  * compiled in place. */
 int op_find_item(const struct ews_ctx *ctx, struct op_find_item_req *req, struct op_find_item_result *out);
 
