@@ -41,6 +41,15 @@ static size_t fold(const char *s, size_t n, unsigned flags, char *out, size_t ca
 		uint32_t cp;
 		char buf[4];
 		size_t len;
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80 && !((flags & QF_LOOSE) && isspace(c))) {   /* ASCII: no decoding */
+			if (o == cap)
+				return (size_t)-1;
+			out[o++] = (char)((flags & QF_IGNORE_CASE) ? fold_char(c) : c);
+			space = 0;
+			i++;
+			continue;
+		}
 		i += fold_next(s + i, n - i, &cp);
 		if (flags & QF_IGNORE_NONSPACE) {
 			if (cp >= 0x300 && cp <= 0x36f)

@@ -127,6 +127,8 @@ static const char *cut_string(struct arena *a, const char *s)
 	if (!s)
 		return s;
 	n = strlen(s);
+	if (n <= OP_FIND_STRING_CHARS_MAX)
+		return s;   /* bytes >= UTF-16 units */
 	while (i < n) {
 		uint32_t cp;
 		size_t len = fold_next(s + i, n - i, &cp);
