@@ -1,7 +1,10 @@
 /* names.c - name normalisation, tokens and prefix matching (see names.h). */
 #include "core/names.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "core/fold.h"
 
 static int is_space(unsigned char c)
 {
@@ -33,15 +36,17 @@ static size_t utf8_cut(const char *s, size_t n)
 
 size_t names_normalize(const char *in, char *out, size_t outsz)
 {
-	size_t o = 0;
+	size_t o = 0, n = in ? strlen(in) : 0;
 	int pending_space = 0;
-	const unsigned char *p = (const unsigned char *)(in ? in : "");
 	if (outsz == 0)
 		return 0;
-	for (; *p; p++) {
-		unsigned char c = *p;
-		if (is_space(c)) {
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		char buf[4];
+		size_t len;
+		if (is_space((unsigned char)in[i])) {
 			pending_space = o > 0;
+			i++;
 			continue;
 		}
 		if (pending_space) {
@@ -50,21 +55,14 @@ size_t names_normalize(const char *in, char *out, size_t outsz)
 			out[o++] = ' ';
 			pending_space = 0;
 		}
-		if (c == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97) {
-			/* Latin-1 capitals À..Þ (not ×): second byte + 0x20 */
-			if (o + 2 >= outsz)
-				break;
-			out[o++] = (char)c;
-			out[o++] = (char)(p[1] + 0x20);
-			p++;
-			continue;
-		}
-		if (o + 1 >= outsz)
-			break;
-		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		/* core/fold.h: the one case-insensitive rule */
+		i += fold_next(in + i, n - i, &cp);
+		len = fold_put(fold_char(cp), buf);
+		if (o + len >= outsz)
+			break;   /* whole characters only: never ends inside a sequence */
+		memcpy(out + o, buf, len);
+		o += len;
 	}
-	if (*p)   /* stopped for want of room: do not end inside a sequence */
-		o = utf8_cut_before(out, o, *p);
 	while (o > 0 && out[o - 1] == ' ')
 		o--;
 	out[o] = '\0';
@@ -187,14 +185,5 @@ int names_match(const struct names_tokens *t, const char *norm)
 
 int names_has_prefix_ci(const char *s, const char *prefix)
 {
-	for (; *prefix; s++, prefix++) {
-		unsigned char a = (unsigned char)*s, b = (unsigned char)*prefix;
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a + 32);
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b + 32);
-		if (a != b || a == '\0')
-			return 0;
-	}
-	return 1;
+	return fold_has_prefix(s, prefix);
 }

@@ -5,9 +5,9 @@
  * a personal contact are matched by exactly the same rule.
  *
  * Normalised text: leading/trailing white space dropped, inner runs of white
- * space collapsed to one space, ASCII letters and the Latin-1 letters
- * U+00C0..U+00DE (UTF-8 C3 80..C3 9E, except U+00D7) lower-cased; any other
- * byte is kept as it is (other scripts compare exactly).
+ * space collapsed to one space, every character case-folded by the one rule
+ * of core/fold.h (Unicode simple case folding: Latin, Greek, Cyrillic, ...;
+ * ill-formed UTF-8 bytes kept as they are).
  *
  * Tokens of a record: every non-empty field as a whole; every word of a field
  * that has several (words split at white space and , ; ( ) " < > [ ]); and,
@@ -55,7 +55,7 @@ int names_match(const struct names_tokens *t, const char *norm);
  * as scanning a mailbox's contacts. */
 int names_fields_match(const struct names_fields *f, const char *norm);
 
-/** ASCII case-insensitive "does @p s start with @p prefix". */
+/** Case-insensitively (core/fold.h) "does @p s start with @p prefix". */
 int names_has_prefix_ci(const char *s, const char *prefix);
 
 #endif

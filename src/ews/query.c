@@ -11,13 +11,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/fold.h"
 #include "core/result.h"
 
 /* ---- text folding (spec §4.3 ContainmentComparison) ------------------------------ */
 
 /* Room for a folded value or constant: the largest stored text (notes) and
- * the largest constant both fit. */
-#define FOLD_MAX (QUERY_CONSTANT_MAX > STORE_NOTES_MAX ? QUERY_CONSTANT_MAX : STORE_NOTES_MAX)
+ * the largest constant both fit, folded (core/fold.h FOLD_SIZE). */
+#define FOLD_MAX FOLD_SIZE(QUERY_CONSTANT_MAX > STORE_NOTES_MAX ? QUERY_CONSTANT_MAX : STORE_NOTES_MAX)
 
 /* Base letters of U+00C0..U+00FF ('*': no base letter, kept as is). */
 static const char LATIN1_BASE[] = "AAAAAAACEEEEIIIIDNOOOOO*OUUUUY**aaaaaaaceeeeiiiidnooooo*ouuuuy*y";
@@ -27,48 +28,47 @@ static int is_word_byte(unsigned char c)
 	return isalnum(c) || c >= 0x80;
 }
 
-/* Fold @p s (@p n bytes) into @p out (@p cap bytes) by @p flags: ASCII and
- * Latin-1 letters lower-cased, Latin-1 accents and combining marks
+/* Fold @p s (@p n bytes) into @p out (@p cap bytes) by @p flags: letters
+ * case-folded (core/fold.h), Latin-1 accents and combining marks
  * (U+0300-U+036F) dropped, whitespace runs collapsed (Loose).
  * @return the folded length, or (size_t)-1 when it does not fit. */
 static size_t fold(const char *s, size_t n, unsigned flags, char *out, size_t cap)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
 	int space = 1;   /* Loose: drop leading blanks */
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		unsigned char buf[2];
-		size_t len = 1;
-		buf[0] = c;
-		if (c == 0xc3 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0xbf) {
-			unsigned char lo = p[++i];
-			char base = LATIN1_BASE[lo - 0x80];
-			if ((flags & QF_IGNORE_NONSPACE) && base != '*') {
-				buf[0] = (unsigned char)base;
-			} else {
-				buf[0] = 0xc3;
-				buf[1] = (flags & QF_IGNORE_CASE) && lo <= 0x9e && lo != 0x97 ? (unsigned char)(lo + 0x20) : lo;
-				len = 2;
-			}
-		} else if ((flags & QF_IGNORE_NONSPACE) && (c == 0xcc || (c == 0xcd && i + 1 < n && p[i + 1] <= 0xaf)) &&
-		           i + 1 < n && p[i + 1] >= 0x80) {
-			i++;   /* a combining mark */
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		char buf[4];
+		size_t len;
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80 && !((flags & QF_LOOSE) && isspace(c))) {   /* ASCII: no decoding */
+			if (o == cap)
+				return (size_t)-1;
+			out[o++] = (char)((flags & QF_IGNORE_CASE) ? fold_char(c) : c);
+			space = 0;
+			i++;
 			continue;
-		} else if ((flags & QF_LOOSE) && isspace(c)) {
+		}
+		i += fold_next(s + i, n - i, &cp);
+		if (flags & QF_IGNORE_NONSPACE) {
+			if (cp >= 0x300 && cp <= 0x36f)
+				continue;   /* a combining mark */
+			if (cp >= 0xc0 && cp <= 0xff && LATIN1_BASE[cp - 0xc0] != '*')
+				cp = (unsigned char)LATIN1_BASE[cp - 0xc0];
+		}
+		if ((flags & QF_LOOSE) && cp < 0x80 && isspace((int)cp)) {
 			if (space)
 				continue;
 			space = 1;
-			buf[0] = ' ';
+			cp = ' ';
 		} else {
 			space = 0;
 		}
-		if (len == 1 && (flags & QF_IGNORE_CASE))
-			buf[0] = (unsigned char)tolower(buf[0]);
-		if (len == 1 && buf[0] != ' ')
-			space = 0;
-		if (o + len > cap)
+		if (flags & QF_IGNORE_CASE)
+			cp = fold_char(cp);
+		len = fold_put(cp, buf);
+		if (len > cap - o)
 			return (size_t)-1;
 		memcpy(out + o, buf, len);
 		o += len;
@@ -213,15 +213,8 @@ static enum query_error parse_constant(const char *s, int type, struct prop_valu
 /* <0, 0, >0: @p a against @p b of the same class; strings case-insensitively. */
 static int value_cmp(const struct prop_value *a, const struct prop_value *b)
 {
-	if (type_class(a->type) == 0) {
-		size_t n = a->len < b->len ? a->len : b->len;
-		for (size_t i = 0; i < n; i++) {
-			int ca = tolower((unsigned char)a->s[i]), cb = tolower((unsigned char)b->s[i]);
-			if (ca != cb)
-				return ca - cb;
-		}
-		return a->len < b->len ? -1 : a->len > b->len;
-	}
+	if (type_class(a->type) == 0)
+		return fold_cmp(a->s, a->len, b->s, b->len);   /* spec §4.2: ordinal after case folding */
 	return a->i < b->i ? -1 : a->i > b->i;
 }
 
@@ -547,9 +540,9 @@ int query_contacts_view_match(const struct query_view *v, const char *name)
 		return 1;
 	if (!name)
 		name = "";
-	if (v->initial && strcasecmp(name, v->initial) < 0)
+	if (v->initial && fold_strcmp(name, v->initial) < 0)
 		return 0;
-	if (v->final && strcasecmp(name, v->final) > 0)
+	if (v->final && fold_strcmp(name, v->final) > 0)
 		return 0;
 	return 1;
 }

@@ -119,7 +119,8 @@ enum query_error query_sort_compile(struct query_sort_key *keys, size_t n, unsig
 
 /** qsort-style comparison of @p a and @p b by compiled @p keys: the first
  * key decides, later ones break ties; a missing value sorts first
- * ascending (last descending); strings case-insensitively. */
+ * ascending (last descending); strings case-insensitively (core/fold.h:
+ * ordinal over Unicode simple case folding). */
 int query_sort_cmp(const struct query_sort_key *keys, size_t n,
                    const struct prop_record *a, const struct prop_record *b);
 
@@ -172,7 +173,7 @@ void query_page(const struct query_view *v, size_t total, struct query_page *out
 
 /** ContactsView (spec §3.2 [I]): 1 when @p display_name (NULL: none) is in
  * [InitialName, FinalName), FinalName itself included when equal,
- * case-insensitively; always 1 for other views. */
+ * case-insensitively (core/fold.h); always 1 for other views. */
 int query_contacts_view_match(const struct query_view *v, const char *display_name);
 
 /* ---- QueryString (AQS, spec §3.5) ---------------------------------------------------- */

@@ -312,6 +312,7 @@ int __m__FindItem(struct soap *soap, struct m__FindItemType *req, struct __m__Fi
 		return soap->error;
 	if (read_sort(soap, req->SortOrder, &r))
 		return soap->error;
+	r.group_by = req->__union_FindItemType_ != 0;   /* GroupBy or DistinguishedGroupBy */
 	if (req->QueryString)
 		r.query_string = req->QueryString->__item ? req->QueryString->__item : "";
 	if (adapter_folder_refs(soap, ids, refs))

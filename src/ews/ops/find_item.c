@@ -5,13 +5,16 @@
  * One read snapshot serves every parent folder.  The contacts are walked
  * once: each match keeps only its id and sort values (a contact record is
  * ~9 KiB, a folder holds up to STORE_CONTACTS_MAX), the matches are sorted,
- * and only the page's contacts are read again to build their views.
+ * and only the page's contacts are read again to build their views, their
+ * strings cut to OP_FIND_STRING_CHARS_MAX characters (spec §3.1).
  */
 #include "ews/ops/ops.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fold.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "ews/ops/ops_int.h"
@@ -115,6 +118,60 @@ static int collect(const struct contact_record *c, void *arg)
 	return 0;
 }
 
+/* @p s cut to OP_FIND_STRING_CHARS_MAX UTF-16 units at a character
+ * boundary (a copy in @p a when cut); NULL when out of memory. */
+static const char *cut_string(struct arena *a, const char *s)
+{
+	size_t n, i = 0, units = 0;
+	char *c;
+	if (!s)
+		return s;
+	n = strlen(s);
+	if (n <= OP_FIND_STRING_CHARS_MAX)
+		return s;   /* bytes >= UTF-16 units */
+	while (i < n) {
+		uint32_t cp;
+		size_t len = fold_next(s + i, n - i, &cp);
+		unsigned u = cp >= 0x10000 && cp < FOLD_RAW_BASE ? 2 : 1;
+		if (units + u > OP_FIND_STRING_CHARS_MAX)
+			break;
+		units += u;
+		i += len;
+	}
+	if (i == n)
+		return s;
+	if (!(c = arena_alloc(a, i + 1)))
+		return NULL;
+	memcpy(c, s, i);
+	c[i] = '\0';
+	return c;
+}
+
+/* spec §3.1: every string property of a FindItem answer, cut. */
+static int cut_strings(struct arena *a, struct op_contact *v)
+{
+	const char **f[] = {
+		&v->subject, &v->last_modified_name, &v->file_as, &v->display_name, &v->given_name,
+		&v->initials, &v->middle_name, &v->nickname, &v->company, &v->department, &v->job_title,
+		&v->office, &v->surname, &v->alias, &v->notes, &v->address.street, &v->address.city,
+		&v->address.state, &v->address.country, &v->address.postal_code,
+	};
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+		if (*f[i] && !(*f[i] = cut_string(a, *f[i])))
+			return EMU_ENOMEM;
+	for (int i = 0; i < v->n_emails; i++)
+		if (v->emails[i].value && !(v->emails[i].value = cut_string(a, v->emails[i].value)))
+			return EMU_ENOMEM;
+	for (int i = 0; i < v->n_phones; i++)
+		if (v->phones[i].value && !(v->phones[i].value = cut_string(a, v->phones[i].value)))
+			return EMU_ENOMEM;
+	for (int i = 0; i < v->n_ext; i++)
+		if (v->ext[i].value && v->ext[i].uri->type && strcmp(v->ext[i].uri->type, "String") == 0 &&
+		    !(v->ext[i].value = cut_string(a, v->ext[i].value)))
+			return EMU_ENOMEM;
+	return EMU_OK;
+}
+
 /* The Contacts folder of @p owner: match, sort, page, build the views. */
 static int find_contacts(struct find *f, store_txn_t *t, const char *owner, struct op_find_item_result *out)
 {
@@ -147,7 +204,8 @@ static int find_contacts(struct find *f, store_txn_t *t, const char *owner, stru
 		}
 		if ((rc = op_contact_from_store(f->ctx, owner, &f->c, f->props, v)) != EMU_OK ||
 		    (rc = op_ext_values(f->ctx->arena, f->req->ext, f->ext_defs, f->req->n_ext, &r, &v->ext,
-		                        &v->n_ext)) != EMU_OK)
+		                        &v->n_ext)) != EMU_OK ||
+		    (rc = cut_strings(f->ctx->arena, v)) != EMU_OK)
 			goto out;
 		out->n++;
 	}
@@ -190,6 +248,13 @@ static void check_request(struct find *f)
 	struct op_find_item_req *req = f->req;
 	enum query_error e = req->build_error;
 
+	if (e == QE_OK && req->group_by) {
+		/* spec §3.4: grouping is not served; the documented code for an
+		 * unusable group path, not a silently ungrouped answer */
+		ews_status_error(&f->request_status, EWS_ERROR_UNSUPPORTED_PATH_FOR_SORT,
+		                 "GroupBy and DistinguishedGroupBy are not supported.");
+		return;
+	}
 	if (e == QE_OK && req->restriction && req->query_string) {
 		ews_status_error(&f->request_status, EWS_ERROR_INVALID_OPERATION,
 		                 "Restriction and QueryString cannot be combined.");

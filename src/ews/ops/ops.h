@@ -387,6 +387,12 @@ int op_get_attachment(const struct ews_ctx *ctx, const char *const *ids, size_t 
  * ErrorSchemaValidation fault). */
 #define OP_FIND_FOLDERS_MAX 100
 
+/* spec §3.1: FindItem returns only the first 255 characters of a string
+ * property (GetItem the whole value).  Characters are counted as Exchange
+ * counts them, in UTF-16 units (a character beyond U+FFFF counts two), and
+ * the cut never splits one. */
+#define OP_FIND_STRING_CHARS_MAX 255
+
 
 struct op_find_item_req {
 	enum ews_shape shape;
@@ -400,6 +406,7 @@ struct op_find_item_req {
 	struct query_sort_key *sort;         /* SortOrder (transport memory), n_sort <= QUERY_SORT_MAX */
 	size_t n_sort;
 	const char *query_string;            /* AQS, NULL: none */
+	int group_by;                        /* GroupBy/DistinguishedGroupBy present: refused (spec §3.4) */
 	const struct op_folder_ref *folders; /* ParentFolderIds */
 	size_t n_folders;
 };
@@ -416,7 +423,8 @@ struct op_find_item_result {
  * names, SortOrder, then the view's page), every other folder an empty
  * RootFolder, an unknown or foreign folder the op_folder_resolve() error.
  * Request errors (restriction, sort, view, AQS, ExtendedFieldURI; spec
- * §2.3, §3.7, §4.6) are the outcome of every message.  @p req's trees are
+ * §2.3, §3.7, §4.6) are the outcome of every message; so is grouping,
+ * which is not served (ErrorUnsupportedPathForSortGroup, spec §3.4).  @p req's trees are
  * compiled in place. */
 int op_find_item(const struct ews_ctx *ctx, struct op_find_item_req *req, struct op_find_item_result *out);
 

@@ -13,6 +13,8 @@
  *  - An exact address wins: when the text is a user's primary address (or,
  *    with smtp:, any of their addresses) or a searched contact's address,
  *    only the exact matches are reported.
+ *  - Names compare case-insensitively by the one rule of core/fold.h
+ *    (Unicode simple case folding, through core/names.h).
  *  - Each block is sorted by display name (case-insensitive), then by
  *    address / item id; the first @p max of each are reported.
  */
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/fold.h"
 #include "core/names.h"
 #include "core/result.h"
 #include "ews/ops/ops_int.h"
@@ -72,7 +75,7 @@ void op_lower_copy(char *dst, const char *src)
 static int cmp_dir(const void *a, const void *b)
 {
 	const struct store_search_hit *x = a, *y = b;
-	int c = strcasecmp(x->display_name, y->display_name);
+	int c = fold_strcmp(x->display_name, y->display_name);
 	return c ? c : strcasecmp(x->email, y->email);
 }
 
@@ -130,7 +133,7 @@ struct contact_search {
 static int cmp_contact(const void *a, const void *b)
 {
 	const struct op_contact_hit *x = a, *y = b;
-	int c = strcasecmp(x->display_name, y->display_name);
+	int c = fold_strcmp(x->display_name, y->display_name);
 	return c ? c : strcmp(x->id, y->id);
 }
 

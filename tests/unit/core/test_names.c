@@ -33,6 +33,28 @@ static int has(const struct names_tokens *t, const char *s)
 	return 0;
 }
 
+/* core/fold.h: every script folds, ill-formed bytes pass through, the
+ * output is cut at whole characters (a 2-byte letter can fold to 3 bytes). */
+static void test_normalize_unicode(void **state)
+{
+	char out[64];
+	(void)state;
+	assert_int_equal(names_normalize("  ΑΛΈΞΗΣ   ΠΑΠΠΆΣ ", out, sizeof out), strlen("αλέξησ παππάσ"));
+	assert_string_equal(out, "αλέξησ παππάσ");   /* final sigma folds to σ */
+	names_normalize("ПЁТР Иванов", out, sizeof out);
+	assert_string_equal(out, "пётр иванов");
+	names_normalize("ŐRSÉG \xff\xc3", out, sizeof out);
+	assert_string_equal(out, "őrség \xff\xc3");
+	/* "ȺȺ" folds to 6 bytes: room for 5 (+NUL) keeps one whole character */
+	assert_int_equal(names_normalize("\xc8\xba\xc8\xba", out, 6), 3);
+	assert_string_equal(out, "\xe2\xb1\xa5");
+	assert_true(names_has_prefix_ci("Αλέξης", "ΑΛΈ"));
+	assert_false(names_has_prefix_ci("Αλ", "ΑΛΈ"));
+	struct names_fields f = { "Пётр Иванов", "Пётр", "Иванов", { NULL } };
+	names_normalize("иванов, п", out, sizeof out);
+	assert_true(names_fields_match(&f, out));
+}
+
 static void test_tokens(void **state)
 {
 	(void)state;
@@ -100,6 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_normalize_unicode),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_token_limits),
