@@ -24,6 +24,7 @@ static int get_time(const struct prop_def *d, const struct prop_record *r, struc
 static int get_bool(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 static int get_file_as(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 static int get_folder(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
+static int get_article(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 
 #define C PROP_ON_CONTACT
 #define U PROP_ON_USER
@@ -108,6 +109,7 @@ static const struct prop_def TABLE[] = {
 
 	/* MAPI-only rows (spec §8.3) */
 	TEXT(NULL, NULL, 0, ADDR, 0x8080, C, P_NONE, CREC(display_name), NO),   /* PidLidEmail1DisplayName */
+	{ NULL, NULL, 0x0e23, PROP_SET_NONE, 0, I, C, P_NONE, 1, get_article, NO, NO },   /* PR_INTERNET_ARTICLE_NUMBER */
 
 	/* folders (spec §2.4, §8.3) */
 	{ "folder:DisplayName", NULL, 0x3001, PROP_SET_NONE, 0, S, F, P_NONE, 1, get_folder, NO, NO },
@@ -117,6 +119,12 @@ static const struct prop_def TABLE[] = {
 	{ "folder:ChildFolderCount", NULL, 0, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },
 	{ NULL, NULL, 0x360a, PROP_SET_NONE, 0, B, F, P_NONE, 1, get_folder, NO, NO },   /* PR_SUBFOLDERS */
 	{ NULL, NULL, 0x10f4, PROP_SET_NONE, 0, B, F, P_NONE, 1, get_folder, NO, NO },   /* PR_ATTR_HIDDEN */
+	{ NULL, NULL, 0x3601, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_FOLDER_TYPE */
+	{ NULL, NULL, 0x10f3, PROP_SET_NONE, 0, S, F, P_NONE, 1, get_folder, NO, NO },   /* PR_URL_COMP_NAME: the display name */
+	{ NULL, NULL, 0x3008, PROP_SET_NONE, 0, T, F, P_NONE, 1, get_folder, NO, NO },   /* PR_LAST_MODIFICATION_TIME */
+	{ NULL, NULL, 0x670a, PROP_SET_NONE, 0, T, F, P_NONE, 1, get_folder, NO, NO },   /* PR_LOCAL_COMMIT_TIME_MAX */
+	{ NULL, NULL, 0x6751, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_ARTICLE_NUM_NEXT */
+	{ NULL, NULL, 0x6752, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_IMAP_LAST_ARTICLE_ID */
 };
 
 #define TABLE_N (sizeof TABLE / sizeof *TABLE)
@@ -357,7 +365,7 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 	if (!f)
 		return 0;
 	switch (d->tag) {
-	case 0x3001: return set_text(f->display_name, out);
+	case 0x3001: case 0x10f3: return set_text(f->display_name, out);
 	case 0x3613: return set_text(f->folder_class, out);
 	case 0x3602: out->i = f->total_count; break;
 	case 0x3603: out->i = f->unread_count; break;
@@ -366,9 +374,27 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 		out->i = 1;
 		out->type = PROP_T_BOOLEAN;
 		return f->hidden != 0;
+	case 0x3601: out->i = f->folder_type; break;
+	case 0x3008: case 0x670a:
+		out->i = f->changed;
+		out->type = PROP_T_SYSTEMTIME;
+		return f->changed > 0;
+	case 0x6751: out->i = f->article_next; break;
+	case 0x6752: out->i = f->article_next ? (int64_t)f->article_next - 1 : 0; break;
 	default: out->i = f->child_folder_count; break;   /* folder:ChildFolderCount */
 	}
 	out->type = PROP_T_INTEGER;
+	return 1;
+}
+
+/* PR_INTERNET_ARTICLE_NUMBER: the store's number (a contact not yet stored has none) */
+static int get_article(const struct prop_def *d, const struct prop_record *r, struct prop_value *out)
+{
+	(void)d;
+	if (!r->contact || !r->contact->article)
+		return 0;
+	out->type = PROP_T_INTEGER;
+	out->i = r->contact->article;
 	return 1;
 }
 

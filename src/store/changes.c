@@ -42,7 +42,7 @@ int store_folder_state_get(store_txn_t *t, const char *primary, size_t plen, str
 	const unsigned char *p;
 	int rc;
 	out->article_next = 1;
-	out->changed = store_created(t->s);
+	out->changed = out->created = store_created(t->s);
 	if (klen == 0)
 		return EMU_ELIMIT;
 	rc = mdb_get(t->txn, t->s->meta, &k, &v);

@@ -316,7 +316,7 @@ int store_articles_number(store_txn_t *t, int64_t now)
 {
 	char key[STORE_KEY_MAX + 1], cur_primary[STORE_ADDR_MAX + 1] = "";
 	unsigned char buf[CONTACT_ENC_MAX];
-	struct store_folder_state st = { 1, now };
+	struct store_folder_state st = { 1, now, now };
 	struct contact_record c;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;

@@ -440,6 +440,8 @@ struct store_folder_state {
 	int64_t changed;         /* unix seconds of the last contact change (create, update,
 	                          * picture, delete); a mailbox that never changed: the time
 	                          * the store was created (or upgraded to schema 6) */
+	int64_t created;         /* the time the store was created (or upgraded to schema 6):
+	                          * the last change of a folder without items */
 };
 
 /** The Contacts folder state of @p owner's mailbox.

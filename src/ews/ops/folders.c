@@ -180,6 +180,7 @@ static int count_one(const struct contact_record *c, void *ctx)
 int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
                      struct prop_folder *r)
 {
+	struct store_folder_state st;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -187,6 +188,13 @@ int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder
 	r->folder_class = def->folder_class;
 	r->child_folder_count = op_folder_child_count(def->name);
 	r->hidden = def->hidden;
+	r->folder_type = !def->parent ? 0 : def->kind == OP_FOLDER_KIND_SEARCH ? 2 : 1;
+	if ((rc = store_contacts_state(t, primary, &st)) != EMU_OK)
+		return rc;
+	/* only the contacts folder has items: the others never changed since
+	 * the store exists and would give their first item number 1 */
+	r->changed = def->holds_contacts ? st.changed : st.created;
+	r->article_next = def->holds_contacts ? st.article_next : 1;
 	if (def->holds_contacts) {
 		if (*contacts < 0) {
 			int n = 0;

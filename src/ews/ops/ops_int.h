@@ -67,8 +67,10 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 /** The property-table record (ews/props.h) of folder @p def of mailbox
  * @p primary, for restrictions and t:ExtendedProperty: its names, counts
  * (TotalCount counts the contacts through @p t when the folder holds them;
- * @p contacts caches that count across calls: -1 = not counted yet) and
- * PR_ATTR_HIDDEN.  Strings are static.
+ * @p contacts caches that count across calls: -1 = not counted yet),
+ * PR_ATTR_HIDDEN, PR_FOLDER_TYPE and the store's folder state (last change,
+ * next article number: the contacts folder's, for the others the store's
+ * creation and 1).  Strings are static.
  * @return EMU_OK; a store failure. */
 int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
                      struct prop_folder *r);
