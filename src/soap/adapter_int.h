@@ -93,9 +93,6 @@ const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *
 /** The m:ResponseMessages of a batched response with @p n messages of kind
  * @p selector; NULL on no memory. */
 struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
-/** The properties an item shape's @p npaths AdditionalProperties add
- * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
-op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
 
 /** The Restriction of FindItem and FindFolder (adapter_find.c): @p x (NULL:
  * none, *out NULL) as a raw query.h tree in soap memory, for query_compile().  The walk stops at QUERY_DEPTH_MAX
