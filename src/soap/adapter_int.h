@@ -98,7 +98,8 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
  * none, *out NULL) as a raw query.h tree in soap memory, for query_compile().  The walk stops at QUERY_DEPTH_MAX
  * levels and QUERY_NODES_MAX nodes.
  * @return QE_OK; QE_TOO_COMPLEX / QE_TOO_LONG for a limit met (the op
- *	reports it); on no memory soap->error is SOAP_EOM. */
+ *	reports it); on no memory soap->error is SOAP_EOM; a Restriction without
+ *	a search expression is an ErrorSchemaValidation fault (soap->error set). */
 enum query_error adapter_restriction(struct soap *soap, const struct t__RestrictionType *x, struct query_node **out);
 /** The paging views of FindItem, FindFolder and FindPeople (adapter_find.c):
  * @p x (not NULL) -> @p v. */

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ews_it import NS, VALIDATE_SH, UserSpec, destroy_env, make_env, messages, tenant_contacts
+from ews_it import NS, VALIDATE_SH, UserSpec, assert_fault, destroy_env, make_env, messages, tenant_contacts
 
 NAMES = ["Zoe Zimmer", "Adam Abel", "Mia Moss", "Bea Bell", "Carl Cole"]   # import order = article order
 CONTACTS = {"owner": [{"display_name": n, "email": f"c{i}@mapi.test"} for i, n in enumerate(NAMES)]}
@@ -218,3 +218,46 @@ def test_wrong_type_for_a_known_tag_still_answers(env):
     rf = ok(messages(owner.soap(body, action="FindItem"), "FindItem", 1)[0]).find("m:RootFolder", NS)
     vals = [ext(c).get("0xe23") for c in rf.find("t:Items", NS)]
     assert vals and all(v and int(v) > 0 for v in vals)
+
+
+# ---- FindFolder / FindItem restrictions ------------------------------------------------------
+
+@pytest.mark.parametrize("op", ["FindFolder", "FindItem"])
+def test_empty_restriction_is_a_schema_fault_naming_it(env, op):
+    """t:RestrictionType holds one search expression: an empty one is ErrorSchemaValidation
+    whose text names the Restriction (it used to read "too complex" / name ParentFolderIds)."""
+    c = env.server.client(env.users["owner"])
+    if op == "FindFolder":
+        body = ('<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+                '<m:Restriction/><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/>'
+                '</m:ParentFolderIds></m:FindFolder>')
+    else:
+        body = ('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+                '<m:Restriction/><m:ParentFolderIds><t:DistinguishedFolderId Id="contacts"/>'
+                '</m:ParentFolderIds></m:FindItem>')
+    resp = c.soap(body, action=op)
+    assert_fault(resp, "ErrorSchemaValidation")
+    _, text, _ = resp.fault()
+    assert "Restriction" in text and "ParentFolderIds" not in text, text
+    ok(messages(sync_items(c, ART), "SyncFolderItems", 1)[0])
+
+
+def test_find_folder_restriction_with_total_count(env, tmp_path):
+    """A Restriction on TotalCount plus TotalCount in the shape: the Contacts folder's count is
+    the number of contacts (counted once for the filter and the answer)."""
+    c = env.server.client(env.users["owner"])
+    n = len(listing(davmail_find(c))[0])
+    body = ('<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape>'
+            '<t:AdditionalProperties><t:FieldURI FieldURI="folder:TotalCount"/>'
+            '<t:ExtendedFieldURI PropertyTag="0x3602" PropertyType="Integer"/></t:AdditionalProperties>'
+            '</m:FolderShape><m:Restriction><t:IsGreaterThan><t:FieldURI FieldURI="folder:TotalCount"/>'
+            '<t:FieldURIOrConstant><t:Constant Value="0"/></t:FieldURIOrConstant></t:IsGreaterThan>'
+            '</m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/>'
+            '</m:ParentFolderIds></m:FindFolder>')
+    resp = c.soap(body, action="FindFolder")
+    validate_both(resp, tmp_path)
+    rf = ok(messages(resp, "FindFolder", 1)[0]).find("m:RootFolder", NS)
+    assert rf.get("TotalItemsInView") == "1"
+    f = rf.find("t:Folders", NS)[0]
+    assert f.findtext("t:TotalCount", namespaces=NS) == str(n)
+    assert ext(f) == {"0x3602": str(n)}

@@ -56,13 +56,14 @@ struct op_folder_shape {
 /** Fill @p f: folder @p def of mailbox @p primary (a user's primary
  * address) with the properties of @p shape (OP_FPROP_*, reduced to those the
  * folder's element has, and the t:ExtendedProperty values the folder has);
- * TotalCount counts the contacts through @p t.
+ * TotalCount counts the contacts through @p t once per @p contacts cache
+ * (-1: not counted yet; op_folder_record's, shared with a restriction).
  * Strings are static or arena memory.
  * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id; a
  *	store failure. */
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
                        const struct op_folder_def *def, const struct op_folder_shape *shape,
-                       struct op_folder *f);
+                       int *contacts, struct op_folder *f);
 
 /** The property-table record (ews/props.h) of folder @p def of mailbox
  * @p primary, for restrictions and t:ExtendedProperty: its names, counts

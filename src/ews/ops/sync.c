@@ -158,6 +158,7 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 			goto out;
 		}
 	} else {
+		int contacts = -1;
 		defs = op_folder_defs(&ndefs);
 		if (!(out->changes = arena_alloc(ctx->arena, ndefs * sizeof *out->changes))) {
 			rc = EMU_ENOMEM;
@@ -169,7 +170,8 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 				continue;
 			memset(c, 0, sizeof *c);
 			c->kind = OP_CHANGE_CREATE;
-			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], &shape, &c->folder)) != EMU_OK)
+			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], &shape, &contacts,
+			                             &c->folder)) != EMU_OK)
 				goto out;
 			out->n++;
 		}
