@@ -7,7 +7,9 @@
  *
  * Users: GetItem/ResolveNames shapes (the URI -> shape property mapping),
  * restrictions and sort orders (ews/query.h), t:ExtendedProperty answers.
- * No store access and no allocation: values point into the record.
+ * No store access and no allocation: values point into the record.  The
+ * lookups (props_find_*) binary-search an index of the table built once at
+ * the first lookup (pthread_once: safe from any thread).
  */
 #ifndef EMU_EWS_PROPS_H
 #define EMU_EWS_PROPS_H

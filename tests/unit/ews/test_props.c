@@ -264,6 +264,49 @@ static void test_article_and_folder_state(void **state)
 	assert_int_equal(ext_int("0x670a", "SystemTime", PROP_ON_FOLDER, &rr), -1);
 }
 
+/* The index answers what a scan of the table in order answers: for every
+ * row, its FieldURI (+ index) and its MAPI identity per record kind. */
+static void test_index_matches_table_order(void **state)
+{
+	(void)state;
+	const struct prop_def *d, *e, *want;
+	for (size_t i = 0; (d = props_at(i)) != NULL; i++) {
+		if (d->field_uri) {
+			want = NULL;
+			for (size_t j = 0; !want && props_at(j); j++) {
+				e = props_at(j);
+				if (e->field_uri && strcmp(e->field_uri, d->field_uri) == 0 &&
+				    (!e->field_index == !d->field_index) &&
+				    (!e->field_index || strcmp(e->field_index, d->field_index) == 0))
+					want = e;
+			}
+			assert_ptr_equal(props_find_field(d->field_uri, d->field_index), want);
+			assert_non_null(props_find_uri(d->field_uri));
+			assert_string_equal(props_find_uri(d->field_uri)->field_uri, d->field_uri);
+		}
+		if (!d->get || d->set != PROP_SET_NONE || !d->tag)
+			continue;
+		for (unsigned kind = PROP_ON_CONTACT; kind <= PROP_ON_FOLDER; kind <<= 1) {
+			char tag[8];
+			struct prop_ext_uri u;
+			props_tag_text(d->tag, tag, sizeof tag);
+			u = tagged(tag, "String");
+			want = NULL;
+			for (size_t j = 0; !want && props_at(j); j++) {
+				e = props_at(j);
+				if (e->get && e->set == PROP_SET_NONE && e->tag == d->tag && (e->on & kind))
+					want = e;
+			}
+			assert_int_equal(props_find_extended(&u, kind, &e), want ? PROP_EXT_SERVED : PROP_EXT_NOT_SERVED);
+			assert_ptr_equal(e, want);
+		}
+	}
+	assert_null(props_find_field("contacts:Nope", NULL));
+	assert_null(props_find_uri("zzz"));
+	assert_null(props_find_uri(""));
+	assert_null(props_find_field("contacts:EmailAddress", "EmailAddress4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_extended_named),
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_article_and_folder_state),
+		cmocka_unit_test(test_index_matches_table_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
