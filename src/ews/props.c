@@ -5,6 +5,7 @@
 #include "ews/props.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ static int get_time(const struct prop_def *d, const struct prop_record *r, struc
 static int get_bool(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 static int get_file_as(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 static int get_folder(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
+static int get_article(const struct prop_def *d, const struct prop_record *r, struct prop_value *out);
 
 #define C PROP_ON_CONTACT
 #define U PROP_ON_USER
@@ -108,6 +110,7 @@ static const struct prop_def TABLE[] = {
 
 	/* MAPI-only rows (spec §8.3) */
 	TEXT(NULL, NULL, 0, ADDR, 0x8080, C, P_NONE, CREC(display_name), NO),   /* PidLidEmail1DisplayName */
+	{ NULL, NULL, 0x0e23, PROP_SET_NONE, 0, I, C, P_NONE, 1, get_article, NO, NO },   /* PR_INTERNET_ARTICLE_NUMBER */
 
 	/* folders (spec §2.4, §8.3) */
 	{ "folder:DisplayName", NULL, 0x3001, PROP_SET_NONE, 0, S, F, P_NONE, 1, get_folder, NO, NO },
@@ -117,6 +120,12 @@ static const struct prop_def TABLE[] = {
 	{ "folder:ChildFolderCount", NULL, 0, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },
 	{ NULL, NULL, 0x360a, PROP_SET_NONE, 0, B, F, P_NONE, 1, get_folder, NO, NO },   /* PR_SUBFOLDERS */
 	{ NULL, NULL, 0x10f4, PROP_SET_NONE, 0, B, F, P_NONE, 1, get_folder, NO, NO },   /* PR_ATTR_HIDDEN */
+	{ NULL, NULL, 0x3601, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_FOLDER_TYPE */
+	{ NULL, NULL, 0x10f3, PROP_SET_NONE, 0, S, F, P_NONE, 1, get_folder, NO, NO },   /* PR_URL_COMP_NAME: the display name */
+	{ NULL, NULL, 0x3008, PROP_SET_NONE, 0, T, F, P_NONE, 1, get_folder, NO, NO },   /* PR_LAST_MODIFICATION_TIME */
+	{ NULL, NULL, 0x670a, PROP_SET_NONE, 0, T, F, P_NONE, 1, get_folder, NO, NO },   /* PR_LOCAL_COMMIT_TIME_MAX */
+	{ NULL, NULL, 0x6751, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_ARTICLE_NUM_NEXT */
+	{ NULL, NULL, 0x6752, PROP_SET_NONE, 0, I, F, P_NONE, 1, get_folder, NO, NO },   /* PR_IMAP_LAST_ARTICLE_ID */
 };
 
 #define TABLE_N (sizeof TABLE / sizeof *TABLE)
@@ -141,20 +150,88 @@ const struct prop_def *props_at(size_t i)
 	return i < TABLE_N ? &TABLE[i] : NULL;
 }
 
+/* ---- the index: built once, at the first lookup (pthread_once), then read
+ * by every thread without a lock.  by_uri: the rows with a FieldURI, by
+ * URI then table order; by_id: the rows with a MAPI identity, by (set, tag
+ * or PropertyId) then table order.  Each lookup is a binary search to the
+ * first equal key and a walk over the (at most a few) equal ones. */
+static const struct prop_def *by_uri[TABLE_N], *by_id[TABLE_N];
+static size_t n_by_uri, n_by_id;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static uint64_t id_key(const struct prop_def *d)
+{
+	return (uint64_t)d->set << 32 | (d->set == PROP_SET_NONE ? d->tag : d->lid);
+}
+
+static int cmp_uri(const void *a, const void *b)
+{
+	const struct prop_def *x = *(const struct prop_def *const *)a, *y = *(const struct prop_def *const *)b;
+	int c = strcmp(x->field_uri, y->field_uri);
+	return c ? c : (x > y) - (x < y);   /* table order */
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct prop_def *x = *(const struct prop_def *const *)a, *y = *(const struct prop_def *const *)b;
+	uint64_t kx = id_key(x), ky = id_key(y);
+	return kx != ky ? (kx > ky) - (kx < ky) : (x > y) - (x < y);
+}
+
+static void build_index(void)
+{
+	for (size_t i = 0; i < TABLE_N; i++) {
+		if (TABLE[i].field_uri)
+			by_uri[n_by_uri++] = &TABLE[i];
+		if (TABLE[i].tag || TABLE[i].set != PROP_SET_NONE)
+			by_id[n_by_id++] = &TABLE[i];
+	}
+	qsort(by_uri, n_by_uri, sizeof *by_uri, cmp_uri);
+	qsort(by_id, n_by_id, sizeof *by_id, cmp_id);
+}
+
+/* Index of the first by_uri row whose URI is @p uri, n_by_uri when none. */
+static size_t first_uri(const char *uri)
+{
+	size_t lo = 0, hi;
+	pthread_once(&index_once, build_index);
+	hi = n_by_uri;   /* read after the index is built */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(by_uri[mid]->field_uri, uri) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n_by_uri && strcmp(by_uri[lo]->field_uri, uri) == 0 ? lo : n_by_uri;
+}
+
+/* Index of the first by_id row with key @p key (n_by_id when none). */
+static size_t first_id(uint64_t key)
+{
+	size_t lo = 0, hi;
+	pthread_once(&index_once, build_index);
+	hi = n_by_id;   /* read after the index is built */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (id_key(by_id[mid]) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct prop_def *props_find_uri(const char *uri)
 {
-	for (size_t i = 0; uri && i < TABLE_N; i++)
-		if (TABLE[i].field_uri && strcmp(uri, TABLE[i].field_uri) == 0)
-			return &TABLE[i];
-	return NULL;
+	size_t i = uri ? first_uri(uri) : n_by_uri;
+	return i < n_by_uri ? by_uri[i] : NULL;
 }
 
 const struct prop_def *props_find_field(const char *uri, const char *index)
 {
-	for (size_t i = 0; uri && i < TABLE_N; i++) {
-		const struct prop_def *d = &TABLE[i];
-		if (!d->field_uri || strcmp(uri, d->field_uri) != 0)
-			continue;
+	for (size_t i = uri ? first_uri(uri) : n_by_uri; i < n_by_uri && strcmp(by_uri[i]->field_uri, uri) == 0; i++) {
+		const struct prop_def *d = by_uri[i];
 		if (!d->field_index && !index)
 			return d;
 		if (d->field_index && index && strcmp(d->field_index, index) == 0)
@@ -264,12 +341,12 @@ enum prop_ext_outcome props_find_extended(const struct prop_ext_uri *u, unsigned
 		if (u->name || set < 0)
 			return PROP_EXT_NOT_SERVED;   /* no named-by-string property is stored */
 	}
-	for (size_t i = 0; i < TABLE_N; i++) {
-		const struct prop_def *d = &TABLE[i];
-		if (!d->get || (kinds && !(d->on & kinds)))
-			continue;
-		if (u->tag ? d->set == PROP_SET_NONE && d->tag == tag && tag != 0
-		           : (int)d->set == set && d->lid == (uint32_t)u->id) {
+	if (u->tag && tag == 0)
+		return PROP_EXT_NOT_SERVED;
+	uint64_t key = u->tag ? tag : (uint64_t)set << 32 | (uint32_t)u->id;
+	for (size_t i = first_id(key); i < n_by_id && id_key(by_id[i]) == key; i++) {
+		const struct prop_def *d = by_id[i];
+		if (d->get && (!kinds || (d->on & kinds))) {
 			*out = d;
 			return PROP_EXT_SERVED;
 		}
@@ -357,7 +434,7 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 	if (!f)
 		return 0;
 	switch (d->tag) {
-	case 0x3001: return set_text(f->display_name, out);
+	case 0x3001: case 0x10f3: return set_text(f->display_name, out);
 	case 0x3613: return set_text(f->folder_class, out);
 	case 0x3602: out->i = f->total_count; break;
 	case 0x3603: out->i = f->unread_count; break;
@@ -366,9 +443,27 @@ static int get_folder(const struct prop_def *d, const struct prop_record *r, str
 		out->i = 1;
 		out->type = PROP_T_BOOLEAN;
 		return f->hidden != 0;
+	case 0x3601: out->i = f->folder_type; break;
+	case 0x3008: case 0x670a:
+		out->i = f->changed;
+		out->type = PROP_T_SYSTEMTIME;
+		return f->changed > 0;
+	case 0x6751: out->i = f->article_next; break;
+	case 0x6752: out->i = f->article_next ? (int64_t)f->article_next - 1 : 0; break;
 	default: out->i = f->child_folder_count; break;   /* folder:ChildFolderCount */
 	}
 	out->type = PROP_T_INTEGER;
+	return 1;
+}
+
+/* PR_INTERNET_ARTICLE_NUMBER: the store's number (a contact not yet stored has none) */
+static int get_article(const struct prop_def *d, const struct prop_record *r, struct prop_value *out)
+{
+	(void)d;
+	if (!r->contact || !r->contact->article)
+		return 0;
+	out->type = PROP_T_INTEGER;
+	out->i = r->contact->article;
 	return 1;
 }
 

@@ -7,7 +7,9 @@
  *
  * Users: GetItem/ResolveNames shapes (the URI -> shape property mapping),
  * restrictions and sort orders (ews/query.h), t:ExtendedProperty answers.
- * No store access and no allocation: values point into the record.
+ * No store access and no allocation: values point into the record.  The
+ * lookups (props_find_*) binary-search an index of the table built once at
+ * the first lookup (pthread_once: safe from any thread).
  */
 #ifndef EMU_EWS_PROPS_H
 #define EMU_EWS_PROPS_H
@@ -64,6 +66,11 @@ struct prop_folder {
 	const char *display_name, *folder_class;   /* NULL: none */
 	int total_count, unread_count, child_folder_count;
 	int hidden;
+	int folder_type;            /* PR_FOLDER_TYPE: 0 root, 1 generic, 2 search */
+	int64_t changed;            /* unix seconds of the last change of the folder or an item
+	                             * in it (PR_LAST_MODIFICATION_TIME, PR_LOCAL_COMMIT_TIME_MAX) */
+	uint32_t article_next;      /* PR_ARTICLE_NUM_NEXT (>= 1); PR_IMAP_LAST_ARTICLE_ID is
+	                             * one less */
 };
 
 /* The record a getter reads: exactly one of the three is set. */

@@ -167,6 +167,12 @@ static struct query_node *expr(struct conv *c, int sel, void *x, int depth)
 enum query_error adapter_restriction(struct soap *soap, const struct t__RestrictionType *x, struct query_node **out)
 {
 	struct conv c = { soap, 0, QE_OK };
+	if (x && (!x->__union_RestrictionType || !UNION_PTR(x->union_RestrictionType))) {
+		/* t:RestrictionType holds exactly one SearchExpression */
+		*out = NULL;
+		adapter_schema_fault(soap, "Restriction holds no search expression.");
+		return QE_OK;
+	}
 	*out = x ? expr(&c, x->__union_RestrictionType, UNION_PTR(x->union_RestrictionType), 1) : NULL;
 	return c.err;
 }
@@ -308,7 +314,7 @@ int __m__FindItem(struct soap *soap, struct m__FindItemType *req, struct __m__Fi
 	            : OP_TRAVERSAL_SHALLOW;
 	read_view(req, &r.view);
 	r.build_error = adapter_restriction(soap, req->Restriction, &r.restriction);
-	if (soap->error == SOAP_EOM)
+	if (soap->error != SOAP_OK)   /* no memory, an empty Restriction */
 		return soap->error;
 	if (read_sort(soap, req->SortOrder, &r))
 		return soap->error;

@@ -306,7 +306,7 @@ int __m__FindFolder(struct soap *soap, struct m__FindFolderType *req, struct __m
 	struct op_find_folder_req in = { traversals[req->Traversal], fs.shape, fs.uris, fs.n_uris, fs.ext, fs.n_ext,
 	                                 &view, NULL, QE_OK, refs, (size_t)n };
 	in.build_error = adapter_restriction(soap, req->Restriction, &in.restriction);
-	if (soap->error == SOAP_EOM)
+	if (soap->error != SOAP_OK)   /* no memory, an empty Restriction */
 		return soap->error;
 	int rc = op_find_folder(adapter_ctx(soap), &in, out);
 	if (rc)

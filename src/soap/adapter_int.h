@@ -93,15 +93,13 @@ const char *adapter_path_uri(const struct t__NonEmptyArrayOfPathsToElementType *
 /** The m:ResponseMessages of a batched response with @p n messages of kind
  * @p selector; NULL on no memory. */
 struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_t n, int selector);
-/** The properties an item shape's @p npaths AdditionalProperties add
- * (unknown ones, and IncludeMimeContent, logged for operation @p op). */
-op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op);
 
 /** The Restriction of FindItem and FindFolder (adapter_find.c): @p x (NULL:
  * none, *out NULL) as a raw query.h tree in soap memory, for query_compile().  The walk stops at QUERY_DEPTH_MAX
  * levels and QUERY_NODES_MAX nodes.
  * @return QE_OK; QE_TOO_COMPLEX / QE_TOO_LONG for a limit met (the op
- *	reports it); on no memory soap->error is SOAP_EOM. */
+ *	reports it); on no memory soap->error is SOAP_EOM; a Restriction without
+ *	a search expression is an ErrorSchemaValidation fault (soap->error set). */
 enum query_error adapter_restriction(struct soap *soap, const struct t__RestrictionType *x, struct query_node **out);
 /** The paging views of FindItem, FindFolder and FindPeople (adapter_find.c):
  * @p x (not NULL) -> @p v. */

@@ -111,21 +111,6 @@ struct m__ArrayOfResponseMessagesType *adapter_messages(struct soap *soap, size_
 
 /* ---- GetItem ------------------------------------------------------------------------ */
 
-op_props adapter_item_props(const struct t__ItemResponseShapeType *shape, int npaths, const char *op)
-{
-	op_props additional = 0;
-	for (int i = 0; i < npaths; i++) {
-		const char *uri = adapter_path_uri(shape->AdditionalProperties, i);
-		op_props p = uri ? op_props_for_field(uri) : 0;
-		if (!p && uri)
-			LOGD("soap", "%s: ignoring property %s", op, uri);
-		additional |= p;
-	}
-	if (shape->IncludeMimeContent && *shape->IncludeMimeContent == xsd__boolean__true_)
-		LOGD("soap", "%s: IncludeMimeContent is not served; ignored", op);
-	return additional;
-}
-
 int __m__GetItem(struct soap *soap, struct m__GetItemType *req, struct __m__GetItemResponse *resp)
 {
 	const struct t__NonEmptyArrayOfBaseItemIdsType *ids = req->ItemIds;

@@ -231,7 +231,13 @@ int __m__SyncFolderItems(struct soap *soap, struct m__SyncFolderItemsType *req,
 	    adapter_path_count(soap, req->ItemShape->AdditionalProperties, &npaths) ||
 	    read_target(soap, req->SyncFolderId, &in.folder))
 		return soap->error;
-	in.additional = adapter_item_props(req->ItemShape, npaths, "SyncFolderItems");
+	struct prop_ext_uri *ext = adapter_calloc(soap, (size_t)(npaths ? npaths : 1), sizeof *ext);
+	if (!ext)
+		return soap->error = SOAP_EOM;
+	adapter_shape_paths(soap, req->ItemShape->AdditionalProperties, npaths, &in.additional, ext, &in.n_ext);
+	in.ext = ext;
+	if (req->ItemShape->IncludeMimeContent && *req->ItemShape->IncludeMimeContent == xsd__boolean__true_)
+		LOGD("soap", "SyncFolderItems: IncludeMimeContent is not served; ignored");
 	const char **ids = adapter_calloc(soap, nign ? (size_t)nign : 1, sizeof *ids);
 	if (!ids)
 		return soap->error = SOAP_EOM;

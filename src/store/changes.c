@@ -9,6 +9,10 @@
  * contacts never disagree.  At most STORE_CHANGES_KEEP entries are kept per
  * mailbox: appending one more drops the oldest and advances `first`, and a
  * sync state older than that is refused by the EWS layer.
+ *
+ * The folder state (store.h struct store_folder_state) lives in the meta
+ * DBI under "folder\0<primary>" -> article_next (u32be) + changed (i64be):
+ * store_change_log stamps `changed`, store_contact_add takes article_next.
  */
 #include "store/store_int.h"
 
@@ -17,9 +21,84 @@
 #include "core/result.h"
 
 #include <string.h>
+#include <time.h>
 
 #define SEQ_LEN 8
 #define HEAD_LEN 16
+#define STATE_LEN 12
+
+static const char K_FOLDER[] = "folder";
+
+static size_t state_key(char *key, const char *primary, size_t plen)
+{
+	return store_compose_key(key, K_FOLDER, sizeof K_FOLDER - 1, primary, plen);
+}
+
+int store_folder_state_get(store_txn_t *t, const char *primary, size_t plen, struct store_folder_state *out)
+{
+	char key[STORE_KEY_MAX];
+	size_t klen = state_key(key, primary, plen);
+	MDB_val k = { klen, key }, v;
+	const unsigned char *p;
+	int rc;
+	out->article_next = 1;
+	out->changed = out->created = store_created(t->s);
+	if (klen == 0)
+		return EMU_ELIMIT;
+	rc = mdb_get(t->txn, t->s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return EMU_OK;
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "folder state get");
+	p = v.mv_data;
+	if (v.mv_size != STATE_LEN)
+		return store_corrupt("folder state", primary);
+	out->article_next = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	out->changed = (int64_t)be64_get(p + 4);
+	if (out->article_next == 0 || out->article_next > STORE_ARTICLE_MAX + 1u)
+		return store_corrupt("folder state", primary);
+	return EMU_OK;
+}
+
+int store_folder_state_put(store_txn_t *t, const char *primary, size_t plen, const struct store_folder_state *st)
+{
+	char key[STORE_KEY_MAX];
+	unsigned char b[STATE_LEN];
+	size_t klen = state_key(key, primary, plen);
+	MDB_val k = { klen, key }, v = { sizeof b, b };
+	if (klen == 0)
+		return EMU_ELIMIT;
+	b[0] = (unsigned char)(st->article_next >> 24);
+	b[1] = (unsigned char)(st->article_next >> 16);
+	b[2] = (unsigned char)(st->article_next >> 8);
+	b[3] = (unsigned char)st->article_next;
+	be64_put(b + 4, (uint64_t)st->changed);
+	return store_mdb_err(mdb_put(t->txn, t->s->meta, &k, &v, 0), "folder state put");
+}
+
+int store_contacts_state(store_txn_t *t, const char *owner, struct store_folder_state *out)
+{
+	char primary[STORE_ADDR_MAX + 1];
+	size_t plen;
+	int ret = store_resolve(t, owner, primary, &plen);
+	if (ret != EMU_OK)
+		return ret;
+	return store_folder_state_get(t, primary, plen, out);
+}
+
+/* Stamp the folder state of @p primary with the time of a change (never
+ * backwards: a clock step back keeps the last stamp). */
+static int stamp_changed(store_txn_t *t, const char *primary, size_t plen)
+{
+	struct store_folder_state st;
+	int64_t now = (int64_t)time(NULL);
+	int ret = store_folder_state_get(t, primary, plen, &st);
+	if (ret != EMU_OK)
+		return ret;
+	if (now > st.changed)
+		st.changed = now;
+	return store_folder_state_put(t, primary, plen, &st);
+}
 
 /* Read the head of lower-cased @p primary: an absent head (a mailbox that
  * never changed since schema 5, or a store upgraded from before) is
@@ -95,7 +174,9 @@ int store_change_log(store_txn_t *t, const char *primary, size_t plen, enum stor
 	k.mv_size = klen;
 	v.mv_data = head;
 	v.mv_size = sizeof head;
-	return store_mdb_err(mdb_put(t->txn, t->s->changes, &k, &v, 0), "changes head put");
+	if ((ret = store_mdb_err(mdb_put(t->txn, t->s->changes, &k, &v, 0), "changes head put")) != EMU_OK)
+		return ret;
+	return stamp_changed(t, primary, plen);
 }
 
 int store_changes_range(store_txn_t *t, const char *owner, uint64_t *first, uint64_t *last)

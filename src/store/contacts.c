@@ -20,6 +20,7 @@ enum {
 	C_ID = 1, C_CHANGE, C_DISPLAY_NAME, C_GIVEN_NAME, C_SURNAME, C_FILE_AS,
 	C_EMAIL, C_COMPANY, C_PHOTO,
 	C_CREATED = 10, C_MODIFIED, C_NOTES, C_BIRTHDAY,
+	C_ARTICLE = 14,     /* schema 6: u32, on every contact */
 	C_TEXT_FIRST = 20   /* then the text fields of text_fields() in order */
 };
 
@@ -53,7 +54,7 @@ static unsigned text_tag(int i)
 /* country comes last among the texts (tag C_TEXT_FIRST + N_TEXT - 4) */
 #define C_COUNTRY (C_TEXT_FIRST + N_TEXT - 4)
 
-#define CONTACT_ENC_MAX (1 + 3 + STORE_ID_MAX + 7 + 2 * 11 + \
+#define CONTACT_ENC_MAX (1 + 3 + STORE_ID_MAX + 7 + 2 * 11 + 7 + \
 	(N_TEXT + 2) * (3 + STORE_ADDR_MAX) + 3 + STORE_NOTES_MAX + 3 + STORE_DATE_MAX + \
 	3 + 8 + PHOTO_ETAG_LEN)
 
@@ -75,6 +76,8 @@ static int encode_contact(const struct contact_record *c, unsigned char *buf, si
 		store_enc_i64(&e, C_CREATED, c->created);
 	if (c->modified)
 		store_enc_i64(&e, C_MODIFIED, c->modified);
+	if (c->article)
+		store_enc_u32(&e, C_ARTICLE, c->article);
 	store_enc_str(&e, C_NOTES, c->notes);
 	store_enc_str(&e, C_BIRTHDAY, c->birthday);
 	if (c->has_photo)
@@ -126,6 +129,11 @@ static int decode_contact(const MDB_val *v, const char *key, struct contact_reco
 			break;
 		case C_MODIFIED:
 			r = store_dec_i64(p, n, &c->modified);
+			break;
+		case C_ARTICLE:
+			r = store_dec_u32(p, n, &c->article);
+			if (r == 0 && (c->article == 0 || c->article > STORE_ARTICLE_MAX))
+				r = -1;
 			break;
 		case C_NOTES:
 			r = store_dec_str(p, n, c->notes, STORE_NOTES_MAX);
@@ -291,6 +299,83 @@ static int id_taken(store_txn_t *t, char key[STORE_KEY_MAX], size_t *klen, const
 	return rc == MDB_NOTFOUND ? EMU_ENOTFOUND : store_mdb_err(rc, "contacts get");
 }
 
+/* The next article number of @p primary's mailbox, advancing its counter. */
+static int take_article(store_txn_t *t, const char *primary, size_t plen, uint32_t *out)
+{
+	struct store_folder_state st;
+	int ret = store_folder_state_get(t, primary, plen, &st);
+	if (ret != EMU_OK)
+		return ret;
+	if (st.article_next > STORE_ARTICLE_MAX)
+		return EMU_ELIMIT;
+	*out = st.article_next++;
+	return store_folder_state_put(t, primary, plen, &st);
+}
+
+int store_articles_number(store_txn_t *t, int64_t now)
+{
+	char key[STORE_KEY_MAX + 1], cur_primary[STORE_ADDR_MAX + 1] = "";
+	unsigned char buf[CONTACT_ENC_MAX];
+	struct store_folder_state st = { 1, now, now };
+	struct contact_record c;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t len, cur_plen = 0;
+	int rc, ret;
+
+	if ((ret = store_need_write(t, "store_articles_number")) != EMU_OK)
+		return ret;
+	rc = mdb_cursor_open(t->txn, t->s->contacts, &cur);
+	if (rc != MDB_SUCCESS)
+		return store_mdb_err(rc, "contacts cursor");
+	/* keys are "primary \0 id": one mailbox's contacts are adjacent */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t kn = k.mv_size < STORE_KEY_MAX ? k.mv_size : STORE_KEY_MAX;
+		size_t plen = strnlen(k.mv_data, kn);
+		memcpy(key, k.mv_data, kn);
+		key[kn] = '\0';
+		if (plen >= kn || plen > STORE_ADDR_MAX || k.mv_size > STORE_KEY_MAX) {
+			ret = store_corrupt("contacts", key);
+			goto out;
+		}
+		if (plen != cur_plen || memcmp(key, cur_primary, plen) != 0) {
+			if (cur_plen && (ret = store_folder_state_put(t, cur_primary, cur_plen, &st)) != EMU_OK)
+				goto out;
+			memcpy(cur_primary, key, plen);
+			cur_primary[plen] = '\0';
+			cur_plen = plen;
+			st.article_next = 1;
+		}
+		if ((ret = decode_contact(&v, key, &c)) != EMU_OK)
+			goto out;
+		if (!c.article) {
+			c.article = st.article_next;
+			if ((ret = encode_contact(&c, buf, sizeof buf, &len)) != EMU_OK)
+				goto out;
+			v.mv_data = buf;
+			v.mv_size = len;
+			/* the key from a copy: a put that resizes the record moves
+			 * the page memory k points into */
+			k.mv_data = key;
+			k.mv_size = kn;
+			rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+			if ((ret = store_mdb_err(rc, "contacts renumber")) != EMU_OK)
+				goto out;
+		}
+		if (c.article >= st.article_next)
+			st.article_next = c.article + 1;
+	}
+	if (rc != MDB_NOTFOUND) {
+		ret = store_mdb_err(rc, "contacts walk");
+		goto out;
+	}
+	ret = cur_plen ? store_folder_state_put(t, cur_primary, cur_plen, &st) : EMU_OK;
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}
+
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len)
 {
@@ -339,6 +424,8 @@ int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *
 	}
 	n.change = 1;
 	n.created = n.modified = (int64_t)time(NULL);
+	if ((ret = take_article(t, primary, plen, &n.article)) != EMU_OK)
+		return ret;
 	if ((ret = put_photo(t, key, klen, &n, photo, photo_len, c->photo.width, c->photo.height)) != EMU_OK ||
 	    (ret = save(t, key, klen, &n, MDB_NOOVERWRITE)) != EMU_OK ||
 	    (ret = store_change_log(t, primary, plen, STORE_CHANGE_CREATE, n.id)) != EMU_OK)
@@ -363,6 +450,7 @@ int store_contact_update(store_txn_t *t, const char *owner, struct contact_recor
 	memcpy(n.id, old.id, sizeof n.id);
 	n.change = old.change + 1;
 	n.created = old.created;
+	n.article = old.article;
 	n.modified = (int64_t)time(NULL);
 	n.has_photo = old.has_photo;
 	n.photo = old.photo;

@@ -4,6 +4,7 @@
  */
 #include "store/store_int.h"
 
+#include "core/be64.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/result.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define DATA_FILE "ewsemu.mdb"
 /* ten DBIs today; headroom so a later schema can add some without every
@@ -25,6 +27,7 @@
 static const char K_SCHEMA[] = "schema_version";
 static const char K_DOMAIN[] = "domain";
 static const char K_SECRET[] = "secret";
+static const char K_CREATED[] = "created";
 
 /* Stores open in this process, to refuse opening one file twice. */
 static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -223,6 +226,35 @@ static int load_secret(store_t *s, MDB_txn *txn, const char *file)
 	return store_mdb_err(mdb_put(txn, s->meta, &k, &v, 0), "write secret");
 }
 
+/* Read the store's creation time into s->created, recording @p now first (a
+ * new store, or one upgraded from schema 5 or older). */
+static int load_created(store_t *s, MDB_txn *txn, const char *file, int64_t now)
+{
+	MDB_val k = { sizeof K_CREATED - 1, (void *)K_CREATED }, v;
+	unsigned char b[8];
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_SUCCESS) {
+		if (v.mv_size != sizeof b) {
+			LOGE("store", "%s: created has %zu bytes, expected 8", file, v.mv_size);
+			return EMU_EFORMAT;
+		}
+		s->created = (int64_t)be64_get(v.mv_data);
+		return EMU_OK;
+	}
+	if (rc != MDB_NOTFOUND)
+		return store_mdb_err(rc, "read created");
+	s->created = now;
+	be64_put(b, (uint64_t)now);
+	v.mv_data = b;
+	v.mv_size = sizeof b;
+	return store_mdb_err(mdb_put(txn, s->meta, &k, &v, 0), "write created");
+}
+
+int64_t store_created(store_t *s)
+{
+	return s->created;
+}
+
 const unsigned char *store_secret(store_t *s)
 {
 	return s->secret;
@@ -233,6 +265,7 @@ static int open_schema(store_t *s, const char *file)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
+	int64_t now = (int64_t)time(NULL);
 	int ret, rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc != MDB_SUCCESS)
 		return store_mdb_err(rc, "begin schema txn");
@@ -272,11 +305,16 @@ static int open_schema(store_t *s, const char *file)
 			 * only gained optional fields; 3 -> 4: photo records may
 			 * gain rendition 9, nothing to convert; 4 -> 5: the
 			 * changes DBI (opened above) starts empty and the secret
-			 * is made below */
+			 * is made below; 5 -> 6: article numbers and folder
+			 * states (the creation time is recorded first: the
+			 * states of mailboxes without contacts read it) */
 			struct store_txn up = { s, txn, 1 };
 			LOGI("store", "%s: upgrading schema %u to %u", file, (unsigned)have,
 			     (unsigned)STORE_SCHEMA_VERSION);
 			if (have < STORE_SCHEMA_NAMES_CURRENT && (ret = store_names_rebuild(&up)) != EMU_OK)
+				goto out;
+			if ((ret = load_created(s, txn, file, now)) != EMU_OK ||
+			    (have < 6 && (ret = store_articles_number(&up, now)) != EMU_OK))
 				goto out;
 			if ((ret = write_version(s, txn)) != EMU_OK)
 				goto out;
@@ -296,7 +334,8 @@ static int open_schema(store_t *s, const char *file)
 		ret = store_mdb_err(rc, "read schema version");
 		goto out;
 	}
-	if ((ret = load_secret(s, txn, file)) != EMU_OK)
+	if ((ret = load_secret(s, txn, file)) != EMU_OK ||
+	    (ret = load_created(s, txn, file, now)) != EMU_OK)
 		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;

@@ -43,6 +43,10 @@ typedef struct store_txn store_txn_t;
 #define STORE_HASH_MAX 160      /* password hash string */
 #define STORE_ID_MAX 64         /* contact id text */
 #define STORE_CONTACTS_MAX 5000 /* contacts per mailbox */
+/* Largest article number (contact_record.article): MAPI's Integer is
+ * signed 32-bit.  A mailbox whose counter reached it gets EMU_ELIMIT from
+ * store_contact_add (two billion creations). */
+#define STORE_ARTICLE_MAX 0x7fffffffu
 #define STORE_NOTES_MAX 2048    /* contact notes, bytes */
 #define STORE_DATE_MAX 10       /* "YYYY-MM-DD" */
 
@@ -285,6 +289,9 @@ struct contact_record {
 	char id[STORE_ID_MAX + 1];               /* opaque, stable; set by the store */
 	uint32_t change;                          /* bumped on every change */
 	int64_t created, modified;                /* unix seconds, set by the store (0: unknown) */
+	uint32_t article;                         /* PR_INTERNET_ARTICLE_NUMBER: set by the store at
+	                                           * creation from the mailbox's counter, 1..
+	                                           * STORE_ARTICLE_MAX, never changed, never reused */
 	char display_name[STORE_TEXT_MAX + 1];
 	char given_name[STORE_TEXT_MAX + 1];
 	char middle_name[STORE_TEXT_MAX + 1];
@@ -317,7 +324,8 @@ struct contact_record {
  * (STORE_CONTACT_ID_LEN random hex characters, unless the caller set c->id
  * to STORE_CONTACT_ID_LEN lower-case hex characters of its own: then that
  * id is used, EMU_EEXIST when taken), c->change = 1, c->created =
- * c->modified = time(NULL), c->has_photo
+ * c->modified = time(NULL), c->article (the mailbox's next article number,
+ * store_contacts_state), c->has_photo
  * and c->photo (len and etag computed here; width/height taken from
  * c->photo.width/height as the caller got them from photo_inspect()).
  * @param[in] owner any address of the owning user
@@ -325,15 +333,15 @@ struct contact_record {
  * @param[in] photo a validated JPEG stored as the contact picture, or NULL
  * @return EMU_OK; EMU_ENOTFOUND no such owner; EMU_EINVAL read txn, empty
  *	photo; EMU_ELIMIT a field without NUL in its array, more than
- *	STORE_CONTACTS_MAX contacts, a photo over PHOTO_MAX_UPLOAD_BYTES, map
- *	full; EMU_EINTERNAL no randomness; EMU_EEXIST a chosen id is taken;
+ *	STORE_CONTACTS_MAX contacts, a photo over PHOTO_MAX_UPLOAD_BYTES, the
+ *	article counter past STORE_ARTICLE_MAX, map full; EMU_EINTERNAL no randomness; EMU_EEXIST a chosen id is taken;
  *	EMU_EINVAL a chosen id that is not 32 lower-case hex characters;
  *	EMU_ESTORE (logged). */
 int store_contact_add(store_txn_t *t, const char *owner, struct contact_record *c,
                       const void *photo, size_t photo_len);
 
-/** Replace the text fields of contact c->id (the picture and the creation
- * time are kept), bump its change counter and set modified = time(NULL);
+/** Replace the text fields of contact c->id (the picture, the creation
+ * time and the article number are kept), bump its change counter and set modified = time(NULL);
  * c->change, c->created, c->modified, c->has_photo and c->photo are updated
  * to the stored values.
  * @return EMU_OK; EMU_ENOTFOUND no such owner or contact; EMU_EINVAL;
@@ -422,6 +430,24 @@ int store_changes_range(store_txn_t *t, const char *owner, uint64_t *first, uint
  *	which stops the walk; EMU_ESTORE (corrupt entry, logged). */
 int store_changes_foreach(store_txn_t *t, const char *owner, uint64_t after, uint64_t upto,
                           int (*fn)(const struct store_change *c, void *ctx), void *ctx);
+
+/* The state of a mailbox's Contacts folder that MAPI folder properties show
+ * (PR_ARTICLE_NUM_NEXT, PR_LOCAL_COMMIT_TIME_MAX): kept per mailbox in the
+ * same write transaction as every contact change, and kept when the user is
+ * deleted, so a re-created mailbox never hands out a number twice. */
+struct store_folder_state {
+	uint32_t article_next;   /* the article number the next new contact gets (>= 1) */
+	int64_t changed;         /* unix seconds of the last contact change (create, update,
+	                          * picture, delete); a mailbox that never changed: the time
+	                          * the store was created (or upgraded to schema 6) */
+	int64_t created;         /* the time the store was created (or upgraded to schema 6):
+	                          * the last change of a folder without items */
+};
+
+/** The Contacts folder state of @p owner's mailbox.
+ * @return EMU_OK; EMU_ENOTFOUND no such user; EMU_EINVAL; EMU_ELIMIT;
+ *	EMU_ESTORE (corrupt record or LMDB, logged). */
+int store_contacts_state(store_txn_t *t, const char *owner, struct store_folder_state *out);
 
 /** The store's secret: STORE_SECRET_LEN random bytes made when the store
  * file was created (or upgraded to schema 5) and never changed; it names

@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 5u
+#define STORE_SCHEMA_VERSION 6u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
  * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
  * values carry display name and address, so it is rebuilt; 3 -> 4: nothing
@@ -24,7 +24,10 @@
  * its own size, which a schema-3 build would reject as corrupt; 4 -> 5: the
  * changes DBI (empty: the first sync of an upgraded mailbox lists every
  * contact as Create) and the store secret are created; a schema-4 build
- * would change contacts without logging them, so it must not open it). */
+ * would change contacts without logging them, so it must not open it;
+ * 5 -> 6: every contact gets its article number, per mailbox in key order,
+ * and each mailbox its folder state (meta "folder\0<primary>"); a schema-5
+ * build would add contacts without numbers). */
 #define STORE_SCHEMA_OLDEST 1u
 /** The first schema whose names DBI needs no rebuild at upgrade. */
 #define STORE_SCHEMA_NAMES_CURRENT 3u
@@ -51,6 +54,7 @@ struct store {
 	MDB_dbi lockout;       /* primary -> lockout record (lockout.c) */
 	MDB_dbi changes;       /* primary \0 [seq] -> change log (changes.c) */
 	unsigned char secret[STORE_SECRET_LEN];   /* meta "secret", read at open */
+	int64_t created;       /* meta "created", read (or made) at open */
 	dev_t dev;             /* identity of the data file, to refuse a */
 	ino_t ino;             /* second open of it in this process */
 	struct store *next;    /* list of open stores (store.c) */
@@ -105,6 +109,20 @@ int store_change_log(store_txn_t *t, const char *primary, size_t plen, enum stor
 /** Log a Delete for every contact of @p primary (store_user_delete, before
  * the contacts go). */
 int store_change_log_owner_gone(store_txn_t *t, const char *primary, size_t plen);
+
+/** Number the contacts of every mailbox 1..n in key order, where they have
+ * no article number, and write each mailbox's folder state (schema 5 -> 6;
+ * write txn; @p now the upgrade time). */
+int store_articles_number(store_txn_t *t, int64_t now);
+
+/** Read / write the folder state of lower-cased @p primary (meta
+ * "folder\0<primary>").  Without a record *out is { 1, store created }. */
+int store_folder_state_get(store_txn_t *t, const char *primary, size_t plen, struct store_folder_state *out);
+int store_folder_state_put(store_txn_t *t, const char *primary, size_t plen, const struct store_folder_state *st);
+
+/** The time the store was created (meta "created"; 0: a store older than
+ * schema 6 that is being upgraded right now). */
+int64_t store_created(store_t *s);
 
 /** Rebuild the names DBI from every user record (write txn). */
 int store_names_rebuild(store_txn_t *t);

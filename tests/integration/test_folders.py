@@ -9,6 +9,7 @@ views and their edges, and hostile requests.  Every answer is schema-checked by 
 The expected folder set below is written from the spec's table (§1.2), not read from
 the server's table, so a folder missing, misplaced or of the wrong kind fails here.
 """
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -313,13 +314,19 @@ def test_login_probes_with_mapi_properties(owner, tmp_path):
     msgs = messages(resp, "GetFolder", len(names))
     for name, m in zip(names, msgs):
         f = the_folder(m)
-        assert [tag(c) for c in f] == ["FolderId", "DisplayName"] + ["ExtendedProperty"] * 4
+        assert [tag(c) for c in f] == ["FolderId", "DisplayName"] + ["ExtendedProperty"] * 9
         assert text(f, "DisplayName") == PRESENT[name][2]
         total = str(len(CONTACTS)) if name == "contacts" else "0"
         subs = "true" if name == "contacts" else "false"   # its hidden system subfolders
-        assert ext_values(f) == {"0x3613": PRESENT[name][1], "0x3602": total, "0x3603": "0", "0x360a": subs}
+        got = ext_values(f)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", got["0x3008"]), got
+        assert got["0x670a"] == got["0x3008"]
+        last = len(CONTACTS) if name == "contacts" else 0   # article numbers 1..n
+        assert got == {"0x10f3": PRESENT[name][2], "0x3008": got["0x3008"], "0x3613": PRESENT[name][1],
+                       "0x670a": got["0x3008"], "0x3602": total, "0x3603": "0", "0x360a": subs,
+                       "0x6751": str(last + 1), "0x6752": str(last)}
         types = [e.find("t:ExtendedFieldURI", NS).get("PropertyType") for e in f.findall("t:ExtendedProperty", NS)]
-        assert types == ["String", "Integer", "Integer", "Boolean"]
+        assert types == [ty for _, ty in DAVMAIL_TAGS]
 
 
 def test_folder_mapi_properties_in_find_folder(owner):

@@ -43,16 +43,15 @@ struct find_batch {
 };
 
 /* Keep the rows of @p rows (@p *n) the compiled restriction matches. */
-static int filter(struct find_batch *b, store_txn_t *t, size_t *n)
+static int filter(struct find_batch *b, store_txn_t *t, int *contacts, size_t *n)
 {
-	int contacts = -1;
 	size_t kept = 0;
 	int rc;
 
 	for (size_t i = 0; i < *n; i++) {
 		struct prop_folder pf;
 		struct prop_record rec = { NULL, NULL, &pf };
-		if ((rc = op_folder_record(t, b->u.email, b->rows[i], &contacts, &pf)) != EMU_OK)
+		if ((rc = op_folder_record(t, b->u.email, b->rows[i], contacts, &pf)) != EMU_OK)
 			return rc;
 		if (query_match(b->req->restriction, &rec))
 			b->rows[kept++] = b->rows[i];
@@ -69,7 +68,7 @@ static int find_one(void *arg, store_txn_t *t, size_t i)
 	const struct query_view *view = b->req->view ? b->req->view : &all;
 	const char *name;
 	size_t n = 0;
-	int rc;
+	int rc, contacts = -1;   /* the mailbox's contacts, counted once for filter and answer */
 
 	memset(r, 0, sizeof *r);
 	if (b->request_status.cls != EWS_SUCCESS) {
@@ -81,7 +80,7 @@ static int find_one(void *arg, store_txn_t *t, size_t i)
 		return rc;
 	if (b->req->traversal != OP_TRAVERSAL_SOFT_DELETED)
 		subfolders(name, b->req->traversal == OP_TRAVERSAL_DEEP, b->rows, &n);
-	if (b->req->restriction && (rc = filter(b, t, &n)) != EMU_OK)
+	if (b->req->restriction && (rc = filter(b, t, &contacts, &n)) != EMU_OK)
 		return rc;
 	query_page(view, n, &r->page);
 	r->n = r->page.count;
@@ -91,7 +90,7 @@ static int find_one(void *arg, store_txn_t *t, size_t i)
 		return EMU_ENOMEM;
 	for (size_t k = 0; k < r->n; k++)
 		if ((rc = op_folder_describe(b->ctx, t, b->u.email, b->rows[r->page.start + k], &b->shape,
-		                             &r->folders[k])) != EMU_OK)
+		                             &contacts, &r->folders[k])) != EMU_OK)
 			return rc;
 	return EMU_OK;
 }

@@ -180,6 +180,7 @@ static int count_one(const struct contact_record *c, void *ctx)
 int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
                      struct prop_folder *r)
 {
+	struct store_folder_state st;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -187,6 +188,13 @@ int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder
 	r->folder_class = def->folder_class;
 	r->child_folder_count = op_folder_child_count(def->name);
 	r->hidden = def->hidden;
+	r->folder_type = !def->parent ? 0 : def->kind == OP_FOLDER_KIND_SEARCH ? 2 : 1;
+	if ((rc = store_contacts_state(t, primary, &st)) != EMU_OK)
+		return rc;
+	/* only the contacts folder has items: the others never changed since
+	 * the store exists and would give their first item number 1 */
+	r->changed = def->holds_contacts ? st.changed : st.created;
+	r->article_next = def->holds_contacts ? st.article_next : 1;
 	if (def->holds_contacts) {
 		if (*contacts < 0) {
 			int n = 0;
@@ -259,7 +267,7 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
                        const struct op_folder_def *def, const struct op_folder_shape *shape,
-                       struct op_folder *f)
+                       int *contacts, struct op_folder *f)
 {
 	unsigned props = shape->props;
 	int rc;
@@ -275,16 +283,16 @@ int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *pr
 	f->folder_class = def->folder_class;
 	f->display_name = def->display_name;
 	f->child_folder_count = op_folder_child_count(def->name);
-	if (def->holds_contacts && (props & OP_FPROP_TOTAL) &&
-	    (rc = store_contact_foreach(t, primary, count_one, &f->total_count)) != EMU_OK)
-		return rc;
-	if (shape->n_ext) {
+	if (shape->n_ext || (props & OP_FPROP_TOTAL)) {
 		/* spec §8.2: the values of the one table, a property the folder
-		 * lacks left out */
-		int contacts = (props & OP_FPROP_TOTAL) ? f->total_count : -1;
+		 * lacks left out; TotalCount is the record's (one count per
+		 * request through @p contacts) */
 		struct prop_folder pf;
 		struct prop_record rec = { NULL, NULL, &pf };
-		if ((rc = op_folder_record(t, primary, def, &contacts, &pf)) != EMU_OK ||
+		if ((rc = op_folder_record(t, primary, def, contacts, &pf)) != EMU_OK)
+			return rc;
+		f->total_count = pf.total_count;
+		if (shape->n_ext &&
 		    (rc = op_ext_values(ctx->arena, shape->ext, shape->ext_defs, shape->n_ext, &rec,
 		                        &f->ext, &f->n_ext)) != EMU_OK)
 			return rc;
@@ -324,7 +332,9 @@ static int get_one_folder(void *arg, store_txn_t *t, size_t i)
 	ews_status_ok(&b->out[i].status);
 	if ((rc = op_folder_resolve(b->ctx, t, &b->refs[i], &b->u, &name, &b->out[i].status)) != EMU_OK || !name)
 		return rc;
-	return op_folder_describe(b->ctx, t, b->u.email, op_folder_def_find(name), &b->shape, &b->out[i].folder);
+	int contacts = -1;
+	return op_folder_describe(b->ctx, t, b->u.email, op_folder_def_find(name), &b->shape, &contacts,
+	                          &b->out[i].folder);
 }
 
 int op_get_folder(const struct ews_ctx *ctx, enum ews_shape shape,

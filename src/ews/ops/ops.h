@@ -582,6 +582,8 @@ struct op_sync_items_req {
 	size_t n_ignore;
 	int max_changes;                    /* OP_SYNC_CHANGES_MIN..MAX (checked by the adapter) */
 	int associated;                     /* SyncScope NormalAndAssociatedItems */
+	const struct prop_ext_uri *ext;     /* ExtendedFieldURIs of AdditionalProperties (as GetItem) */
+	size_t n_ext;
 };
 
 struct op_sync_items_result {

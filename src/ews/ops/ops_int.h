@@ -56,19 +56,22 @@ struct op_folder_shape {
 /** Fill @p f: folder @p def of mailbox @p primary (a user's primary
  * address) with the properties of @p shape (OP_FPROP_*, reduced to those the
  * folder's element has, and the t:ExtendedProperty values the folder has);
- * TotalCount counts the contacts through @p t.
+ * TotalCount counts the contacts through @p t once per @p contacts cache
+ * (-1: not counted yet; op_folder_record's, shared with a restriction).
  * Strings are static or arena memory.
  * @return EMU_OK; EMU_ENOMEM; EMU_EINVAL @p primary unusable in an id; a
  *	store failure. */
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
                        const struct op_folder_def *def, const struct op_folder_shape *shape,
-                       struct op_folder *f);
+                       int *contacts, struct op_folder *f);
 
 /** The property-table record (ews/props.h) of folder @p def of mailbox
  * @p primary, for restrictions and t:ExtendedProperty: its names, counts
  * (TotalCount counts the contacts through @p t when the folder holds them;
- * @p contacts caches that count across calls: -1 = not counted yet) and
- * PR_ATTR_HIDDEN.  Strings are static.
+ * @p contacts caches that count across calls: -1 = not counted yet),
+ * PR_ATTR_HIDDEN, PR_FOLDER_TYPE and the store's folder state (last change,
+ * next article number: the contacts folder's, for the others the store's
+ * creation and 1).  Strings are static.
  * @return EMU_OK; a store failure. */
 int op_folder_record(store_txn_t *t, const char *primary, const struct op_folder_def *def, int *contacts,
                      struct prop_folder *r);

@@ -158,6 +158,7 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 			goto out;
 		}
 	} else {
+		int contacts = -1;
 		defs = op_folder_defs(&ndefs);
 		if (!(out->changes = arena_alloc(ctx->arena, ndefs * sizeof *out->changes))) {
 			rc = EMU_ENOMEM;
@@ -169,7 +170,8 @@ int op_sync_folder_hierarchy(const struct ews_ctx *ctx, const struct op_sync_hie
 				continue;
 			memset(c, 0, sizeof *c);
 			c->kind = OP_CHANGE_CREATE;
-			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], &shape, &c->folder)) != EMU_OK)
+			if ((rc = op_folder_describe(ctx, t, mbx, &defs[i], &shape, &contacts,
+			                             &c->folder)) != EMU_OK)
 				goto out;
 			out->n++;
 		}
@@ -254,6 +256,9 @@ struct items_run {
 	store_txn_t *t;
 	const char *mbx;
 	op_props props;
+	const struct prop_ext_uri *ext; /* the shape's ExtendedFieldURIs and their rows */
+	const struct prop_def **ext_defs;
+	size_t n_ext;
 	struct ews_id *ignore;          /* decoded Ignore ids */
 	size_t n_ignore;
 	size_t max;
@@ -284,8 +289,11 @@ static int emit(struct items_run *r, enum op_change_kind kind, const struct cont
 		if (!(ch->contact.item_id = ews_id_text(r->ctx->arena, EWS_ID_ITEM, r->mbx, id)))
 			return EMU_ENOMEM;
 	} else {
+		struct prop_record rec = { c, NULL, NULL };
 		int rc = op_contact_from_store(r->ctx, r->mbx, c, r->props, &ch->contact);
-		if (rc != EMU_OK)
+		if (rc != EMU_OK ||
+		    (rc = op_ext_values(r->ctx->arena, r->ext, r->ext_defs, r->n_ext, &rec, &ch->contact.ext,
+		                        &ch->contact.n_ext)) != EMU_OK)
 			return rc;
 	}
 	r->out->n++;
@@ -401,6 +409,13 @@ int op_sync_folder_items(const struct ews_ctx *ctx, const struct op_sync_items_r
 	if (req->max_changes < OP_SYNC_CHANGES_MIN || req->max_changes > OP_SYNC_CHANGES_MAX ||
 	    req->n_ignore > OP_SYNC_IGNORE_MAX)
 		return EMU_EINVAL;     /* the adapter's schema checks come first */
+	/* spec §8.2: a malformed ExtendedFieldURI is the message's error */
+	if (!(r->ext_defs = arena_alloc(ctx->arena, (req->n_ext ? req->n_ext : 1) * sizeof *r->ext_defs)))
+		return EMU_ENOMEM;
+	if (!op_ext_resolve(req->ext, req->n_ext, PROP_ON_CONTACT, r->ext_defs, &out->status))
+		return EMU_OK;
+	r->ext = req->ext;
+	r->n_ext = req->n_ext;
 	if ((rc = store_txn_begin(ctx->store, 0, &r->t)) != EMU_OK)
 		return rc;
 	if (!sync_folder(ctx, r->t, &req->folder, u, &def, &out->status, &rc))

@@ -70,7 +70,7 @@ static void test_extended_tags(void **state)
 	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_SERVED);
 	assert_string_equal(e->field_uri, "item:ItemClass");
 	/* unknown but well-formed: not served */
-	u = tagged("0x0e23", "Integer");
+	u = tagged("0x0e08", "Integer");   /* PR_MESSAGE_SIZE */
 	assert_int_equal(props_find_extended(&u, PROP_ON_CONTACT, &e), PROP_EXT_NOT_SERVED);
 	assert_null(e);
 	u = tagged("0x3613", "String");   /* a folder property asked on a contact */
@@ -157,7 +157,7 @@ static void test_getters(void **state)
 	(void)state;
 	static struct contact_record c;
 	static struct user_record usr;
-	struct prop_folder f = { "Contacts", "IPF.Contact", 7, 0, 0, 0 };
+	struct prop_folder f = { "Contacts", "IPF.Contact", 7, 0, 0, 0, 1, 3000, 8 };
 	struct prop_record rc = { &c, NULL, NULL }, ru = { NULL, &usr, NULL }, rf = { NULL, NULL, &f };
 	struct prop_value v;
 	char buf[64];
@@ -219,6 +219,94 @@ static void test_getters(void **state)
 	assert_string_equal(buf, "0xe23");
 }
 
+static int64_t ext_int(const char *tag, const char *type, unsigned kinds, const struct prop_record *r)
+{
+	struct prop_ext_uri u = tagged(tag, type);
+	const struct prop_def *d;
+	struct prop_value v;
+	if (props_find_extended(&u, kinds, &d) != PROP_EXT_SERVED || props_get(d, r, &v) != 1)
+		return -1;
+	return v.i;
+}
+
+/* PR_INTERNET_ARTICLE_NUMBER on contacts (none on a contact without a
+ * number, none on directory users); the folder's article and time rows. */
+static void test_article_and_folder_state(void **state)
+{
+	(void)state;
+	static struct contact_record c;
+	static struct user_record usr;
+	struct prop_folder f = { "Contacts", "IPF.Contact", 2, 0, 0, 0, 1, 5000, 9 };
+	struct prop_folder root = { "Root", NULL, 0, 0, 3, 0, 0, 100, 1 };
+	struct prop_record rc = { &c, NULL, NULL }, ru = { NULL, &usr, NULL }, rf = { NULL, NULL, &f },
+	                   rr = { NULL, NULL, &root };
+	c.modified = 2000;
+	c.created = 1000;
+	assert_int_equal(ext_int("0xe23", "Integer", PROP_ON_CONTACT, &rc), -1);
+	c.article = 42;
+	assert_int_equal(ext_int("0xe23", "Integer", PROP_ON_CONTACT, &rc), 42);
+	assert_int_equal(ext_int("0x0E23", "Integer", PROP_ON_CONTACT, &rc), 42);
+	assert_int_equal(ext_int("3619", "Long", PROP_ON_CONTACT, &rc), 42);   /* decimal, another type */
+	assert_int_equal(ext_int("0xe23", "Integer", PROP_ON_USER, &ru), -1);
+	assert_int_equal(ext_int("0xe23", "Integer", PROP_ON_FOLDER, &rf), -1);
+	/* 0x3008 / 0x3007 are the contact's times, 0x3008 the folder's change */
+	assert_int_equal(ext_int("0x3008", "SystemTime", PROP_ON_CONTACT, &rc), 2000);
+	assert_int_equal(ext_int("0x3007", "SystemTime", PROP_ON_CONTACT, &rc), 1000);
+	assert_int_equal(ext_int("0x3008", "SystemTime", PROP_ON_FOLDER, &rf), 5000);
+	assert_int_equal(ext_int("0x670a", "SystemTime", PROP_ON_FOLDER, &rf), 5000);
+	assert_int_equal(ext_int("0x6751", "Integer", PROP_ON_FOLDER, &rf), 9);
+	assert_int_equal(ext_int("0x6752", "Integer", PROP_ON_FOLDER, &rf), 8);
+	assert_int_equal(ext_int("0x3601", "Integer", PROP_ON_FOLDER, &rf), 1);
+	assert_int_equal(ext_int("0x3601", "Integer", PROP_ON_FOLDER, &rr), 0);
+	assert_int_equal(ext_int("0x6752", "Integer", PROP_ON_FOLDER, &rr), 0);
+	assert_int_equal(ext_int("0x6751", "Integer", PROP_ON_CONTACT, &rc), -1);
+	root.changed = 0;   /* no time: no value */
+	assert_int_equal(ext_int("0x670a", "SystemTime", PROP_ON_FOLDER, &rr), -1);
+}
+
+/* The index answers what a scan of the table in order answers: for every
+ * row, its FieldURI (+ index) and its MAPI identity per record kind. */
+static void test_index_matches_table_order(void **state)
+{
+	(void)state;
+	const struct prop_def *d, *e, *want;
+	for (size_t i = 0; (d = props_at(i)) != NULL; i++) {
+		if (d->field_uri) {
+			want = NULL;
+			for (size_t j = 0; !want && props_at(j); j++) {
+				e = props_at(j);
+				if (e->field_uri && strcmp(e->field_uri, d->field_uri) == 0 &&
+				    (!e->field_index == !d->field_index) &&
+				    (!e->field_index || strcmp(e->field_index, d->field_index) == 0))
+					want = e;
+			}
+			assert_ptr_equal(props_find_field(d->field_uri, d->field_index), want);
+			assert_non_null(props_find_uri(d->field_uri));
+			assert_string_equal(props_find_uri(d->field_uri)->field_uri, d->field_uri);
+		}
+		if (!d->get || d->set != PROP_SET_NONE || !d->tag)
+			continue;
+		for (unsigned kind = PROP_ON_CONTACT; kind <= PROP_ON_FOLDER; kind <<= 1) {
+			char tag[8];
+			struct prop_ext_uri u;
+			props_tag_text(d->tag, tag, sizeof tag);
+			u = tagged(tag, "String");
+			want = NULL;
+			for (size_t j = 0; !want && props_at(j); j++) {
+				e = props_at(j);
+				if (e->get && e->set == PROP_SET_NONE && e->tag == d->tag && (e->on & kind))
+					want = e;
+			}
+			assert_int_equal(props_find_extended(&u, kind, &e), want ? PROP_EXT_SERVED : PROP_EXT_NOT_SERVED);
+			assert_ptr_equal(e, want);
+		}
+	}
+	assert_null(props_find_field("contacts:Nope", NULL));
+	assert_null(props_find_uri("zzz"));
+	assert_null(props_find_uri(""));
+	assert_null(props_find_field("contacts:EmailAddress", "EmailAddress4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_extended_malformed),
 		cmocka_unit_test(test_extended_named),
 		cmocka_unit_test(test_getters),
+		cmocka_unit_test(test_article_and_folder_state),
+		cmocka_unit_test(test_index_matches_table_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1121,7 +1121,7 @@ static void test_schema3_photos(void **state)
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
 	assert_int_equal(v.mv_size, 4);
-	assert_int_equal(((unsigned char *)v.mv_data)[3], 5);   /* upgraded to the current schema */
+	assert_int_equal(((unsigned char *)v.mv_data)[3], 6);   /* upgraded to the current schema */
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 
@@ -1512,13 +1512,216 @@ static void test_schema4_upgrade(void **state)
 	assert_int_equal(store_open(other, 0, &s2), EMU_OK);
 	assert_memory_not_equal(secret, store_secret(s2), sizeof secret);
 	store_close(s2);
-	/* a newer build's store is refused; schema 5 is the current one */
+	/* a newer build's store is refused; schema 6 is the current one */
 	store_close(f->s);
 	f->s = NULL;
-	force_schema(file, 6, 0);
+	force_schema(file, 7, 0);
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_EFORMAT);
-	force_schema(file, 5, 0);
+	force_schema(file, 6, 0);
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+}
+
+#define ID_C "cccc0000000000000000000000000000"
+#define ID_D "dddd0000000000000000000000000000"
+
+static uint32_t article_of(store_t *s, const char *owner, const char *id)
+{
+	struct contact_record c;
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_contact_get(t, owner, id, &c), EMU_OK);
+	store_txn_abort(t);
+	return c.article;
+}
+
+static struct store_folder_state state_of(store_t *s, const char *owner)
+{
+	struct store_folder_state st;
+	store_txn_t *t;
+	assert_int_equal(store_txn_begin(s, 0, &t), EMU_OK);
+	assert_int_equal(store_contacts_state(t, owner, &st), EMU_OK);
+	store_txn_abort(t);
+	return st;
+}
+
+/* Article numbers: 1, 2, ... per mailbox at creation; kept by update and
+ * picture changes; never reused after a delete, a user delete + re-create
+ * or a restart; an aborted add takes none; the counter is per mailbox; at
+ * STORE_ARTICLE_MAX the next add is refused and changes nothing. */
+static void test_articles(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, u2;
+	struct contact_record c;
+	struct store_folder_state st;
+	store_txn_t *t;
+
+	make_user(&u, "ann@example.test", 0);
+	make_user(&u2, "ben@example.test", 0);
+	put_user(f->s, &u);
+	put_user(f->s, &u2);
+	st = state_of(f->s, "ann@example.test");
+	assert_int_equal(st.article_next, 1);
+	assert_true(st.changed > 0);   /* never changed: the store's creation time */
+	int64_t created = st.changed;
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "ann@example.test", ID_B, "B");
+	add_named(t, "ann@example.test", ID_A, "A");
+	add_named(t, "ben@example.test", ID_A, "A");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_B), 1);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_A), 2);
+	assert_int_equal(article_of(f->s, "ben@example.test", ID_A), 1);
+	/* an aborted add takes no number */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "ann@example.test", ID_C, "C");
+	store_txn_abort(t);
+	assert_int_equal(state_of(f->s, "ann@example.test").article_next, 3);
+	/* update and picture keep it; a delete + re-add gets a new one */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_contact_get(t, "ann@example.test", ID_B, &c), EMU_OK);
+	c.article = 77;   /* ignored: the store keeps its number */
+	assert_int_equal(store_contact_update(t, "ann@example.test", &c), EMU_OK);
+	assert_int_equal(c.article, 1);
+	assert_int_equal(store_contact_set_photo(t, "ann@example.test", ID_B, "jpg", 3, 1, 1), EMU_OK);
+	assert_int_equal(store_contact_remove(t, "ann@example.test", ID_A), EMU_OK);
+	add_named(t, "ann@example.test", ID_A, "A again");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_B), 1);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_A), 3);
+	/* a restart keeps numbers and counter */
+	store_close(f->s);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_A), 3);
+	st = state_of(f->s, "ann@example.test");
+	assert_int_equal(st.article_next, 4);
+	assert_true(st.changed >= created);
+	/* the user goes and comes back: numbering continues */
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_delete(t, "ann@example.test"), EMU_OK);
+	assert_int_equal(store_user_put(t, &u), EMU_OK);
+	add_named(t, "ann@example.test", ID_D, "D");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(article_of(f->s, "ann@example.test", ID_D), 4);
+	/* the last number, then one above (ben's counter set to the last) */
+	{
+		MDB_env *env = close_and_open_raw(f);
+		MDB_txn *txn;
+		MDB_dbi meta;
+		unsigned char b[12] = { 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 1 };
+		MDB_val k = { sizeof "folder\0ben@example.test" - 1, "folder\0ben@example.test" },
+		        v = { sizeof b, b };
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+		assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	}
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "ben@example.test", ID_B, "B");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(article_of(f->s, "ben@example.test", ID_B), STORE_ARTICLE_MAX);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	memset(&c, 0, sizeof c);
+	memcpy(c.id, ID_C, sizeof ID_C);
+	snprintf(c.display_name, sizeof c.display_name, "C");
+	assert_int_equal(store_contact_add(t, "ben@example.test", &c, NULL, 0), EMU_ELIMIT);
+	store_txn_abort(t);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_contact_get(t, "ben@example.test", ID_C, &c), EMU_ENOTFOUND);
+	store_txn_abort(t);
+}
+
+/* Drop tag 14 (the article number) from every contact record, and the
+ * folder states and creation time from meta, as a schema-5 build left them. */
+static void make_schema5(struct fixture *f)
+{
+	MDB_env *env = close_and_open_raw(f);
+	MDB_txn *txn;
+	MDB_dbi contacts, meta;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char file[160], key[512];
+	int rc;
+
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "contacts", 0, &contacts), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_cursor_open(txn, contacts, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		unsigned char out[8192];
+		const unsigned char *p = v.mv_data;
+		size_t n = 1, i = 1;
+		assert_true(v.mv_size <= sizeof out);
+		out[0] = p[0];
+		while (i < v.mv_size) {
+			size_t len = (size_t)p[i + 1] << 8 | p[i + 2];
+			if (p[i] != 14) {
+				memcpy(out + n, p + i, 3 + len);
+				n += 3 + len;
+			}
+			i += 3 + len;
+		}
+		assert_true(n < v.mv_size);   /* every record had a number */
+		assert_true(k.mv_size <= sizeof key);
+		memcpy(key, k.mv_data, k.mv_size);   /* the put moves the page k points into */
+		k.mv_data = key;
+		v.mv_data = out;
+		v.mv_size = n;
+		assert_int_equal(mdb_cursor_put(cur, &k, &v, MDB_CURRENT), 0);
+	}
+	mdb_cursor_close(cur);
+	assert_int_equal(mdb_cursor_open(txn, meta, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if ((k.mv_size > 7 && memcmp(k.mv_data, "folder", 7) == 0) ||
+		    (k.mv_size == 7 && memcmp(k.mv_data, "created", 7) == 0))
+			assert_int_equal(mdb_cursor_del(cur, 0), 0);
+	mdb_cursor_close(cur);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+	force_schema(file, 5, 0);
+}
+
+/* A schema-5 store: its contacts are numbered 1..n per mailbox in key order
+ * at open, the counters continue after them, and the numbers stay. */
+static void test_schema5_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record u, u2;
+	store_txn_t *t;
+
+	make_user(&u, "cy@example.test", 0);
+	make_user(&u2, "di@example.test", 0);
+	put_user(f->s, &u);
+	put_user(f->s, &u2);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	add_named(t, "cy@example.test", ID_C, "C");
+	add_named(t, "cy@example.test", ID_A, "A");
+	add_named(t, "cy@example.test", ID_B, "B");
+	add_named(t, "di@example.test", ID_D, "D");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	make_schema5(f);
+
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_true(state_of(f->s, "di@example.test").changed > 0);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_A), 1);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_B), 2);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_C), 3);
+	assert_int_equal(article_of(f->s, "di@example.test", ID_D), 1);
+	assert_int_equal(state_of(f->s, "cy@example.test").article_next, 4);
+	assert_int_equal(state_of(f->s, "di@example.test").article_next, 2);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_contact_remove(t, "cy@example.test", ID_B), EMU_OK);
+	add_named(t, "cy@example.test", ID_D, "D");
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_D), 4);
+	/* a second open changes nothing */
+	store_close(f->s);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_C), 3);
+	assert_int_equal(article_of(f->s, "cy@example.test", ID_D), 4);
 }
 
 int main(void)
@@ -1548,6 +1751,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_change_log_user_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_log_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema4_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_articles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema5_upgrade, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
