@@ -292,29 +292,21 @@ static int is_blank(const char *s)
 }
 
 /* Which people the request's folder names: *directory, or *owner (lower-case
- * primary of the contacts' mailbox, "" for a folder that holds nobody). */
+ * primary of the contacts' mailbox, "" for a folder that holds nobody).  An
+ * absent ParentFolderId is the caller's Contacts folder by name (so an
+ * anonymous caller gets op_folder_resolve()'s ErrorFolderNotFound). */
 static int source(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *folder,
                   int *directory, char *owner, struct ews_status *st)
 {
 	static const struct op_folder_ref DEFAULT = { NULL, OP_FOLDER_CONTACTS, NULL };
-	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
-	const char *name = NULL;
-	int rc;
 
 	*directory = 0;
 	owner[0] = '\0';
-	if (!u)
-		return EMU_ENOMEM;
 	if (folder && folder->distinguished && strcmp(folder->distinguished, "directory") == 0) {
 		*directory = 1;
 		return EMU_OK;
 	}
-	if ((rc = op_folder_resolve(ctx, t, folder ? folder : &DEFAULT, u, &name, st)) != EMU_OK || !name)
-		return rc;
-	if (strcmp(name, OP_FOLDER_CONTACTS) == 0) {
-		op_lower_copy(owner, u->email);
-	}
-	return EMU_OK;
+	return op_contacts_owner(ctx, t, folder ? folder : &DEFAULT, owner, st);
 }
 
 int op_find_people(const struct ews_ctx *ctx, const struct op_find_people_req *req,
