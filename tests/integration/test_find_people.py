@@ -318,6 +318,17 @@ def test_restriction_is_refused(alex):
     answer(find_people(alex, extra=extra), "ErrorUnsupportedQueryFilter")
 
 
+@pytest.mark.parametrize("extra", [
+    '<m:AggregationRestriction><t:Exists><t:FieldURI FieldURI="persona:DisplayName"/></t:Exists>'
+    '</m:AggregationRestriction>',
+    '<m:SortOrder><t:FieldOrder Order="Descending"><t:FieldURI FieldURI="persona:DisplayName"/>'
+    '</t:FieldOrder></m:SortOrder>',
+])
+def test_aggregation_restriction_and_sort_order_are_refused(alex, extra):
+    answer(find_people(alex, extra=extra), "ErrorUnsupportedQueryFilter")
+    page(find_people(alex))                   # and the server goes on serving
+
+
 @pytest.mark.parametrize("version", ["Exchange2007_SP1", "Exchange2010", "Exchange2010_SP2", "Exchange2012"])
 def test_old_request_server_version(alex, version):
     r = find_people(alex, version=version)
