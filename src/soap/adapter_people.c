@@ -57,6 +57,34 @@ static struct t__ArrayOfExtendedPropertyAttributedValueType *has_picture(struct 
 	return a;
 }
 
+/* t:Attributions: the persona's sources (a directory user, a personal
+ * contact, or both for an aggregated persona). */
+static struct t__ArrayOfPersonaAttributionsType *attributions(struct soap *soap, const struct op_persona *p)
+{
+	struct t__ArrayOfPersonaAttributionsType *a = adapter_calloc(soap, 1, sizeof *a);
+	if (!a || !(a->Attribution = adapter_calloc(soap, (size_t)p->n_sources, sizeof *a->Attribution)))
+		return NULL;
+	for (int i = 0; i < p->n_sources; i++) {
+		const struct op_persona_source *src = &p->sources[i];
+		struct t__PersonaAttributionType *x = &a->Attribution[i];
+		if (!(x->SourceId = adapter_calloc(soap, 1, sizeof *x->SourceId)) ||
+		    !(x->IsWritable = adapter_bool(soap, src->writable)) ||
+		    !(x->IsQuickContact = adapter_bool(soap, 0)) || !(x->IsHidden = adapter_bool(soap, 0)))
+			return NULL;
+		x->Id = (char *)src->id;
+		x->SourceId->Id = (char *)src->source_id;
+		x->SourceId->ChangeKey = (char *)src->source_ck;
+		x->DisplayName = (char *)(src->display_name ? src->display_name : "");
+		if (src->folder_id) {
+			if (!(x->FolderId = adapter_calloc(soap, 1, sizeof *x->FolderId)))
+				return NULL;
+			x->FolderId->Id = (char *)src->folder_id;
+		}
+	}
+	a->__sizeAttribution = p->n_sources;
+	return a;
+}
+
 static struct t__PersonaType *persona(struct soap *soap, const struct op_persona *p)
 {
 	struct t__PersonaType *t = adapter_calloc(soap, 1, sizeof *t);
@@ -108,6 +136,8 @@ static struct t__PersonaType *persona(struct soap *soap, const struct op_persona
 		f->__size_ArrayOfFolderIdType = 1;
 		t->FolderIds = f;
 	}
+	if ((p->props & OP_PERSONA_ATTRIBUTIONS) && p->n_sources > 0 && !(t->Attributions = attributions(soap, p)))
+		return NULL;
 	if ((p->props & OP_PERSONA_HAS_PICTURE) && !(t->ExtendedProperties = has_picture(soap, p->has_picture)))
 		return NULL;
 	return t;

@@ -11,6 +11,9 @@ JSON object each; these tests run them against the session's server and assert o
   * js/user-photo.js        GetUserPhoto (EMA's request, ported onto the library's
                             plumbing in js/lib/get-user-photo.js: the package lacks it);
   * js/find-folders.js      service.FindFolders(WellKnownFolderName, FolderView) (FindFolder).
+FindPeople/GetPersona have no script: ews-javascript-api 0.15.3 lacks them (its
+ExchangeService has no FindPeople/GetPersona; js/operations/Persona/Persona.js is an empty
+placeholder), so they are driven by tests/integration/test_find_people.py and exchangelib.
 Every script also reports the HTTP exchanges it made (operation, status, ResponseCode
 elements) and, with --trace (always on here), prints the bodies to stderr, which the
 assertion messages show.

@@ -5,12 +5,16 @@ hostile input (oversized QueryString, offset past the end, huge MaxEntriesReturn
 malformed / foreign PersonaIds, an old RequestServerVersion).  Every response body is
 schema-checked by ews_it (FindPeople/GetPersona against the exchange-15.2 set).
 """
+import base64
+
 import pytest
 
 from ews_it import NS, NS_M, NS_T, Server, assert_fault, run_cli
 
 CALLER = ("alex.smith@contoso.test", "Passw0rd!")
 OTHER = ("jordan.smith@contoso.test", "Passw0rd!")
+# the demo saved directory user Morgan Garcia among Quinn's personal contacts
+QUINN = ("quinn.anderson@contoso.test", "Passw0rd!")
 
 
 class Demo:
@@ -204,6 +208,76 @@ def test_contact_query_matches_resolve_names_contacts(alex):
         assert sorted(names(personas)) == want
 
 
+# ---- persona aggregation: directory + personal contact of one address ------------------
+
+@pytest.fixture(scope="module")
+def quinn(demo):
+    return demo.server.client(auth=QUINN)
+
+
+def pid_of(p):
+    return p.find("t:PersonaId", NS).get("Id")
+
+
+def sources(p):
+    return [{"id": a.find("t:Id", NS).text, "writable": a.find("t:IsWritable", NS).text,
+             "folder": a.find("t:FolderId", NS), "source": a.find("t:SourceId", NS).get("Id"),
+             "name": a.find("t:DisplayName", NS).text}
+            for a in p.findall("t:Attributions/t:Attribution", NS)]
+
+
+def all_emails(p):
+    return [e.text.lower() for e in p.findall("t:EmailAddresses/t:Address/t:EmailAddress", NS)]
+
+
+def persona_id_of_item(item_id):
+    """The PersonaId a contact had before it was aggregated: its ItemId's record as a persona."""
+    raw = bytearray(base64.b64decode(item_id))
+    assert raw[:2] == b"EM" and raw[3] == ord("I")
+    raw[3] = ord("P")
+    return base64.b64encode(bytes(raw)).decode()
+
+
+MORGAN = "morgan.garcia@contoso.test"
+
+
+def test_directory_user_and_contact_are_one_persona(quinn, alex):
+    contacts = '<t:DistinguishedFolderId Id="contacts"/>'
+    alone, _ = page(find_people(alex, query=MORGAN, shape="AllProperties"))   # alex lacks the contact
+    assert len(alone) == 1 and len(sources(alone[0])) == 1
+    personas, ints = page(find_people(quinn, query=MORGAN, shape="AllProperties"))
+    assert len(personas) == ints["TotalNumberOfPeopleInView"] == 1
+    p = personas[0]
+    pid = pid_of(p)
+    assert pid == pid_of(alone[0])                            # the directory's PersonaId wins
+    src = sources(p)
+    assert [s["id"] for s in src] == ["0", "1"]
+    assert src[0]["writable"] == "false" and src[0]["folder"] is None and src[0]["source"] == pid
+    assert src[1]["writable"] == "true" and src[1]["folder"] is not None
+    assert src[1]["folder"].get("Id") == p.find("t:FolderIds/t:FolderId", NS).get("Id")
+    assert p.find("t:EmailAddress/t:MailboxType", NS).text == "Mailbox"
+    for field in ("DisplayName", "Title", "CompanyName", "GivenName", "Surname"):   # directory wins
+        assert p.find(f"t:{field}", NS).text == alone[0].find(f"t:{field}", NS).text, field
+    assert all_emails(p).count(MORGAN) == 1
+    # the contacts folder shows the same persona once, the other contacts as they are
+    listed, ints = page(find_people(quinn, folder=contacts, shape="AllProperties"))
+    morgans = [c for c in listed if MORGAN in all_emails(c)]
+    assert len(morgans) == 1 and pid_of(morgans[0]) == pid and len(sources(morgans[0])) == 2
+    for c in listed:
+        if c is not morgans[0]:
+            assert len(sources(c)) == 1 and c.find("t:EmailAddress/t:MailboxType", NS).text == "Contact"
+    assert ints["TotalNumberOfPeopleInView"] == len(listed)
+    # GetPersona of either id (and of the address) answers the aggregated persona
+    for ask in (dict(pid=pid), dict(pid=persona_id_of_item(src[1]["source"])), dict(email=MORGAN)):
+        code, got = persona_code(get_persona(quinn, **ask))
+        assert code == "NoError", ask
+        assert pid_of(got) == pid and [s["id"] for s in sources(got)] == ["0", "1"], ask
+        assert got.find("t:Title", NS).text == alone[0].find("t:Title", NS).text
+    # the contact's id is still the caller's only: another user gets AccessDenied
+    code, _ = persona_code(get_persona(alex, persona_id_of_item(src[1]["source"])))
+    assert code == "ErrorAccessDenied"
+
+
 # ---- hostile input -------------------------------------------------------------------
 
 def test_foreign_contacts_folder_and_persona(alex, jordan):
@@ -242,6 +316,17 @@ def test_query_string_limit(alex):
 def test_restriction_is_refused(alex):
     extra = ('<m:Restriction><t:Exists><t:FieldURI FieldURI="persona:DisplayName"/></t:Exists></m:Restriction>')
     answer(find_people(alex, extra=extra), "ErrorUnsupportedQueryFilter")
+
+
+@pytest.mark.parametrize("extra", [
+    '<m:AggregationRestriction><t:Exists><t:FieldURI FieldURI="persona:DisplayName"/></t:Exists>'
+    '</m:AggregationRestriction>',
+    '<m:SortOrder><t:FieldOrder Order="Descending"><t:FieldURI FieldURI="persona:DisplayName"/>'
+    '</t:FieldOrder></m:SortOrder>',
+])
+def test_aggregation_restriction_and_sort_order_are_refused(alex, extra):
+    answer(find_people(alex, extra=extra), "ErrorUnsupportedQueryFilter")
+    page(find_people(alex))                   # and the server goes on serving
 
 
 @pytest.mark.parametrize("version", ["Exchange2007_SP1", "Exchange2010", "Exchange2010_SP2", "Exchange2012"])

@@ -16,6 +16,10 @@
  *  - The photo's existence: PidLidHasPicture in t:ExtendedProperties, true
  *    when GetUserPhoto would return a picture (directory) or the contact has
  *    one.
+ *  - Aggregation (spec §7.2): a directory user who is also a personal
+ *    contact of the caller (same address) is one persona with the
+ *    directory's PersonaId, in the directory view, in the Contacts view and
+ *    from GetPersona of either id; t:Attributions lists both sources.
  */
 #include "ews/ops/ops.h"
 
@@ -68,6 +72,7 @@ static const struct { const char *uri; unsigned props; } FIELDS[] = {
 	{ "persona:RelevanceScore", OP_PERSONA_RELEVANCE },
 	{ "persona:FolderIds", OP_PERSONA_FOLDER_IDS },
 	{ "persona:ExtendedProperties", OP_PERSONA_HAS_PICTURE },
+	{ "persona:Attributions", OP_PERSONA_ATTRIBUTIONS },
 };
 
 unsigned op_persona_props_for_field(const char *field_uri)
@@ -83,7 +88,7 @@ unsigned op_persona_props_for_field(const char *field_uri)
 	OP_PERSONA_FIRST_LAST | OP_PERSONA_LAST_FIRST | OP_PERSONA_FILE_AS | OP_PERSONA_GIVEN_NAME | \
 	OP_PERSONA_SURNAME | OP_PERSONA_COMPANY | OP_PERSONA_EMAIL | OP_PERSONA_EMAILS | \
 	OP_PERSONA_PHONE | OP_PERSONA_RELEVANCE | OP_PERSONA_HAS_PICTURE)
-#define SHAPE_ALL 0x3ffffu
+#define SHAPE_ALL 0x7ffffu
 
 static unsigned shape_props(enum ews_shape s)
 {
@@ -121,16 +126,15 @@ static void names(struct arena *a, struct op_persona *p, const char *file_as)
 		p->file_as = p->display_name;
 }
 
-/* Persona of directory user @p u (arena copy made here). */
-static int persona_from_user(const struct ews_ctx *ctx, store_txn_t *t, const struct user_record *in,
+/* Persona of directory user @p u (arena memory: the persona points into it). */
+static int persona_from_user(const struct ews_ctx *ctx, store_txn_t *t, const struct user_record *u,
                              unsigned props, struct op_persona *p)
 {
-	struct user_record *u = arena_memdup(ctx->arena, in, sizeof *in);
 	struct photo_record rec;
 	int rc;
 
 	memset(p, 0, sizeof *p);
-	if (!u || !(p->id = ews_id_text(ctx->arena, EWS_ID_PERSONA, u->email, EWS_PERSONA_DIRECTORY)))
+	if (!(p->id = ews_id_text(ctx->arena, EWS_ID_PERSONA, u->email, EWS_PERSONA_DIRECTORY)))
 		return EMU_ENOMEM;
 	p->props = props;
 	p->type = "Person";
@@ -149,6 +153,8 @@ static int persona_from_user(const struct ews_ctx *ctx, store_txn_t *t, const st
 		p->phone_type = "Business";
 	}
 	p->relevance = OP_PERSONA_RELEVANCE_UNRANKED;
+	p->sources[0] = (struct op_persona_source){ "0", p->id, NULL, p->display_name, 0, NULL };
+	p->n_sources = 1;
 	rc = store_photo_get(t, u->email, &rec);
 	if (rc == EMU_OK) {
 		struct photo_avail av = { rec.deleted, rec.mailbox_mask, rec.has_thumbnail };
@@ -198,7 +204,171 @@ static int persona_from_contact(const struct ews_ctx *ctx, const char *owner, co
 	p->work_city = nonempty(c->city);
 	p->relevance = OP_PERSONA_RELEVANCE_UNRANKED;
 	p->has_picture = c->has_photo;
+	const char *item = ews_id_text(ctx->arena, EWS_ID_ITEM, owner, c->id);
+	const char *item_ck = ews_change_key(ctx->arena, EWS_ID_ITEM, c->change);
+	if (!item || !item_ck)
+		return EMU_ENOMEM;
+	p->sources[0] = (struct op_persona_source){ "0", item, item_ck, p->display_name, 1, p->folder_id };
+	p->n_sources = 1;
 	return EMU_OK;
+}
+
+/* ---- persona aggregation (spec §7.2) ------------------------------------------------
+ * A directory user who is also one of the caller's personal contacts (one of
+ * the contact's addresses is the user's primary or proxy address) is one
+ * persona: the directory's PersonaId and fields win, the contact fills the
+ * fields the directory lacks and adds its other addresses; FolderIds names
+ * the contact's folder and Attributions lists both sources (directory "0",
+ * contact "1").  The first contact (in id order) of that address is the one
+ * aggregated. */
+
+/* Aggregate contact @p c of mailbox @p owner into directory persona @p p. */
+static int persona_add_contact(const struct ews_ctx *ctx, const char *owner, const struct contact_record *c,
+                               struct op_persona *p)
+{
+	struct op_persona *cp = arena_alloc(ctx->arena, sizeof *cp);
+	int rc;
+
+	if (!cp)
+		return EMU_ENOMEM;
+	if (p->n_sources >= OP_PERSONA_SOURCES_MAX)
+		return EMU_OK;
+	if ((rc = persona_from_contact(ctx, owner, c, p->props, cp)) != EMU_OK)
+		return rc;
+	if (!p->given_name)
+		p->given_name = cp->given_name;
+	if (!p->surname)
+		p->surname = cp->surname;
+	names(ctx->arena, p, NULL);
+	if (!p->title)
+		p->title = cp->title;
+	if (!p->department)
+		p->department = cp->department;
+	if (!p->company)
+		p->company = cp->company;
+	if (!p->work_city)
+		p->work_city = cp->work_city;
+	if (!p->phone) {
+		p->phone = cp->phone;
+		p->phone_type = cp->phone_type;
+	}
+	if (!p->created)
+		p->created = cp->created;
+	for (int i = 0; i < cp->n_emails && p->n_emails < OP_EMAILS_MAX; i++) {
+		int dup = 0;
+		for (int k = 0; k < p->n_emails && !dup; k++)
+			dup = strcasecmp(p->emails[k], cp->emails[i]) == 0;
+		if (!dup)
+			p->emails[p->n_emails++] = cp->emails[i];
+	}
+	p->has_picture |= cp->has_picture;
+	p->folder_id = cp->folder_id;
+	p->sources[p->n_sources] = cp->sources[0];
+	p->sources[p->n_sources++].id = "1";
+	return EMU_OK;
+}
+
+/* Persona of contact @p c of mailbox @p owner: the aggregated persona of the
+ * directory user one of its addresses belongs to, else the contact's own. */
+static int persona_of_contact(const struct ews_ctx *ctx, store_txn_t *t, const char *owner,
+                              const struct contact_record *c, unsigned props, struct op_persona *p)
+{
+	const char *mails[OP_EMAILS_MAX] = { c->email, c->email2, c->email3 };
+	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
+	int rc;
+
+	if (!u)
+		return EMU_ENOMEM;
+	for (int i = 0; i < OP_EMAILS_MAX; i++) {
+		if (!nonempty(mails[i]))
+			continue;
+		rc = store_user_get(t, mails[i], u);
+		if (rc == EMU_OK) {
+			if ((rc = persona_from_user(ctx, t, u, props, p)) != EMU_OK)
+				return rc;
+			return persona_add_contact(ctx, owner, c, p);
+		}
+		if (rc != EMU_ENOTFOUND && rc != EMU_EINVAL && rc != EMU_ELIMIT)
+			return rc;
+	}
+	return persona_from_contact(ctx, owner, c, props, p);
+}
+
+/* One address of a directory persona being aggregated. */
+struct addr_ref {
+	const char *addr;            /* lower-case */
+	size_t idx;                  /* the persona */
+};
+
+static int cmp_addr_ref(const void *a, const void *b)
+{
+	return strcmp(((const struct addr_ref *)a)->addr, ((const struct addr_ref *)b)->addr);
+}
+
+struct aggregation {
+	const struct ews_ctx *ctx;
+	const char *owner;
+	struct addr_ref *refs;
+	size_t n;
+	struct op_persona *people;
+	int rc;
+};
+
+static int visit_aggregate(const struct contact_record *c, void *arg)
+{
+	struct aggregation *g = arg;
+	const char *mails[OP_EMAILS_MAX] = { c->email, c->email2, c->email3 };
+	char key[STORE_ADDR_MAX + 1];
+
+	for (int i = 0; i < OP_EMAILS_MAX; i++) {
+		if (!nonempty(mails[i]))
+			continue;
+		op_lower_copy(key, mails[i]);
+		struct addr_ref want = { key, 0 };
+		const struct addr_ref *hit = bsearch(&want, g->refs, g->n, sizeof *g->refs, cmp_addr_ref);
+		if (hit && g->people[hit->idx].n_sources < OP_PERSONA_SOURCES_MAX) {
+			if ((g->rc = persona_add_contact(g->ctx, g->owner, c, &g->people[hit->idx])) != EMU_OK)
+				return 1;    /* stop the walk */
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Aggregate the caller's personal contacts into directory personas
+ * @p people (n) of users @p users (arena records): one walk over the
+ * contacts, each address looked up among the users' addresses. */
+static int aggregate_directory(const struct ews_ctx *ctx, store_txn_t *t, const struct user_record *const *users,
+                               struct op_persona *people, size_t n)
+{
+	char *owner = arena_alloc(ctx->arena, STORE_ADDR_MAX + 1);
+	struct ews_status st;
+	size_t count = 0;
+	int rc;
+
+	if (!owner)
+		return EMU_ENOMEM;
+	if ((rc = op_contacts_owner(ctx, t, NULL, owner, &st)) != EMU_OK || !owner[0] || n == 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		count += 1 + (size_t)users[i]->nproxies;
+	struct aggregation g = { ctx, owner, arena_alloc(ctx->arena, count * sizeof *g.refs), 0, people, EMU_OK };
+	if (!g.refs)
+		return EMU_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (int k = -1; k < users[i]->nproxies; k++) {
+			const char *a = k < 0 ? users[i]->email : users[i]->proxies[k];
+			char *low = arena_alloc(ctx->arena, strlen(a) + 1);
+			if (!low)
+				return EMU_ENOMEM;
+			op_lower_copy(low, a);
+			g.refs[g.n++] = (struct addr_ref){ low, i };
+		}
+	qsort(g.refs, g.n, sizeof *g.refs, cmp_addr_ref);
+	rc = store_contact_foreach(t, owner, visit_aggregate, &g);
+	if (g.rc != EMU_OK)
+		return g.rc;
+	return rc == EMU_ENOTFOUND ? EMU_OK : rc;
 }
 
 /* ---- the rows of a view ----------------------------------------------------------- */
@@ -292,29 +462,21 @@ static int is_blank(const char *s)
 }
 
 /* Which people the request's folder names: *directory, or *owner (lower-case
- * primary of the contacts' mailbox, "" for a folder that holds nobody). */
+ * primary of the contacts' mailbox, "" for a folder that holds nobody).  An
+ * absent ParentFolderId is the caller's Contacts folder by name (so an
+ * anonymous caller gets op_folder_resolve()'s ErrorFolderNotFound). */
 static int source(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *folder,
                   int *directory, char *owner, struct ews_status *st)
 {
 	static const struct op_folder_ref DEFAULT = { NULL, OP_FOLDER_CONTACTS, NULL };
-	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
-	const char *name = NULL;
-	int rc;
 
 	*directory = 0;
 	owner[0] = '\0';
-	if (!u)
-		return EMU_ENOMEM;
 	if (folder && folder->distinguished && strcmp(folder->distinguished, "directory") == 0) {
 		*directory = 1;
 		return EMU_OK;
 	}
-	if ((rc = op_folder_resolve(ctx, t, folder ? folder : &DEFAULT, u, &name, st)) != EMU_OK || !name)
-		return rc;
-	if (strcmp(name, OP_FOLDER_CONTACTS) == 0) {
-		op_lower_copy(owner, u->email);
-	}
-	return EMU_OK;
+	return op_contacts_owner(ctx, t, folder ? folder : &DEFAULT, owner, st);
 }
 
 int op_find_people(const struct ews_ctx *ctx, const struct op_find_people_req *req,
@@ -386,21 +548,29 @@ int op_find_people(const struct ews_ctx *ctx, const struct op_find_people_req *r
 	unsigned props = shape_props(req->shape) | req->additional;
 	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
 	struct contact_record *c = arena_alloc(ctx->arena, sizeof *c);
-	if (!u || !c) {
+	const struct user_record **users = directory && page.count ? arena_alloc(ctx->arena, page.count * sizeof *users) : NULL;
+	if (!u || !c || (directory && page.count && !users)) {
 		rc = EMU_ENOMEM;
 		goto out;
 	}
 	for (size_t i = page.start; i < page.start + page.count; i++) {
 		if (directory) {
-			if ((rc = store_user_get(t, rows.dir[i].primary, u)) != EMU_OK ||
-			    (rc = persona_from_user(ctx, t, u, props, &out->people[out->n])) != EMU_OK)
+			if ((rc = store_user_get(t, rows.dir[i].primary, u)) != EMU_OK)
+				goto out;
+			if (!(users[out->n] = arena_memdup(ctx->arena, u, sizeof *u))) {
+				rc = EMU_ENOMEM;
+				goto out;
+			}
+			if ((rc = persona_from_user(ctx, t, users[out->n], props, &out->people[out->n])) != EMU_OK)
 				goto out;
 		} else if ((rc = store_contact_get(t, owner, rows.contacts[i].id, c)) != EMU_OK ||
-		           (rc = persona_from_contact(ctx, owner, c, props, &out->people[out->n])) != EMU_OK) {
+		           (rc = persona_of_contact(ctx, t, owner, c, props, &out->people[out->n])) != EMU_OK) {
 			goto out;
 		}
 		out->n++;
 	}
+	if (directory)
+		rc = aggregate_directory(ctx, t, users, out->people, out->n);
 out:
 	if (rows.heap) {
 		free(rows.dir);
@@ -454,7 +624,10 @@ static int persona_by_id(const struct ews_ctx *ctx, store_txn_t *t, const char *
 			ews_status_error(&out->status, EWS_ERROR_ITEM_NOT_FOUND, OP_MSG_ITEM_NOT_FOUND);
 			return EMU_OK;
 		}
-		return rc ? rc : persona_from_user(ctx, t, u, SHAPE_ALL, &out->persona);
+		if (rc || (rc = persona_from_user(ctx, t, u, SHAPE_ALL, &out->persona)) != EMU_OK)
+			return rc;
+		const struct user_record *one = u;
+		return aggregate_directory(ctx, t, &one, &out->persona, 1);
 	}
 	/* access before existence: another mailbox's ids reveal nothing */
 	if (access_check(ctx->caller, ACCESS_MAILBOX_READ, id.mailbox) != EMU_OK) {
@@ -469,7 +642,7 @@ static int persona_by_id(const struct ews_ctx *ctx, store_txn_t *t, const char *
 		ews_status_error(&out->status, EWS_ERROR_ITEM_NOT_FOUND, OP_MSG_ITEM_NOT_FOUND);
 		return EMU_OK;
 	}
-	return rc ? rc : persona_from_contact(ctx, id.mailbox, c, SHAPE_ALL, &out->persona);
+	return rc ? rc : persona_of_contact(ctx, t, id.mailbox, c, SHAPE_ALL, &out->persona);
 }
 
 static int persona_by_address(const struct ews_ctx *ctx, store_txn_t *t, const char *address,
@@ -483,8 +656,12 @@ static int persona_by_address(const struct ews_ctx *ctx, store_txn_t *t, const c
 	if (!u || !c)
 		return EMU_ENOMEM;
 	rc = store_user_get(t, address, u);
-	if (rc == EMU_OK)
-		return persona_from_user(ctx, t, u, SHAPE_ALL, &out->persona);
+	if (rc == EMU_OK) {
+		const struct user_record *one = u;
+		if ((rc = persona_from_user(ctx, t, u, SHAPE_ALL, &out->persona)) != EMU_OK)
+			return rc;
+		return aggregate_directory(ctx, t, &one, &out->persona, 1);
+	}
 	if (rc != EMU_ENOTFOUND && rc != EMU_EINVAL && rc != EMU_ELIMIT)
 		return rc;
 	const char *me = caller_address(ctx->caller);
@@ -495,7 +672,7 @@ static int persona_by_address(const struct ews_ctx *ctx, store_txn_t *t, const c
 		if (rc != EMU_OK && !b.hit)
 			return rc;
 		if (b.hit)
-			return persona_from_contact(ctx, owner, c, SHAPE_ALL, &out->persona);
+			return persona_of_contact(ctx, t, owner, c, SHAPE_ALL, &out->persona);
 	}
 	ews_status_error(&out->status, EWS_ERROR_ITEM_NOT_FOUND, OP_MSG_ITEM_NOT_FOUND);
 	return EMU_OK;

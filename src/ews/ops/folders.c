@@ -265,6 +265,30 @@ int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op
 	return EMU_OK;
 }
 
+int op_contacts_owner(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
+                      char *owner, struct ews_status *st)
+{
+	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
+	const char *name = NULL;
+	int rc;
+
+	owner[0] = '\0';
+	if (!u)
+		return EMU_ENOMEM;
+	if (ref) {
+		if ((rc = op_folder_resolve(ctx, t, ref, u, &name, st)) != EMU_OK || !name)
+			return rc;
+		if (strcmp(name, OP_FOLDER_CONTACTS) != 0)
+			return EMU_OK;    /* root, msgfolderroot, mail folders: nobody */
+	} else if (caller_address(ctx->caller) == NULL) {
+		return EMU_OK;        /* anonymous: no mailbox, no contacts */
+	} else if ((rc = store_user_get(t, caller_address(ctx->caller), u)) != EMU_OK) {
+		return rc;
+	}
+	op_lower_copy(owner, u->email);
+	return EMU_OK;
+}
+
 int op_folder_describe(const struct ews_ctx *ctx, store_txn_t *t, const char *primary,
                        const struct op_folder_def *def, const struct op_folder_shape *shape,
                        int *contacts, struct op_folder *f)

@@ -438,7 +438,8 @@ enum {
 	OP_PERSONA_DEPARTMENT = 1 << 9, OP_PERSONA_COMPANY = 1 << 10, OP_PERSONA_EMAIL = 1 << 11,
 	OP_PERSONA_EMAILS = 1 << 12, OP_PERSONA_PHONE = 1 << 13, OP_PERSONA_WORK_CITY = 1 << 14,
 	OP_PERSONA_RELEVANCE = 1 << 15, OP_PERSONA_FOLDER_IDS = 1 << 16,
-	OP_PERSONA_HAS_PICTURE = 1 << 17   /* t:ExtendedProperties: PidLidHasPicture */
+	OP_PERSONA_HAS_PICTURE = 1 << 17,  /* t:ExtendedProperties: PidLidHasPicture */
+	OP_PERSONA_ATTRIBUTIONS = 1 << 18  /* t:Attributions: the persona's sources */
 };
 
 /** The persona fields a "persona:..." FieldURI asks for; 0 for anything
@@ -448,6 +449,9 @@ unsigned op_persona_props_for_field(const char *field_uri);
 /* Directory users FindPeople lists without a QueryString (the GAL walk);
  * further users are left out of the view. */
 #define OP_PEOPLE_GAL_MAX 10000
+/* Sources of one persona: the directory and one personal contact of the
+ * same address (persona aggregation, spec §7.2). */
+#define OP_PERSONA_SOURCES_MAX 2
 /* RelevanceScore of every persona (unranked, as Exchange writes it). */
 #define OP_PERSONA_RELEVANCE_UNRANKED 2147483647
 
@@ -468,6 +472,16 @@ struct op_persona {
 	int relevance;
 	const char *folder_id;          /* FolderIds: a contact's folder, NULL for the directory */
 	int has_picture;                /* a picture exists (GetUserPhoto / the contact picture) */
+	int n_sources;                  /* Attributions: 1, or 2 for a directory user who is also
+	                                 * a personal contact (aggregated, spec §7.2) */
+	struct op_persona_source {
+		const char *id;             /* Attribution Id: "0", "1" (ExtendedProperties cite "0") */
+		const char *source_id;      /* SourceId Id: the contact's ItemId, the directory's PersonaId */
+		const char *source_ck;      /* its ChangeKey, NULL: none */
+		const char *display_name;   /* the source's name for the person */
+		int writable;               /* a personal contact (the directory is read-only) */
+		const char *folder_id;      /* the contact's folder, NULL: the directory */
+	} sources[OP_PERSONA_SOURCES_MAX];
 };
 
 struct op_find_people_req {
@@ -497,7 +511,10 @@ struct op_find_people_result {
  * (request_error); bad paging -> ErrorInvalidPagingMaxRows /
  * ErrorInvalidIndexedPagingParameters; QueryString over QUERY_AQS_MAX bytes ->
  * ErrorQueryFilterTooLong; Restriction/SortOrder -> ErrorUnsupportedQueryFilter;
- * folders as op_folder_resolve().
+ * folders as op_folder_resolve().  A directory user who is also one of the
+ * caller's contacts (same address) is one aggregated persona (directory id
+ * and fields first, the contact fills gaps; two sources in Attributions),
+ * in both views.
  * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE. */
 int op_find_people(const struct ews_ctx *ctx, const struct op_find_people_req *req,
                    struct op_find_people_result *out);
@@ -519,7 +536,8 @@ struct op_get_persona_result {
  * neither -> ErrorInvalidArgument; empty id -> ErrorInvalidIdEmpty; not a
  * PersonaId -> ErrorInvalidIdMalformed; another user's contact ->
  * ErrorAccessDenied; nobody -> ErrorItemNotFound; the version rule of
- * op_find_people().
+ * op_find_people().  The persona of a directory user who is also a contact
+ * is the aggregated one, asked by either id.
  * @return EMU_OK; EMU_ENOMEM; EMU_ESTORE. */
 int op_get_persona(const struct ews_ctx *ctx, const struct op_get_persona_req *req,
                    struct op_get_persona_result *out);

@@ -110,6 +110,17 @@ struct op_folder_ref;
 int op_folder_resolve(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
                       struct user_record *u, const char **name, struct ews_status *st);
 
+/** Whose personal contacts a request's folder @p ref names (ResolveNames'
+ * ParentFolderIds, FindPeople's ParentFolderId): @p owner (STORE_ADDR_MAX + 1
+ * bytes) gets that mailbox's lower-case primary when @p ref is its Contacts
+ * folder, or the caller's when @p ref is NULL; "" when the folder holds no
+ * contacts (root, msgfolderroot, mail folders) or @p ref is NULL for an
+ * anonymous caller.  A folder op_folder_resolve() refuses sets @p st (its
+ * errors) and leaves @p owner "".
+ * @return EMU_OK; EMU_ENOMEM; a store failure. */
+int op_contacts_owner(const struct ews_ctx *ctx, store_txn_t *t, const struct op_folder_ref *ref,
+                      char *owner, struct ews_status *st);
+
 /* One entry of a batch: reset result @p i, then fill it reading through
  * @p t.  Returns EMU_OK (also for an EWS error in the result) or the
  * failure that stops the batch. */

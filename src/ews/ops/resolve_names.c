@@ -39,37 +39,19 @@ static const char MSG_NONE[] = "No results were found.";
 /* ---- ParentFolderIds ---------------------------------------------------------- */
 
 /* Which mailbox's Contacts folder to search: *owner gets its lower-case
- * primary, or "" when nothing is to be searched (an anonymous caller without
- * ParentFolderIds, or root / msgfolderroot, which hold no contacts).  The
- * folder is resolved by the same rule as GetFolder's (op_folder_resolve). */
+ * primary, or "" when nothing is to be searched (op_contacts_owner: an
+ * anonymous caller without ParentFolderIds, or root / msgfolderroot). */
 static int contacts_folder(const struct ews_ctx *ctx, store_txn_t *t, const struct op_resolve_req *r,
                            char *owner, struct ews_status *st)
 {
-	struct user_record *u = arena_alloc(ctx->arena, sizeof *u);
-	const char *name = NULL;
-	int rc;
-
 	owner[0] = '\0';
-	if (!u)
-		return EMU_ENOMEM;
 	if (r->n_folders > 1) {
 		ews_status_error(st, EWS_ERROR_INVALID_ARGUMENT,
 		                 "ResolveNames searches at most one folder; ParentFolderIds holds several.");
 		return EMU_OK;
 	}
-	if (r->folder_id || r->distinguished) {
-		struct op_folder_ref ref = { r->folder_id, r->distinguished, r->folder_mailbox };
-		if ((rc = op_folder_resolve(ctx, t, &ref, u, &name, st)) != EMU_OK || name == NULL)
-			return rc;
-		if (strcmp(name, OP_FOLDER_CONTACTS) != 0)
-			return EMU_OK;
-	} else if (caller_address(ctx->caller) == NULL) {
-		return EMU_OK;    /* anonymous: no mailbox, no contacts */
-	} else if ((rc = store_user_get(t, caller_address(ctx->caller), u)) != EMU_OK) {
-		return rc;
-	}
-	op_lower_copy(owner, u->email);
-	return EMU_OK;
+	struct op_folder_ref ref = { r->folder_id, r->distinguished, r->folder_mailbox };
+	return op_contacts_owner(ctx, t, r->folder_id || r->distinguished ? &ref : NULL, owner, st);
 }
 
 /* ---- building the answer ------------------------------------------------------ */
