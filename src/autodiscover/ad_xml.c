@@ -187,7 +187,9 @@ static void pox_protocol(xmlNode *acct, xmlNs *ns, const char *type, const struc
 	add(p, ns, "Server", server);
 	if (!strcmp(type, "EXCH")) {
 		add(p, ns, "ServerDN", u->server_dn);
-		add(p, ns, "ServerVersion", ad_pox_server_version());
+		char pox[9];
+		exver_pox_hex(srv->profile, pox);
+		add(p, ns, "ServerVersion", pox);
 		add(p, ns, "MdbDN", u->mailbox_dn);
 	} else {
 		add(p, ns, "SSL", srv->https ? "On" : "Off");
@@ -312,7 +314,7 @@ static int gus_parse(struct arena *a, xmlNode *r, struct gus_request *req)
 
 /* Envelope + header (wsa:Action mustUnderstand, ServerVersionInfo with child
  * elements in the Autodiscover namespace) + Body; returns the Body. */
-static xmlNode *soap_envelope(xmlDoc *doc, const char *action, xmlNs **s_out)
+static xmlNode *soap_envelope(xmlDoc *doc, const char *action, const struct exver_profile *pr, xmlNs **s_out)
 {
 	xmlNode *env = xmlNewNode(NULL, (const xmlChar *)"Envelope");
 	xmlNs *s = xmlNewNs(env, (const xmlChar *)SOAP11_NS, (const xmlChar *)"s");
@@ -328,15 +330,15 @@ static xmlNode *soap_envelope(xmlDoc *doc, const char *action, xmlNs **s_out)
 		xmlNewNs(svi, (const xmlChar *)XSI_NS, (const xmlChar *)"i");
 		xmlSetNs(svi, h);
 		char num[16];
-		snprintf(num, sizeof num, "%d", AD_MAJOR_VERSION);
+		snprintf(num, sizeof num, "%d", pr->major);
 		add(svi, h, "MajorVersion", num);
-		snprintf(num, sizeof num, "%d", AD_MINOR_VERSION);
+		snprintf(num, sizeof num, "%d", pr->minor);
 		add(svi, h, "MinorVersion", num);
-		snprintf(num, sizeof num, "%d", AD_MAJOR_BUILD);
+		snprintf(num, sizeof num, "%d", pr->build);
 		add(svi, h, "MajorBuildNumber", num);
-		snprintf(num, sizeof num, "%d", AD_MINOR_BUILD);
+		snprintf(num, sizeof num, "%d", pr->revision);
 		add(svi, h, "MinorBuildNumber", num);
-		add(svi, h, "Version", AD_SERVER_VERSION_NAME);
+		add(svi, h, "Version", pr->ad_version_name);
 	}
 	*s_out = s;
 	return add(env, s, "Body", NULL);
@@ -346,7 +348,7 @@ static int soap_fault(struct arena *a, const char *code, const char *text, struc
 {
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNs *s;
-	xmlNode *body = soap_envelope(doc, NULL, &s);
+	xmlNode *body = soap_envelope(doc, NULL, NULL, &s);
 	xmlNode *f = add(body, s, "Fault", NULL);
 	add(f, NULL, "faultcode", code);
 	add(f, NULL, "faultstring", text);
@@ -421,7 +423,7 @@ static int soap_answer(store_t *store, struct arena *a, const struct ad_server *
 
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNs *s;
-	xmlNode *sbody = soap_envelope(doc, ACTION_BASE "GetUserSettingsResponse", &s);
+	xmlNode *sbody = soap_envelope(doc, ACTION_BASE "GetUserSettingsResponse", srv->profile, &s);
 	xmlNode *msg = add(sbody, NULL, "GetUserSettingsResponseMessage", NULL);
 	/* the Autodiscover namespace as the default one, as Exchange writes it;
 	 * i:type="StringSetting" resolves through it */

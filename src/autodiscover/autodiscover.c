@@ -89,6 +89,7 @@ int ad_server_init(const struct ad_site *site, struct ad_server *srv)
 	if (rc != EMU_OK)
 		return rc;
 	srv->https = strncasecmp(srv->base, "https:", 6) == 0;
+	srv->profile = site->profile ? site->profile : exver_default();
 	const char *auth = strstr(srv->base, "://");
 	auth = auth ? auth + 3 : srv->base;
 	size_t n = strcspn(auth, "/");
@@ -305,7 +306,12 @@ enum ad_setting_status ad_setting_value(const struct ad_user *user, const struct
 		case S_ECP_URL: v = srv->ecp_url; break;
 		case S_OWA_URL: v = srv->owa_url; break;
 		case S_REQUIRES_SSL: v = srv->https ? "True" : "False"; break;
-		case S_CAS_VERSION: v = AD_VERSION_STRING; break;
+		case S_CAS_VERSION:
+			if (bufsz < EXVER_BUILD_STRING_MAX)
+				return AD_SETTING_NOT_AVAILABLE;
+			exver_build_string(srv->profile, buf);
+			v = buf;
+			break;
 		case S_SCHEMAS: v = g_schemas; break;
 		case S_STATIC: v = g_settings[i].value; break;
 		}
@@ -325,15 +331,6 @@ const char *ad_setting_error_message(enum ad_setting_status st)
 	/* [I] spec §9.2: the meanings of errorcode-soap.md; Exchange's wording is not documented */
 	return st == AD_SETTING_INVALID ? "The requested setting is invalid."
 	     : st == AD_SETTING_NOT_AVAILABLE ? "Setting is not available." : "No error.";
-}
-
-const char *ad_pox_server_version(void)
-{
-	/* 0x70000000 | major << 22 | minor << 16 | 0x8000 | build, Exchange's POX
-	 * encoding: 15.2.2562 -> 0x73C28A02 */
-	_Static_assert((0x70000000ul | (15ul << 22) | (2ul << 16) | 0x8000ul | 2562ul) == 0x73C28A02ul, "POX ServerVersion");
-	_Static_assert(AD_MAJOR_VERSION == 15 && AD_MINOR_VERSION == 2 && AD_MAJOR_BUILD == 2562, "POX ServerVersion");
-	return "73C28A02";
 }
 
 /* ---- POX ------------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/exver.h"
 #include "store/store.h"
 
 /* The two Autodiscover endpoints (spec §9.1, §9.2). */
@@ -34,6 +35,7 @@ struct ad_site {
 	const char *public_url;   /* serve --public-url, e.g. "https://mail.example.test"; NULL = derive */
 	const char *scheme;       /* "http" or "https": the listener the request came in on */
 	const char *host;         /* the Host header as sent (may be NULL or hostile) */
+	const struct exver_profile *profile; /* serve --exchange-version; NULL = exver_default() */
 };
 
 /** The base URL ("scheme://host[:port]", no trailing slash): the configured
@@ -51,6 +53,7 @@ struct ad_server {
 	char owa_url[AD_URL_MAX];    /* base + "/owa/" */
 	char host[AD_HOST_MAX];      /* the authority part of base (server name) */
 	int https;                   /* base starts with https: */
+	const struct exver_profile *profile; /* the version numbers reported (never NULL) */
 };
 
 /** Fill @p srv from @p site.  EMU_OK; EMU_ELIMIT (a URL too long). */
@@ -102,17 +105,9 @@ const char *ad_setting_error_message(enum ad_setting_status st);
 
 #define AD_MAX_USERS 100          /* Users per GetUserSettings request (Exchange's limit) */
 
-/* The version numbers Autodiscover reports: the same build EWS reports in
- * its ServerVersionInfo (spec §1.2). */
-#define AD_MAJOR_VERSION 15
-#define AD_MINOR_VERSION 2
-#define AD_MAJOR_BUILD 2562
-#define AD_MINOR_BUILD 17
-#define AD_SERVER_VERSION_NAME "Exchange2015"   /* ServerVersionInfo/Version of a 15.x CAS */
-/** "15.02.2562.017": CasVersion / ExternalEwsVersion spelling. */
-#define AD_VERSION_STRING "15.02.2562.017"
-/** POX ServerVersion: the version as 32-bit hex, "73C28A02"-style. */
-const char *ad_pox_server_version(void);
+/* The version numbers Autodiscover reports (ServerVersionInfo, CasVersion,
+ * ExternalEwsVersion, POX ServerVersion) are the ad_server's profile
+ * (core/exver.h): the same build EWS reports in its ServerVersionInfo. */
 
 /* ---- POX autodiscover.xml (spec §9.1) ------------------------------------ */
 

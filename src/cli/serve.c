@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_int.h"
+#include "core/exver.h"
 #include "core/result.h"
 #include "demo/demo.h"
 #include "http/server.h"
@@ -38,6 +39,9 @@ static const char SERVE_HELP[] =
 	"  --public-url URL          base of the URLs Autodiscover hands out, e.g.\n"
 	"                            https://mail.example.test (default: the scheme and Host\n"
 	"                            header of each Autodiscover request)\n"
+	"  --exchange-version V      Exchange version presented: 2013|2016|2019|online (default\n"
+	"                            2019): ServerVersionInfo, Autodiscover's versions, the\n"
+	"                            served WSDL/XSDs and GetUserPhoto's m:ContentType\n"
 	"  --max-body BYTES          largest request body (default 16777216; 413 above)\n"
 	"  --max-connections N       concurrent connections (default 256)\n"
 	"  --idle-timeout SECONDS    keep-alive idle limit (default 10)\n"
@@ -236,6 +240,8 @@ enum { OPT_HTTP = 1, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY, O
        OPT_DOMAIN, OPT_MAX_AGE, OPT_PUBLIC_URL, OPT_RECORD, OPT_ANONYMISE, OPT_REPLAY, OPT_FALLTHROUGH,
        OPT_JOURNAL, OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_LOCK_THRESHOLD, OPT_LOCK_WINDOW,
        OPT_LOCK_DURATION };
+/* issue 13 item 4 */
+enum { OPT_EXCHANGE_VERSION = 100 };
 
 static const struct cli_opt SERVE_OPTS[] = {
 	{ "http", CLI_VALUE, OPT_HTTP }, { "https", CLI_VALUE, OPT_HTTPS }, { "cert", CLI_VALUE, OPT_CERT },
@@ -249,7 +255,9 @@ static const struct cli_opt SERVE_OPTS[] = {
 	{ "fault-latency", CLI_VALUE, OPT_F_LATENCY }, { "fault-busy-every", CLI_VALUE, OPT_F_BUSY },
 	{ "fault-backoff", CLI_VALUE, OPT_F_BACKOFF }, { "fault-reset-every", CLI_VALUE, OPT_F_RESET },
 	{ "lockout-threshold", CLI_VALUE, OPT_LOCK_THRESHOLD }, { "lockout-window", CLI_VALUE, OPT_LOCK_WINDOW },
-	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION }, { NULL, CLI_FLAG, 0 } };
+	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION },
+	{ "exchange-version", CLI_VALUE, OPT_EXCHANGE_VERSION },
+	{ NULL, CLI_FLAG, 0 } };
 
 /* p->value as a number from @p min to @p max into *out; 0 or 2. */
 static int int_option(const struct cli_parser *p, long min, long max, int *out)
@@ -291,6 +299,12 @@ static int serve_option(const struct cli_parser *p, int id, struct serve_args *a
 			return 2;
 		}
 		cfg->public_url = v;
+		return 0;
+	case OPT_EXCHANGE_VERSION:
+		if (!(cfg->ews.profile = exver_find(v))) {
+			fprintf(stderr, "ewsemu: --exchange-version must be one of %s\n", exver_names());
+			return 2;
+		}
 		return 0;
 	case OPT_DOMAIN: a->domain = v; return 0;
 	case OPT_RECORD: a->rec.dir = v; return 0;

@@ -8,6 +8,7 @@
 #define EMU_EWS_EWS_H
 
 #include "core/arena.h"
+#include "core/exver.h"
 #include "ews/caller.h"
 #include "store/store.h"
 
@@ -75,6 +76,7 @@ void ews_status_error(struct ews_status *st, const char *code, const char *text)
 struct ews_config {
 	int hr48_prefers_thumbnail;  /* spec §6.2 step 3 (default on) */
 	int photo_max_age;           /* seconds for Expires / Cache-Control */
+	const struct exver_profile *profile; /* serve --exchange-version (core/exver.h); NULL = exver_default() */
 };
 
 /* Who is asking, and with what; passed to every operation.  What the

@@ -101,6 +101,13 @@ static int serve_rest(struct http_front *f, struct request *rq, struct wire_msg 
 static int serve_outlook(struct http_front *f, struct request *rq, struct wire_msg *reply);
 static int serve_autodiscover(struct http_front *f, struct request *rq, struct wire_msg *reply);
 static int serve_not_found(struct http_front *f, struct request *rq, struct wire_msg *reply);
+static int serve_svcdesc(struct http_front *f, struct request *rq, struct wire_msg *reply);
+static const char *host_of(const struct request *rq);
+
+static int is_svcdesc(const char *path, size_t len)
+{
+	return svcdesc_doc_for(path, len) != SVCDESC_NONE;
+}
 
 /* First match wins.  Outlook URLs take every method (outlook/ answers 405
  * itself, in JSON); elsewhere a method the table does not list gets 405. */
@@ -110,6 +117,9 @@ static const struct route g_routes[] = {
 	{ "outlook", outlook_is_api_path, "*", serve_outlook, HTTP_STYLE_JSON, 0 },
 	{ "rest-photo", rest_is_photo_path, "GET", serve_rest, HTTP_STYLE_TEXT, 0 },
 	{ "autodiscover", is_autodiscover, "POST", serve_autodiscover, HTTP_STYLE_SOAP, 1 },
+	/* the service description (spec connect-like-exchange §4): every method to
+	 * the handler, which answers 405 to all but GET/HEAD after authentication */
+	{ "svcdesc", is_svcdesc, "*", serve_svcdesc, HTTP_STYLE_TEXT, 0 },
 	{ "not-found", is_anything, "GET", serve_not_found, HTTP_STYLE_TEXT, 0 },
 };
 
@@ -275,13 +285,54 @@ static int serve_soap(struct http_front *f, struct request *rq, struct wire_msg 
 	return rc;
 }
 
+/* @p doc of the service description, as IIS serves a static file: text/xml,
+ * ETag + Last-Modified, 304 on a matching If-None-Match; the WSDL's
+ * soap:address is the EWS URL the client used (or --public-url), built by
+ * Autodiscover's rule (a Host that is no plausible authority -> localhost). */
+static int serve_description(struct http_front *f, struct request *rq, enum svcdesc_doc doc, struct wire_msg *reply)
+{
+	char base[AD_URL_MAX], url[AD_URL_MAX + sizeof "/EWS/Exchange.asmx"];
+	struct ad_site site = { .public_url = f->cfg->public_url, .scheme = rq->peer->tls ? "https" : "http",
+		                .host = host_of(rq) };
+	struct svcdesc_answer a;
+	int rc = ad_base_url(&site, base, sizeof base);
+	if (rc == EMU_OK) {
+		snprintf(url, sizeof url, "%s/EWS/Exchange.asmx", base);
+		rc = svcdesc_get(f->svcdesc, doc, url, rq->ews.arena, &a);
+	}
+	if (rc == EMU_ELIMIT)
+		return http_refuse(f, rq, HTTP_OUT_BAD_REQUEST, EWS_ERROR_INTERNAL, "The Host header is too long.", reply);
+	if (rc != EMU_OK)
+		return rc;
+	char date[WIRE_DATE_MAX];
+	wire_http_date(a.last_modified, date);
+	rc = http_reply(reply, svcdesc_etag_matches(rq->if_none_match, a.etag) ? HTTP_OUT_NOT_MODIFIED : HTTP_OUT_OK,
+	                "text/xml", a.body, a.len);
+	if (rc == EMU_OK)
+		rc = wire_msg_add_header(reply, "ETag", a.etag);
+	if (rc == EMU_OK)
+		rc = wire_msg_add_header(reply, "Last-Modified", date);
+	return rc;
+}
+
+/* GET /EWS/Exchange.asmx, with ?wsdl or without: the WSDL (spec §4). */
 static int serve_ews_get(struct http_front *f, struct request *rq, struct wire_msg *reply)
 {
-	static const char msg[] = "The EWS endpoint takes SOAP requests by POST.\n";
-	(void)f;
-	(void)rq;
-	int rc = http_reply(reply, HTTP_OUT_METHOD, "text/plain; charset=utf-8", msg, sizeof msg - 1);
-	return rc == EMU_OK ? wire_msg_add_header(reply, "Allow", "POST") : rc;
+	return serve_description(f, rq, SVCDESC_WSDL, reply);
+}
+
+/* /EWS/Services.wsdl, /EWS/messages.xsd, /EWS/types.xsd. */
+static int serve_svcdesc(struct http_front *f, struct request *rq, struct wire_msg *reply)
+{
+	const char *m = rq->msg->method;
+	int rc;
+	if (!strcmp(m, "GET") || !strcmp(m, "HEAD"))
+		return serve_description(f, rq, svcdesc_doc_for(rq->path, rq->path_len), reply);
+	if (!strcmp(m, "OPTIONS"))
+		rc = http_reply(reply, HTTP_OUT_OK, NULL, NULL, 0);
+	else
+		rc = http_refuse(f, rq, HTTP_OUT_METHOD, EWS_ERROR_INTERNAL, "This method is not allowed on this URL.", reply);
+	return rc == EMU_OK ? wire_msg_add_header(reply, "Allow", "GET, HEAD, OPTIONS") : rc;
 }
 
 static int serve_not_found(struct http_front *f, struct request *rq, struct wire_msg *reply)
@@ -390,7 +441,7 @@ static int serve_autodiscover(struct http_front *f, struct request *rq, struct w
 	char path[64];
 	snprintf(path, sizeof path, "%.*s", (int)rq->path_len, rq->path);
 	struct ad_site site = { .public_url = f->cfg->public_url, .scheme = rq->peer->tls ? "https" : "http",
-		                .host = host_of(rq) };
+		                .host = host_of(rq), .profile = f->cfg->ews.profile };
 	struct ad_reply r;
 	int rc = autodiscover_answer(f->store, rq->ews.arena, ad_endpoint_for(path), &site,
 	                             rq->msg->body ? (const char *)rq->msg->body : NULL, rq->msg->body_len, &r);

@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "soap/soap_adapter.h"
 #include "store/store.h"
+#include "svcdesc/svcdesc.h"
 #include "wire/wire.h"
 
 #define HTTP_INM_MAX 1024        /* If-None-Match bytes accepted (400 above) */
@@ -47,6 +48,7 @@ struct http_conn_state {
 struct http_front {
 	store_t *store;
 	const struct server_config *cfg;
+	svcdesc_t *svcdesc;               /* the served WSDL/XSDs for cfg->ews.profile (owned) */
 };
 
 struct route;

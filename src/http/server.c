@@ -35,12 +35,19 @@ int http_front_new(store_t *store, const struct server_config *cfg, http_front_t
 		return EMU_ENOMEM;
 	f->store = store;
 	f->cfg = cfg;
+	int rc = svcdesc_new(cfg->ews.profile, &f->svcdesc);
+	if (rc != EMU_OK) {
+		free(f);
+		return rc;
+	}
 	*out = f;
 	return EMU_OK;
 }
 
 void http_front_free(http_front_t *f)
 {
+	if (f)
+		svcdesc_free(f->svcdesc);
 	free(f);
 }
 

@@ -16,23 +16,25 @@
 
 #define NS_ERRORS "http://schemas.microsoft.com/exchange/services/2006/errors"
 
-/* The version we report: Exchange 2019 (15.2), the build the 15.2 schema in
- * the spec's sources describes.  A 15.2 build keeps clients consistent when
- * they send Exchange2019 (exchangelib's first guess), since any
- * RequestServerVersion is accepted; "V2017_07_11" is the spec §1.2 value. */
-static int g_major = 15, g_minor = 2, g_build = 2562, g_rev = 17;
-static char g_version[] = "V2017_07_11";
-
 /* The op context of this request: caller, store, the engine's memory. */
 const struct ews_ctx *adapter_ctx(struct soap *soap)
 {
 	return &((struct soap_engine *)soap->user)->ews;
 }
 
-/* Every response carries exactly one t:ServerVersionInfo header (spec §1.2);
+/* The Exchange version presented (serve --exchange-version, core/exver.h). */
+static const struct exver_profile *adapter_profile(struct soap *soap)
+{
+	const struct ews_config *c = adapter_ctx(soap)->config;
+	return c && c->profile ? c->profile : exver_default();
+}
+
+/* Every response carries exactly one t:ServerVersionInfo header (spec §1.2):
+ * the profile's build (Exchange 2019 15.2.2562.17 V2017_07_11 by default);
  * a fresh header, so RequestServerVersion is not echoed back. */
 void adapter_version_header(struct soap *soap)
 {
+	const struct exver_profile *p = adapter_profile(soap);
 	struct SOAP_ENV__Header *h = soap_new_SOAP_ENV__Header(soap, 1);
 	struct _t__ServerVersionInfo *v = soap_malloc(soap, sizeof *v);
 	if (!h || !v) {
@@ -40,11 +42,12 @@ void adapter_version_header(struct soap *soap)
 		return;
 	}
 	soap_default_SOAP_ENV__Header(soap, h);
-	v->MajorVersion = &g_major;
-	v->MinorVersion = &g_minor;
-	v->MajorBuildNumber = &g_build;
-	v->MinorBuildNumber = &g_rev;
-	v->Version = g_version;
+	/* gSOAP writes through the pointers only; the profile is a constant */
+	v->MajorVersion = (int *)&p->major;
+	v->MinorVersion = (int *)&p->minor;
+	v->MajorBuildNumber = (int *)&p->build;
+	v->MinorBuildNumber = (int *)&p->revision;
+	v->Version = (char *)p->svi_version;
 	h->t__ServerVersionInfo = v;
 	soap->header = h;
 }
@@ -173,7 +176,10 @@ int __m__GetUserPhoto(struct soap *soap, struct m__GetUserPhotoType *req, struct
 	if (r.outcome == OP_PHOTO_RETURNED) {
 		m->PictureData->__ptr = (unsigned char *)r.data;
 		m->PictureData->__size = (int)r.len;
-		m->ContentType = (char *)r.content_type;
+		/* only where the presented version's messages.xsd declares it
+		 * (Exchange 2016; the 2019 and Online schemas do not: spec §6.3) */
+		if (adapter_profile(soap)->photo_content_type)
+			m->ContentType = (char *)r.content_type;
 	}
 	/* the photo cache headers (ETag, Expires, Cache-Control) go on the HTTP
 	 * answer: http/ adds them for a non-empty etag */

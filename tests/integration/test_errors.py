@@ -116,9 +116,10 @@ def test_unknown_url_post_is_404(env, rc, path):
     assert_still_serving(env.server, rc, s.http)
 
 
-def test_get_on_soap_endpoint_is_rejected(env, rc):
+def test_get_on_soap_endpoint_is_the_wsdl(env, rc):
+    """GET on the SOAP endpoint answers the service description, as Exchange (issue 13 item 1)."""
     r = rc.request("GET", EWS_PATH)
-    assert r.status in (404, 405), f"GET {EWS_PATH}: HTTP {r.status}"
+    assert r.status == 200 and b"<wsdl:definitions" in r.body, f"GET {EWS_PATH}: HTTP {r.status}"
     assert_still_serving(env.server, rc, r)
 
 

@@ -198,7 +198,7 @@ def test_recording_covers_every_route(env, tmp_path):
                 ("GET", "/api/v2.0/me/photo", [auth], b"", 200),
                 ("POST", "/autodiscover/autodiscover.xml", [auth], endpoints(env)["autodiscover"][3], 200),
                 ("GET", "/nope", [auth], b"", 404),
-                ("GET", "/EWS/Exchange.asmx", [auth], b"", 405),
+                ("PUT", "/EWS/Services.wsdl", [auth], b"x", 405),
                 ("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={u.email}&size=HR48x48", [], b"", 401)]
         for method, target, headers, body, want in sent:
             with raw_conn(srv) as s:
