@@ -35,12 +35,25 @@ int http_front_new(store_t *store, const struct server_config *cfg, http_front_t
 		return EMU_ENOMEM;
 	f->store = store;
 	f->cfg = cfg;
+	if (http_ident_init(&f->ident, cfg->server_name) != EMU_OK) {
+		free(f);
+		return EMU_EINVAL;
+	}
+	if (cfg->access_log) {
+		int rc = access_log_open(cfg->access_log, &f->access_log);
+		if (rc != EMU_OK) {
+			free(f);
+			return rc;
+		}
+	}
 	*out = f;
 	return EMU_OK;
 }
 
 void http_front_free(http_front_t *f)
 {
+	if (f)
+		access_log_close(f->access_log);
 	free(f);
 }
 
@@ -71,6 +84,8 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 			LOGE("http", "cannot listen on %s%s: %s", where[tls], tls ? " (https)" : "", emu_strerror(rc));
 		else
 			snprintf(url[tls], sizeof url[tls], "%s", wire_server_url(w[tls]));   /* https:// for TLS */
+		if (rc == EMU_OK && front)
+			http_front_listener(front, tls, url[tls]);
 	}
 	if (rc == EMU_OK && !w[0] && !w[1])
 		rc = EMU_EINVAL;
