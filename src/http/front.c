@@ -16,6 +16,7 @@
 #include "core/result.h"
 #include "ews/access.h"
 #include "http/auth.h"
+#include "http/debug_log.h"
 #include "outlook/outlook.h"
 #include "rest/rest.h"
 
@@ -609,6 +610,7 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 		return WIRE_REPLY_CLOSE;   /* wire answers 500 */
 	}
 	log_access(f, &rq, reply);
+	http_debug_exchange(rq.request_id, msg, reply);
 	return WIRE_REPLY;
 }
 
@@ -638,6 +640,7 @@ void http_front_refuse(void *ctx, struct wire_peer *peer, const struct wire_msg 
 		return;   /* wire's plain text */
 	}
 	log_access(f, &rq, resp);
+	http_debug_exchange(rq.request_id, head, resp);
 }
 
 void http_front_conn_end(void *ctx, struct wire_peer *peer)
