@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import time
-import urllib.parse
 
 import pytest
 
@@ -19,7 +18,6 @@ GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
           "cs(Referer) sc-status sc-substatus sc-win32-status time-taken").split()
 NAME = "EXCH01"
-PASSWORD_MARK = "Pw-owner-7!"      # UserSpec("owner")'s password: must never reach a log
 FRONT = ["Server", "request-id", "X-Powered-By", "X-FEServer", "Date"]
 BACK = ["X-BEServer", "X-DiagInfo", "X-AspNet-Version", "X-CalculatedBETarget", "X-BackEndHttpStatus"]
 
@@ -412,3 +410,52 @@ def test_unwritable_access_log_refuses_to_start(tmp_path):
     p = run_cli("serve", "--store", str(tmp_path), "--access-log", str(tmp_path / "no" / "such" / "dir" / "x.log"),
                 "--http", "127.0.0.1:0", "--https", "off")
     assert p.returncode != 0 and "access log" in p.stderr, (p.returncode, p.stderr)
+
+
+# ---- --log-level debug ---------------------------------------------------------------------------
+
+def test_debug_log_has_bodies_and_never_credentials():
+    """--log-level debug: request and response bodies appear (one line each, capped at 4 KiB
+    with the rest counted); the Basic password (also as base64), a bearer token, a Password
+    element / attribute and a JSON password never do."""
+    e = make_env(users(), server_args=["--log-level", "debug", "--access-log", "off"])
+    try:
+        owner = e.u("owner")
+        token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrbm93bi10b2tlbiJ9.S3CR3TSIGNATURE"
+        secret = "Sekr1t-In-Body-42"
+        b64 = base64.b64encode(f"{owner.email}:{owner.password}".encode()).decode()
+        st, _, _ = raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+                                                                     ("Content-Type", "text/xml")],
+                                     photo_soap(owner.email)))
+        assert st == 200
+        body = envelope(f'<m:GetUserPhoto Password="{secret}"><t:Password>{secret}</t:Password>'
+                        f"<m:Email>{owner.email}</m:Email></m:GetUserPhoto>")
+        raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+                                                          ("Content-Type", "text/xml")], body))
+        raw(e.server, req("GET", "/api/v2.0/me/photo", [("Authorization", "Bearer " + token)]))
+        raw(e.server, req("PATCH", "/api/v2.0/me/photo/$value", [("Authorization", basic(owner)),
+                                                                  ("Content-Type", "application/json")],
+                          ('{"user": "x", "password": "%s"}' % secret).encode()))
+        big = envelope("<m:ResolveNames ReturnFullContactData=\"false\"><m:UnresolvedEntry>" + "z" * 9000 +
+                       "</m:UnresolvedEntry></m:ResolveNames>")
+        raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+                                                          ("Content-Type", "text/xml")], big))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "UnresolvedEntry" not in e.server.stderr():
+            time.sleep(0.05)
+        err = e.server.stderr()
+        reqs = [l for l in err.split("\n") if " DEBUG http: request " in l]
+        resps = [l for l in err.split("\n") if " DEBUG http: response " in l]
+        assert len(reqs) >= 5 and len(resps) >= 5, err[-2000:]
+        assert any("<m:GetUserPhoto>" in l and "body (" in l for l in reqs), reqs[:2]
+        assert any("GetUserPhotoResponse" in l for l in resps), [l[:300] for l in resps]
+        assert any("Authorization: Basic [removed]" in l for l in reqs)
+        assert any("Authorization: Bearer [removed]" in l for l in reqs)
+        assert any("<t:Password>[removed]</t:Password>" in l and 'Password="[removed]"' in l for l in reqs)
+        assert any('"password": "[removed]"' in l for l in reqs)
+        assert any(re.search(r"body \(\d+ bytes\): .*\.\.\. \(\d+ more bytes\)", l) for l in reqs)
+        assert all(len(l) < 5 * 4096 for l in reqs + resps)
+        for leaked in (owner.password, b64, token, "S3CR3TSIGNATURE", secret):
+            assert leaked not in err, f"{leaked!r} in the debug log"
+    finally:
+        destroy_env(e)
