@@ -12,7 +12,9 @@ import time
 
 import pytest
 
+from ews_it import envelope as ews_envelope
 from ews_it import (NS, UserSpec, destroy_env, make_env, make_jpeg, messages, run_cli, tenant_contacts)
+from test_front import basic_header, header_all, raw_conn, read_response, request_bytes
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
@@ -43,47 +45,18 @@ def env(tmp_path_factory):
 
 def raw(server, data, tls=False):
     """Send raw request bytes, return (status, [(name, value)], body) of one response."""
-    host, port = server.http
-    with socket.create_connection((host, port), timeout=30) as s:
+    with raw_conn(server, tls) as s:
         s.sendall(data)
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            assert chunk, buf
-            buf += chunk
-        head, _, rest = buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        hdrs = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]]
-        n = int(next((v for k, v in hdrs if k.lower() == "content-length"), "0"))
-        while len(rest) < n:
-            chunk = s.recv(65536)
-            assert chunk
-            rest += chunk
-        return int(lines[0].split()[1]), hdrs, rest[:n]
-
-
-def all_of(hdrs, name):
-    return [v for k, v in hdrs if k.lower() == name.lower()]
+        status, hdrs, body, _ = read_response(s)
+        return status, hdrs, body
 
 
 def basic(user):
-    return "Basic " + base64.b64encode(f"{user.email}:{user.password}".encode()).decode()
-
-
-def req(method, target, headers=(), body=b""):
-    lines = [f"{method} {target} HTTP/1.1", "Host: mail.contoso.test", *[f"{k}: {v}" for k, v in headers]]
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    return basic_header(user)[1]
 
 
 def envelope(inner):
-    return ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
-            'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
-            'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-            'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><soap:Header>'
-            '<t:RequestServerVersion Version="Exchange2013"/></soap:Header><soap:Body>'
-            f"{inner}</soap:Body></soap:Envelope>").encode()
+    return ews_envelope(inner).encode()
 
 
 def photo_soap(email):
@@ -144,23 +117,23 @@ def test_identity_headers_on_every_answer(env, case):
     headers = list(headers)
     if kind != "401" and case != "post-404":
         headers.append(("Authorization", basic(env.u("owner"))))
-    st, hdrs, data = raw(env.server, req(method, target, headers, body))
+    st, hdrs, data = raw(env.server, request_bytes(method, target, headers, body))
     assert st == (401 if kind == "401" else status), (st, data[:300])
     for h in FRONT:
-        assert len(all_of(hdrs, h)) == 1, (h, hdrs)
-    assert all_of(hdrs, "Server") == ["Microsoft-IIS/10.0"]
-    assert all_of(hdrs, "X-Powered-By") == ["ASP.NET"]
-    assert all_of(hdrs, "X-FEServer") == [NAME]
-    assert GUID.match(all_of(hdrs, "request-id")[0]), hdrs
+        assert len(header_all(hdrs, h)) == 1, (h, hdrs)
+    assert header_all(hdrs, "Server") == ["Microsoft-IIS/10.0"]
+    assert header_all(hdrs, "X-Powered-By") == ["ASP.NET"]
+    assert header_all(hdrs, "X-FEServer") == [NAME]
+    assert GUID.match(header_all(hdrs, "request-id")[0]), hdrs
     assert not any("gsoap" in v.lower() for _, v in hdrs), hdrs
     backend = kind not in ("401",) and case != "post-404"
     for h in BACK:
-        assert len(all_of(hdrs, h)) == (1 if backend else 0), (h, hdrs)
+        assert len(header_all(hdrs, h)) == (1 if backend else 0), (h, hdrs)
     if backend:
-        assert all_of(hdrs, "X-BEServer") == [NAME] and all_of(hdrs, "X-DiagInfo") == [NAME]
-        assert all_of(hdrs, "X-BackEndHttpStatus") == [str(st)]
-        assert all_of(hdrs, "X-AspNet-Version") == ["4.0.30319"]
-        assert all_of(hdrs, "X-CalculatedBETarget") == [NAME.lower()]
+        assert header_all(hdrs, "X-BEServer") == [NAME] and header_all(hdrs, "X-DiagInfo") == [NAME]
+        assert header_all(hdrs, "X-BackEndHttpStatus") == [str(st)]
+        assert header_all(hdrs, "X-AspNet-Version") == ["4.0.30319"]
+        assert header_all(hdrs, "X-CalculatedBETarget") == [NAME.lower()]
 
 
 @pytest.mark.parametrize("where", ["soap", "rest", "autodiscover"])
@@ -172,11 +145,11 @@ def test_401_as_iis_answers_it(env, where):
     bad = "Basic " + base64.b64encode(f"{owner.email}:wrong".encode()).decode()
     for cred, sub in ((None, ("2", "5")), (bad, ("1", "1326"))):
         h = list(headers) + ([("Authorization", cred)] if cred else [])
-        st, hdrs, data = raw(env.server, req(method, target, h, body))
-        assert st == 401 and data == b"" and all_of(hdrs, "Content-Length") == ["0"], (st, hdrs, data)
-        assert not all_of(hdrs, "Content-Type") and not all_of(hdrs, "Connection"), hdrs
-        assert all(", " not in v for v in all_of(hdrs, "WWW-Authenticate")[:1]), hdrs
-        e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+        st, hdrs, data = raw(env.server, request_bytes(method, target, h, body))
+        assert st == 401 and data == b"" and header_all(hdrs, "Content-Length") == ["0"], (st, hdrs, data)
+        assert not header_all(hdrs, "Content-Type") and not header_all(hdrs, "Connection"), hdrs
+        assert all(", " not in v for v in header_all(hdrs, "WWW-Authenticate")[:1]), hdrs
+        e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
         assert (e["sc-status"], e["sc-substatus"], e["sc-win32-status"]) == ("401",) + sub, e
         assert e["cs-username"] == "-", e
 
@@ -187,10 +160,10 @@ def test_request_id_unique_and_in_the_access_log(env):
     owner = env.u("owner")
     seen = []
     for i in range(50):
-        st, hdrs, _ = raw(env.server, req("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}"
+        st, hdrs, _ = raw(env.server, request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}"
                                                  f"&size=HR96x96&n={i}", [("Authorization", basic(owner))]))
         assert st == 200
-        seen.append(all_of(hdrs, "request-id")[0])
+        seen.append(header_all(hdrs, "request-id")[0])
     assert len(set(seen)) == 50
     for rid in (seen[0], seen[-1]):
         e = entry_for(env.access_log, rid)
@@ -214,15 +187,15 @@ def test_client_request_id_echoed_when_asked(env):
         h = [("Authorization", basic(owner)), ("client-request-id", crid)]
         if ret:
             h.append(("return-client-request-id", ret))
-        st, hdrs, _ = raw(env.server, req("GET", target, h))
-        assert all_of(hdrs, "client-request-id") == ([crid] if echoed else []), (ret, hdrs)
-        e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+        st, hdrs, _ = raw(env.server, request_bytes("GET", target, h))
+        assert header_all(hdrs, "client-request-id") == ([crid] if echoed else []), (ret, hdrs)
+        e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
         assert f"&CorrelationID={crid};" in e["cs-uri-query"], e
     long_id = "x" * 129
-    st, hdrs, _ = raw(env.server, req("GET", target, [("Authorization", basic(owner)), ("client-request-id", long_id),
+    st, hdrs, _ = raw(env.server, request_bytes("GET", target, [("Authorization", basic(owner)), ("client-request-id", long_id),
                                                       ("return-client-request-id", "true")]))
-    assert st == 200 and not all_of(hdrs, "client-request-id")
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    assert st == 200 and not header_all(hdrs, "client-request-id")
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert "&CorrelationID=<empty>;" in e["cs-uri-query"], e
 
 
@@ -250,13 +223,13 @@ def test_user_agent_escaping(env, ua, logged):
     14 fields whatever the client sends."""
     owner = env.u("owner")
     h = [("Authorization", basic(owner))] + ([("User-Agent", ua)] if ua is not None else [])
-    data = req("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96", h)
+    data = request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96", h)
     if ua is not None:
         data = data.replace(ua.encode("latin-1", "ignore") if ua.isascii() else ua.encode("latin-1"),
                             ua.encode("utf-8"))
     st, hdrs, _ = raw(env.server, data)
     assert st == 200
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert e["cs(User-Agent)"] == logged and e["cs(Referer)"] == "-", e
 
 
@@ -265,10 +238,10 @@ def test_8k_user_agent_and_referer_are_cut_not_split(env):
     with the status fields intact; the fields are cut at 512 bytes."""
     owner = env.u("owner")
     ua, ref = "A b" * 2800, "https://r.example/" + "q" * 8000
-    st, hdrs, _ = raw(env.server, req("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96",
+    st, hdrs, _ = raw(env.server, request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96",
                                       [("Authorization", basic(owner)), ("User-Agent", ua), ("Referer", ref)]))
     assert st == 200
-    rid = all_of(hdrs, "request-id")[0]
+    rid = header_all(hdrs, "request-id")[0]
     e = entry_for(env.access_log, rid)
     assert len(e["cs(User-Agent)"]) == 512 and e["cs(User-Agent)"].startswith("A+bA+b"), len(e["cs(User-Agent)"])
     assert len(e["cs(Referer)"]) == 512 and e["sc-status"] == "200"
@@ -284,9 +257,9 @@ def test_header_with_newline_does_not_forge_a_line(env):
         s.sendall(b"GET /ews/Exchange.asmx HTTP/1.1\r\nHost: x\r\nUser-Agent: a\nFORGED 1 2 3\r\n\r\n")
         s.recv(65536)
     owner = env.u("owner")
-    st, hdrs, _ = raw(env.server, req("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96",
+    st, hdrs, _ = raw(env.server, request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96",
                                       [("Authorization", basic(owner))]))
-    entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     text, entries = log_lines(env.access_log)
     assert "FORGED" not in text
     assert all(len(e) == len(FIELDS) for e in entries), [e for e in entries if len(e) != len(FIELDS)][:3]
@@ -309,21 +282,21 @@ def test_batch_get_item_operation_and_codes(env):
     body = envelope(f"<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>"
                     f"<m:ItemIds>{ids}</m:ItemIds></m:GetItem>")
     owner = env.u("owner")
-    st, hdrs, data = raw(env.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+    st, hdrs, data = raw(env.server, request_bytes("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
                                                                          ("Content-Type", "text/xml")], body))
     assert st == 200 and data.count(b"ErrorInvalidIdMalformed") >= 1, data[:500]
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert e["cs-uri-query"].endswith("&Operation=GetItem;&ResponseCode=NoError:2,ErrorInvalidIdMalformed:1;"), e
 
 
 def test_fault_code_and_unknown_operation(env):
     """A request-level fault logs its code; an unknown operation its element name."""
     owner = env.u("owner")
-    st, hdrs, _ = raw(env.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+    st, hdrs, _ = raw(env.server, request_bytes("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
                                                                       ("Content-Type", "text/xml")],
                                       envelope("<m:NoSuchOperation/>")))
     assert st == 500
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert e["cs-uri-query"].endswith("&Operation=NoSuchOperation;&ResponseCode=ErrorInvalidOperation:1;"), e
 
 
@@ -331,18 +304,18 @@ def test_fault_code_and_unknown_operation(env):
                                      ("rest-404", "GetUserPhoto")])
 def test_other_routes_name_their_operation(env, case, op):
     method, target, headers, body, status = endpoints(env)[case]
-    st, hdrs, _ = raw(env.server, req(method, target, list(headers) + [("Authorization", basic(env.u("owner")))],
+    st, hdrs, _ = raw(env.server, request_bytes(method, target, list(headers) + [("Authorization", basic(env.u("owner")))],
                                       body))
     assert st == status
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert f"&Operation={op};" in e["cs-uri-query"], e
 
 
 def test_outlook_error_code_logged(env):
-    st, hdrs, _ = raw(env.server, req("GET", "/api/v2.0/users('nobody@example.test')/photo",
+    st, hdrs, _ = raw(env.server, request_bytes("GET", "/api/v2.0/users('nobody@example.test')/photo",
                                       [("Authorization", basic(env.u("owner")))]))
     assert st == 404
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert re.search(r"&Operation=OutlookGetPhoto;&ResponseCode=\w+:1;$", e["cs-uri-query"]), e
 
 
@@ -353,8 +326,8 @@ def test_wire_refusal_is_logged_with_identity(env):
     st, hdrs, _ = raw(env.server, b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: " +
                       basic(owner).encode() + b"\r\nContent-Type: text/xml\r\nContent-Length: 999999999\r\n\r\n")
     assert st == 413
-    assert all_of(hdrs, "Server") == ["Microsoft-IIS/10.0"]
-    e = entry_for(env.access_log, all_of(hdrs, "request-id")[0])
+    assert header_all(hdrs, "Server") == ["Microsoft-IIS/10.0"]
+    e = entry_for(env.access_log, header_all(hdrs, "request-id")[0])
     assert e["sc-status"] == "413", e
 
 
@@ -365,15 +338,15 @@ def test_sighup_reopens_the_log(env):
     (with its header); the renamed file keeps what it had."""
     owner = env.u("owner")
     target = f"/ews/Exchange.asmx/s/GetUserPhoto?email={owner.email}&size=HR96x96"
-    st, hdrs, _ = raw(env.server, req("GET", target, [("Authorization", basic(owner))]))
-    before = all_of(hdrs, "request-id")[0]
+    st, hdrs, _ = raw(env.server, request_bytes("GET", target, [("Authorization", basic(owner))]))
+    before = header_all(hdrs, "request-id")[0]
     entry_for(env.access_log, before)
     rotated = env.access_log.with_suffix(".1")
     os.rename(env.access_log, rotated)
     env.server.proc.send_signal(signal.SIGHUP)
     time.sleep(0.2)
-    st, hdrs, _ = raw(env.server, req("GET", target, [("Authorization", basic(owner))]))
-    after = all_of(hdrs, "request-id")[0]
+    st, hdrs, _ = raw(env.server, request_bytes("GET", target, [("Authorization", basic(owner))]))
+    after = header_all(hdrs, "request-id")[0]
     assert env.access_log.exists()
     entry_for(env.access_log, after)
     text, _ = log_lines(env.access_log)
@@ -388,9 +361,9 @@ def test_default_access_log_is_stdout_and_off_is_off(tmp_path):
         e = make_env([UserSpec("solo")], server_args=args)
         try:
             u = e.u("solo")
-            st, hdrs, _ = raw(e.server, req("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={u.email}&size=HR96x96",
+            st, hdrs, _ = raw(e.server, request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={u.email}&size=HR96x96",
                                             [("Authorization", basic(u))]))
-            rid = all_of(hdrs, "request-id")[0]
+            rid = header_all(hdrs, "request-id")[0]
             deadline = time.monotonic() + (10 if expect else 1)
             while time.monotonic() < deadline and not any(rid in l for l in e.server.stdout_lines):
                 time.sleep(0.05)
@@ -424,21 +397,21 @@ def test_debug_log_has_bodies_and_never_credentials():
         token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrbm93bi10b2tlbiJ9.S3CR3TSIGNATURE"
         secret = "Sekr1t-In-Body-42"
         b64 = base64.b64encode(f"{owner.email}:{owner.password}".encode()).decode()
-        st, _, _ = raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+        st, _, _ = raw(e.server, request_bytes("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
                                                                      ("Content-Type", "text/xml")],
                                      photo_soap(owner.email)))
         assert st == 200
         body = envelope(f'<m:GetUserPhoto Password="{secret}"><t:Password>{secret}</t:Password>'
                         f"<m:Email>{owner.email}</m:Email></m:GetUserPhoto>")
-        raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+        raw(e.server, request_bytes("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
                                                           ("Content-Type", "text/xml")], body))
-        raw(e.server, req("GET", "/api/v2.0/me/photo", [("Authorization", "Bearer " + token)]))
-        raw(e.server, req("PATCH", "/api/v2.0/me/photo/$value", [("Authorization", basic(owner)),
+        raw(e.server, request_bytes("GET", "/api/v2.0/me/photo", [("Authorization", "Bearer " + token)]))
+        raw(e.server, request_bytes("PATCH", "/api/v2.0/me/photo/$value", [("Authorization", basic(owner)),
                                                                   ("Content-Type", "application/json")],
                           ('{"user": "x", "password": "%s"}' % secret).encode()))
         big = envelope("<m:ResolveNames ReturnFullContactData=\"false\"><m:UnresolvedEntry>" + "z" * 9000 +
                        "</m:UnresolvedEntry></m:ResolveNames>")
-        raw(e.server, req("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
+        raw(e.server, request_bytes("POST", "/EWS/Exchange.asmx", [("Authorization", basic(owner)),
                                                           ("Content-Type", "text/xml")], big))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and "UnresolvedEntry" not in e.server.stderr():
