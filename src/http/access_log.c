@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -20,8 +22,11 @@
 struct access_log {
 	int fd;
 	int is_stdout;
+	int may_block;                    /* a pipe, socket or terminal: a reader that stops
+	                                   * reading must not stop the server */
 	char *path;                       /* a file's path (reopened on SIGHUP) */
 	pthread_mutex_t reopen_lock;
+	pthread_mutex_t pipe_lock;        /* may_block: poll + write as one step */
 	atomic_int failed;                /* writes that failed since the last success */
 };
 
@@ -234,6 +239,7 @@ int access_log_open(const char *path, access_log_t **out)
 	if (!l)
 		return EMU_ENOMEM;
 	pthread_mutex_init(&l->reopen_lock, NULL);
+	pthread_mutex_init(&l->pipe_lock, NULL);
 	if (!strcmp(path, "-")) {
 		l->fd = STDOUT_FILENO;
 		l->is_stdout = 1;
@@ -255,6 +261,8 @@ int access_log_open(const char *path, access_log_t **out)
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGHUP, &sa, NULL);
 	}
+	struct stat st;
+	l->may_block = fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode);
 	if (write_header(l->fd) != 0)
 		LOGW("http", "cannot write the access log header: %s", strerror(errno));
 	*out = l;
@@ -268,6 +276,7 @@ void access_log_close(access_log_t *l)
 	if (!l->is_stdout && l->fd >= 0)
 		close(l->fd);
 	pthread_mutex_destroy(&l->reopen_lock);
+	pthread_mutex_destroy(&l->pipe_lock);
 	free(l->path);
 	free(l);
 }
@@ -301,7 +310,26 @@ void access_log_write(access_log_t *l, const struct access_entry *e)
 	if (g_hup && !l->is_stdout)
 		reopen(l);
 	size_t n = access_log_format(e, line, sizeof line);
-	if (write_all(l->fd, line, n) != 0) {
+	int bad;
+	if (l->may_block) {
+		/* a full pipe (its reader stopped reading): the line is dropped,
+		 * not waited for.  POLLOUT on a pipe means a whole page is free, so
+		 * a line (at most PIPE_BUF) goes in without blocking; the lock
+		 * keeps another writer from taking that page in between */
+		struct pollfd p = { .fd = l->fd, .events = POLLOUT };
+		pthread_mutex_lock(&l->pipe_lock);
+		int ready = poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+		bad = ready ? write_all(l->fd, line, n) : 1;
+		pthread_mutex_unlock(&l->pipe_lock);
+		if (!ready) {
+			if (atomic_fetch_add(&l->failed, 1) == 0)
+				LOGW("http", "the access log's reader is not reading: lines are dropped until it does");
+			return;
+		}
+	} else {
+		bad = write_all(l->fd, line, n);
+	}
+	if (bad) {
 		if (atomic_fetch_add(&l->failed, 1) == 0)
 			LOGW("http", "cannot write the access log: %s (lines are lost until it works again)", strerror(errno));
 	} else if (atomic_load_explicit(&l->failed, memory_order_relaxed)) {

@@ -30,7 +30,9 @@
  * bytes).  A file is reopened on SIGHUP (log rotation): the first write
  * after the signal opens the path again and puts the new file in place of
  * the old one atomically (dup2), so a concurrent write lands in one or the
- * other, never nowhere. */
+ * other, never nowhere.  On a pipe, socket or terminal whose reader stops
+ * reading, lines are dropped (counted, one WARN) rather than waited for:
+ * the log never blocks a request. */
 #ifndef EMU_HTTP_ACCESS_LOG_H
 #define EMU_HTTP_ACCESS_LOG_H
 

@@ -7,13 +7,15 @@ import base64
 import os
 import re
 import signal
+import subprocess
 import socket
 import time
 
 import pytest
 
 from ews_it import envelope as ews_envelope
-from ews_it import (NS, UserSpec, destroy_env, make_env, make_jpeg, messages, run_cli, tenant_contacts)
+from ews_it import (EWSEMU_BIN, NS, UserSpec, destroy_env, make_env, make_jpeg, messages, run_cli,
+                    tenant_contacts)
 from test_front import basic_header, header_all, raw_conn, read_response, request_bytes
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -432,3 +434,35 @@ def test_debug_log_has_bodies_and_never_credentials():
             assert leaked not in err, f"{leaked!r} in the debug log"
     finally:
         destroy_env(e)
+
+
+def test_stdout_reader_that_stops_reading_does_not_stop_the_server():
+    """The access log on a pipe whose reader reads the startup lines and then nothing (as a
+    script that only wants the URL does): 1500 requests (~400 KiB of log, six times a pipe's
+    buffer) are all answered.  Before the drop rule the 260th request blocked in write(2)."""
+    e = make_env([UserSpec("solo")])
+    e.server.stop()
+    proc = subprocess.Popen([EWSEMU_BIN, "serve", "--store", str(e.store), "--http", "127.0.0.1:0", "--https", "off"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        port = None
+        while port is None:
+            line = proc.stdout.readline()
+            assert line, "serve exited"
+            m = re.search(rb"EWS endpoint http://127\.0\.0\.1:(\d+)/", line)
+            port = int(m.group(1)) if m else None
+        u = e.u("solo")
+        data = request_bytes("GET", f"/ews/Exchange.asmx/s/GetUserPhoto?email={u.email}&size=HR96x96&pad={'p' * 200}",
+                             [("Authorization", basic(u)), ("User-Agent", "U" * 300)])
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:   # a hang fails here
+            buf = b""
+            for _ in range(1500):
+                s.sendall(data)
+                st, _, _, buf = read_response(s, buf)
+                assert st in (200, 404)
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+        destroy_env(e)
+    assert b"lines are dropped" in err
