@@ -14,6 +14,7 @@
 #include "core/exver.h"
 #include "core/result.h"
 #include "demo/demo.h"
+#include "http/ident.h"
 #include "http/server.h"
 #include "record/record.h"
 #include "replay/replay.h"
@@ -51,6 +52,9 @@ static const char SERVE_HELP[] =
 	"  --lockout-window SECONDS  bad passwords count within this time (default 600)\n"
 	"  --lockout-duration SECONDS  how long an account stays locked (default 600)\n"
 	"  --log-level LEVEL         error, warn, info, debug\n"
+	"                            (debug: request/response bodies, credentials removed)\n"
+	"  --access-log FILE|-|off   one IIS W3C line per request (default -: stdout)\n"
+	"  --server-name NAME        X-FEServer / X-BEServer name (default: the host name)\n"
 	"\n"
 	"QA (fixtures/README.md):\n"
 	"  --record DIR              write every exchange as a fixture file in DIR\n"
@@ -240,8 +244,8 @@ enum { OPT_HTTP = 1, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY, O
        OPT_DOMAIN, OPT_MAX_AGE, OPT_PUBLIC_URL, OPT_RECORD, OPT_ANONYMISE, OPT_REPLAY, OPT_FALLTHROUGH,
        OPT_JOURNAL, OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_LOCK_THRESHOLD, OPT_LOCK_WINDOW,
        OPT_LOCK_DURATION };
-/* issue 13 item 4 */
-enum { OPT_EXCHANGE_VERSION = 100 };
+/* issue 13 */
+enum { OPT_EXCHANGE_VERSION = 100, OPT_ACCESS_LOG, OPT_SERVER_NAME };
 
 static const struct cli_opt SERVE_OPTS[] = {
 	{ "http", CLI_VALUE, OPT_HTTP }, { "https", CLI_VALUE, OPT_HTTPS }, { "cert", CLI_VALUE, OPT_CERT },
@@ -257,6 +261,7 @@ static const struct cli_opt SERVE_OPTS[] = {
 	{ "lockout-threshold", CLI_VALUE, OPT_LOCK_THRESHOLD }, { "lockout-window", CLI_VALUE, OPT_LOCK_WINDOW },
 	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION },
 	{ "exchange-version", CLI_VALUE, OPT_EXCHANGE_VERSION },
+	{ "access-log", CLI_VALUE, OPT_ACCESS_LOG }, { "server-name", CLI_VALUE, OPT_SERVER_NAME },
 	{ NULL, CLI_FLAG, 0 } };
 
 /* p->value as a number from @p min to @p max into *out; 0 or 2. */
@@ -316,6 +321,16 @@ static int serve_option(const struct cli_parser *p, int id, struct serve_args *a
 	case OPT_F_BUSY: return int_option(p, 0, SERVE_FAULT_EVERY_MAX, &a->rep.busy_every);
 	case OPT_F_BACKOFF: return int_option(p, 0, SERVE_BACKOFF_MS_MAX, &a->rep.busy_backoff_ms);
 	case OPT_F_RESET: return int_option(p, 0, SERVE_FAULT_EVERY_MAX, &a->rep.reset_every);
+	case OPT_ACCESS_LOG: cfg->access_log = strcmp(v, "off") ? v : NULL; return 0;
+	case OPT_SERVER_NAME: {
+		struct http_ident names;
+		if (http_ident_init(&names, v) != EMU_OK) {
+			fprintf(stderr, "ewsemu: --server-name takes 1 to %d letters, digits or '-'\n", HTTP_SERVER_NAME_MAX);
+			return 2;
+		}
+		cfg->server_name = v;
+		return 0;
+	}
 	}
 	return 2;
 }
@@ -328,6 +343,7 @@ int cli_serve(int argc, char **argv)
 	int c;
 
 	server_config_defaults(&a.cfg);
+	a.cfg.access_log = "-";   /* serve logs every request unless --access-log off */
 	cli_begin(&p, &cmd, argc, argv);
 	while ((c = cli_next(&p)) > 0)
 		if (serve_option(&p, c, &a))

@@ -61,3 +61,19 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	}
 	fputs(line, stderr);
 }
+
+void log_text(enum log_level level, const char *module, const char *text, size_t len)
+{
+	if (!log_enabled(level))
+		return;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(stderr);   /* prefix, text and newline as one line */
+	fprintf(stderr, "%s %s %s: ", stamp, g_names[level], module);
+	fwrite(text, 1, len, stderr);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}

@@ -2,6 +2,8 @@
 #ifndef EMU_CORE_LOG_H
 #define EMU_CORE_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /** Set the most verbose level printed (default LOG_INFO). */
@@ -14,6 +16,12 @@ int log_level_option(const char *name);
 int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/** Write @p len bytes at @p text as one log line of @p level (the same
+ * prefix as log_msg; no length limit, no format: for long records such as
+ * debug bodies; the caller keeps them one line).  One stdio write: lines
+ * never interleave. */
+void log_text(enum log_level level, const char *module, const char *text, size_t len);
 
 #define LOGE(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 #define LOGW(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "autodiscover/autodiscover.h"
@@ -15,15 +16,15 @@
 #include "core/result.h"
 #include "ews/access.h"
 #include "http/auth.h"
+#include "http/debug_log.h"
 #include "outlook/outlook.h"
 #include "rest/rest.h"
 
 #define EWS_PATH "/ews/exchange.asmx"
 
-/* The identity every answer carries (what the gSOAP engine wrote before;
- * issue 13 gives ewsemu Exchange's own). */
+/* The headers every answer carries besides Exchange's identity, which
+ * http_front_handle adds to every reply (http/ident.h). */
 static const char *const g_identity[][2] = {
-	{ "Server", "gSOAP/2.8" },
 	{ "X-Frame-Options", "SAMEORIGIN" },
 };
 
@@ -201,6 +202,12 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 	     refusal_note(rq, note, sizeof note));
 	wire_msg_free(reply);
 	wire_msg_init(reply);
+	if (o == HTTP_OUT_UNAUTHORIZED && style_of(rq, o) != HTTP_STYLE_JSON) {
+		/* IIS/Exchange (spec §2.1): Content-Length: 0, no Content-Type, the
+		 * offers; Outlook REST URLs keep their JSON error */
+		rc = http_reply(reply, o, NULL, NULL, 0);
+		return rc == EMU_OK ? http_challenge(f, rq, reply) : rc;
+	}
 	switch (style_of(rq, o)) {
 	case HTTP_STYLE_SOAP: {
 		soap_engine_t *e;
@@ -208,6 +215,8 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 		if ((rc = conn_soap(rq, &e)) != EMU_OK)
 			return rc;
 		rc = soap_engine_fault(e, o, ews_code, msg, &a);
+		if (rc == EMU_OK)
+			memcpy(rq->codes, a.codes, sizeof rq->codes);
 		if (rc == EMU_OK)
 			rc = http_reply(reply, o, "text/xml; charset=utf-8", a.body, a.len);
 		soap_engine_end(e);
@@ -217,6 +226,8 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 		struct outlook_response r;
 		memset(&r, 0, sizeof r);
 		rc = outlook_error(&rq->ews, o, ews_code, msg, &r);
+		if (rc == EMU_OK)
+			snprintf(rq->codes, sizeof rq->codes, "%s:1", ews_code);
 		if (rc == EMU_OK)
 			rc = http_reply(reply, o, r.content_type, r.body, r.len);
 		break;
@@ -242,6 +253,11 @@ static int refuse_auth(struct http_front *f, struct request *rq, int status, str
 {
 	enum http_style st = style_of(rq, HTTP_OUT_UNAUTHORIZED);
 	if (status == 401) {
+		/* IIS's log (spec §2.6): anonymous 401.2 (5: access denied), refused
+		 * credentials 401.1 (1326: ERROR_LOGON_FAILURE) */
+		int sent = wire_msg_header(rq->msg, "Authorization") != NULL;
+		rq->substatus = sent ? 1 : 2;
+		rq->win32 = sent ? 1326 : 5;
 		if (st == HTTP_STYLE_JSON)
 			return http_refuse(f, rq, HTTP_OUT_UNAUTHORIZED, "InvalidAuthenticationToken",
 			                   rq->token_error == HTTP_TOKEN_EXPIRED   ? "The access token has expired."
@@ -275,6 +291,10 @@ static int serve_soap(struct http_front *f, struct request *rq, struct wire_msg 
 	if ((rc = conn_soap(rq, &e)) != EMU_OK)
 		return rc;
 	rc = soap_engine_serve(e, &rq->ews, body, len, rq->if_none_match, &a);
+	if (rc == EMU_OK) {
+		snprintf(rq->op, sizeof rq->op, "%s", a.op);   /* a.op lives until soap_engine_end */
+		memcpy(rq->codes, a.codes, sizeof rq->codes);
+	}
 	if (rc == EMU_OK)
 		rc = http_reply(reply, a.outcome, "text/xml; charset=utf-8", a.body, a.len);
 	if (rc == EMU_OK && a.etag[0])
@@ -354,6 +374,7 @@ static int serve_rest(struct http_front *f, struct request *rq, struct wire_msg 
 		memcpy(query, rq->query, n + 1);
 		q = query;
 	}
+	snprintf(rq->op, sizeof rq->op, "%s", "GetUserPhoto");
 	int rc = rest_get_user_photo(&rq->ews, q, rq->if_none_match, &r);
 	if (rc) {
 		LOGE("http", "GET photo failed: %s", emu_strerror(rc));
@@ -419,6 +440,10 @@ static int serve_outlook(struct http_front *f, struct request *rq, struct wire_m
 	req.base_url = base;
 	req.if_none_match = rq->if_none_match;
 	int rc = outlook_serve(&rq->ews, &req, &r);
+	if (rc == EMU_OK && r.op)
+		snprintf(rq->op, sizeof rq->op, "Outlook%s", r.op);
+	if (rc == EMU_OK && r.code)
+		snprintf(rq->codes, sizeof rq->codes, "%s:1", r.code);
 	if (rc) {
 		LOGE("http", "Outlook API %.*s failed: %s", (int)rq->path_len, rq->path, emu_strerror(rc));
 		return http_refuse(f, rq, HTTP_OUT_INTERNAL, EWS_ERROR_INTERNAL, "Internal server error.", reply);
@@ -443,6 +468,7 @@ static int serve_autodiscover(struct http_front *f, struct request *rq, struct w
 	struct ad_site site = { .public_url = f->cfg->public_url, .scheme = rq->peer->tls ? "https" : "http",
 		                .host = host_of(rq), .profile = f->cfg->ews.profile };
 	struct ad_reply r;
+	snprintf(rq->op, sizeof rq->op, "%s", ad_endpoint_for(path) == AD_SOAP ? "GetUserSettings" : "Autodiscover");
 	int rc = autodiscover_answer(f->store, rq->ews.arena, ad_endpoint_for(path), &site,
 	                             rq->msg->body ? (const char *)rq->msg->body : NULL, rq->msg->body_len, &r);
 	if (rc) {
@@ -511,6 +537,7 @@ static int dispatch(struct http_front *f, struct request *rq, struct wire_msg *r
 		                     reply);
 		return rc == EMU_OK ? wire_msg_add_header(reply, "Allow", "GET, POST") : rc;
 	}
+	rq->backend = 1;
 	return rq->route->handler(f, rq, reply);
 }
 
@@ -544,7 +571,76 @@ static struct http_conn_state *request_init(struct http_front *f, struct wire_pe
 	rq->ews.caller = &rq->who;
 	const char *method = !strcmp(msg->method, "HEAD") ? "GET" : msg->method;
 	rq->route = route_find(method, rq->path, rq->path_len);
+	http_request_id(rq->request_id);
+	clock_gettime(CLOCK_MONOTONIC, &rq->started);
 	return cs;
+}
+
+void http_front_listener(struct http_front *f, int tls, const char *url)
+{
+	const char *auth = strstr(url, "://");
+	access_log_split_addr(auth ? auth + 3 : url, f->listener[tls].ip, &f->listener[tls].port);
+	atomic_store_explicit(&f->listener[tls].ready, 1, memory_order_release);
+}
+
+/* cs-username: the name as the client sent it (Basic), the token's
+ * subject's address (Bearer); NULL when anonymous or refused. */
+static const char *log_user(const struct request *rq, char *buf, size_t bufsz)
+{
+	if (rq->who.auth == CALLER_BASIC) {
+		const char *a = wire_msg_header(rq->msg, "Authorization");
+		if (a && wire_basic_user(a, buf, bufsz) == EMU_OK)
+			return buf;
+	}
+	return caller_address(&rq->who);
+}
+
+/* The access log line of @p rq answered by @p reply. */
+static void log_access(const struct http_front *f, const struct request *rq, const struct wire_msg *reply)
+{
+	char user[ACCESS_LOG_FIELD_MAX], c_ip[ACCESS_LOG_IP_MAX];
+	struct timespec now;
+	int c_port;
+	if (!f->access_log)
+		return;
+	int tls = rq->peer->tls ? 1 : 0;
+	int have_s = atomic_load_explicit(&f->listener[tls].ready, memory_order_acquire);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	access_log_split_addr(rq->peer->addr, c_ip, &c_port);
+	const char *crid = wire_msg_header(rq->msg, "client-request-id");
+	struct access_entry e = {
+		.s_ip = have_s ? f->listener[tls].ip : NULL,
+		.s_port = have_s ? f->listener[tls].port : 0,
+		.method = rq->msg->method,
+		.stem = rq->path,
+		.stem_len = rq->path_len,
+		.query = rq->query,
+		.user = reply->status == 401 ? NULL : log_user(rq, user, sizeof user),
+		.c_ip = c_ip,
+		.user_agent = wire_msg_header(rq->msg, "User-Agent"),
+		.referer = wire_msg_header(rq->msg, "Referer"),
+		.status = reply->status,
+		.substatus = rq->substatus,
+		.win32 = rq->win32,
+		.time_taken_ms = (long)(now.tv_sec - rq->started.tv_sec) * 1000 +
+		                 (now.tv_nsec - rq->started.tv_nsec) / 1000000,
+		.correlation_id = crid && strlen(crid) <= HTTP_CLIENT_REQUEST_ID_MAX ? crid : NULL,
+		.request_id = rq->request_id,
+		.op = rq->op,
+		.codes = rq->codes,
+	};
+	clock_gettime(CLOCK_REALTIME, &e.when);
+	access_log_write(f->access_log, &e);
+}
+
+/* Exchange's identity on @p reply (spec §5), client-request-id echoed
+ * when the client asked for it (§5.3). */
+static int identify(const struct http_front *f, const struct request *rq, struct wire_msg *reply)
+{
+	const char *ret = wire_msg_header(rq->msg, "return-client-request-id");
+	const char *crid = ret && !strcasecmp(ret, "true") ? wire_msg_header(rq->msg, "client-request-id") : NULL;
+	return http_ident_headers(&f->ident, rq->request_id, rq->backend ? HTTP_IDENT_BACK : HTTP_IDENT_FRONT, crid,
+	                          reply);
 }
 
 enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const struct wire_msg *msg,
@@ -556,12 +652,19 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 	if (!cs)
 		return WIRE_REPLY_CLOSE;   /* reply stays empty: wire answers 500 */
 	int rc = dispatch(f, &rq, reply);
+	if (rc == EMU_OK)
+		rc = identify(f, &rq, reply);
 	if (rc != EMU_OK) {
 		LOGE("http", "%s %.*s: %s", msg->method, (int)rq.path_len, rq.path, emu_strerror(rc));
 		wire_msg_free(reply);
 		wire_msg_init(reply);
+		reply->status = 500;   /* what wire answers, for the log line */
+		log_access(f, &rq, reply);
+		reply->status = 0;
 		return WIRE_REPLY_CLOSE;   /* wire answers 500 */
 	}
+	log_access(f, &rq, reply);
+	http_debug_exchange(rq.request_id, msg, reply);
 	return WIRE_REPLY;
 }
 
@@ -583,10 +686,15 @@ void http_front_refuse(void *ctx, struct wire_peer *peer, const struct wire_msg 
 		                 resp);
 	else
 		rc = EMU_EINVAL;
+	if (rc == EMU_OK)
+		rc = identify(f, &rq, resp);
 	if (rc != EMU_OK) {
 		wire_msg_free(resp);
 		wire_msg_init(resp);
+		return;   /* wire's plain text */
 	}
+	log_access(f, &rq, resp);
+	http_debug_exchange(rq.request_id, head, resp);
 }
 
 void http_front_conn_end(void *ctx, struct wire_peer *peer)

@@ -20,6 +20,8 @@
 #include "ews/caller.h"
 #include "ews/ews.h"
 #include "ews/outcome.h"
+#include "http/access_log.h"
+#include "http/ident.h"
 #include "http/server.h"
 #include "soap/soap_adapter.h"
 #include "store/store.h"
@@ -49,7 +51,18 @@ struct http_front {
 	store_t *store;
 	const struct server_config *cfg;
 	svcdesc_t *svcdesc;               /* the served WSDL/XSDs for cfg->ews.profile (owned) */
+	/* issue 13: Exchange's identity (http/ident.h) and the access log */
+	struct http_ident ident;
+	access_log_t *access_log;         /* NULL: off */
+	struct {                          /* s-ip / s-port: set by server_listen (http_front_listener) */
+		char ip[ACCESS_LOG_IP_MAX];
+		int port;
+		_Atomic int ready;
+	} listener[2];                    /* [0] HTTP, [1] HTTPS */
 };
+
+/* Bytes of an operation name in the access log, NUL included. */
+#define HTTP_OP_MAX 64
 
 struct route;
 
@@ -68,7 +81,20 @@ struct request {
 	enum http_token_error token_error;
 	char locked_out[STORE_ADDR_MAX + 1]; /* refused: this account is locked out (log only); "" */
 	struct http_conn_state *conn;
+	/* issue 13: identity and access log */
+	char request_id[HTTP_REQUEST_ID_LEN + 1]; /* the request-id header and cafeReqId */
+	int backend;                      /* a route's handler answered (X-BEServer & co.) */
+	struct timespec started;          /* CLOCK_MONOTONIC when the request was taken */
+	char op[HTTP_OP_MAX];             /* the operation that ran ("GetItem"), "" none */
+	char codes[SOAP_CODES_MAX];       /* its ResponseCode(s) (soap_answer.codes), "" none */
+	int substatus;                    /* sc-substatus / sc-win32-status (spec §2.6) */
+	unsigned long win32;
 };
+
+/** Tell @p f where its HTTP (@p tls 0) or HTTPS listener listens (@p url
+ * as wire_server_url gives it), for the access log's s-ip and s-port.
+ * Thread-safe against requests already being served. */
+void http_front_listener(struct http_front *f, int tls, const char *url);
 
 /** The body of @p rq as sent, or inflated when it came with
  * Content-Encoding gzip, x-gzip or deflate (into rq->ews.arena, at most

@@ -30,14 +30,24 @@ void server_config_defaults(struct server_config *cfg)
 int http_front_new(store_t *store, const struct server_config *cfg, http_front_t **out)
 {
 	struct http_front *f = calloc(1, sizeof *f);
+	int rc;
 	*out = NULL;
 	if (!f)
 		return EMU_ENOMEM;
 	f->store = store;
 	f->cfg = cfg;
-	int rc = svcdesc_new(cfg->ews.profile, &f->svcdesc);
+	rc = svcdesc_new(cfg->ews.profile, &f->svcdesc);
+	if (rc != EMU_OK)
+		goto out;
+	if (http_ident_init(&f->ident, cfg->server_name) != EMU_OK) {
+		rc = EMU_EINVAL;
+		goto out;
+	}
+	if (cfg->access_log)
+		rc = access_log_open(cfg->access_log, &f->access_log);
+out:
 	if (rc != EMU_OK) {
-		free(f);
+		http_front_free(f);
 		return rc;
 	}
 	*out = f;
@@ -46,8 +56,10 @@ int http_front_new(store_t *store, const struct server_config *cfg, http_front_t
 
 void http_front_free(http_front_t *f)
 {
-	if (f)
-		svcdesc_free(f->svcdesc);
+	if (!f)
+		return;
+	svcdesc_free(f->svcdesc);
+	access_log_close(f->access_log);
 	free(f);
 }
 
@@ -78,6 +90,8 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 			LOGE("http", "cannot listen on %s%s: %s", where[tls], tls ? " (https)" : "", emu_strerror(rc));
 		else
 			snprintf(url[tls], sizeof url[tls], "%s", wire_server_url(w[tls]));   /* https:// for TLS */
+		if (rc == EMU_OK && front)
+			http_front_listener(front, tls, url[tls]);
 	}
 	if (rc == EMU_OK && !w[0] && !w[1])
 		rc = EMU_EINVAL;

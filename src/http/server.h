@@ -35,6 +35,9 @@ struct server_config {
 	const char *example_user;   /* printed with a ready-to-run curl line; may be NULL */
 	const char *example_password;
 	int quiet;                  /* print no URLs on stdout */
+	/* issue 13 */
+	const char *server_name;    /* X-FEServer & co. (http/ident.h); NULL = from the host name */
+	const char *access_log;     /* W3C access log (http/access_log.h): a file, "-" stdout; NULL = off */
 };
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,

@@ -129,6 +129,7 @@ int outlook_error(const struct ews_ctx *ctx, enum http_outcome o, const char *co
                   struct outlook_response *out)
 {
 	out->message = msg;
+	out->code = code;
 	return set_json(ctx, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg), o, out);
 }
 
@@ -487,6 +488,11 @@ int outlook_serve(const struct ews_ctx *ctx, const struct outlook_request *req, 
 		return outlook_error(ctx, HTTP_OUT_METHOD, "ErrorInvalidRequest",
 		                     "This method is not allowed on this resource.", out);
 	out->allow = NULL;
+	out->op = req->method == OUTLOOK_PUT || req->method == OUTLOOK_PATCH ? "SetPhoto"
+	        : req->method == OUTLOOK_DELETE                              ? "DeletePhoto"
+	        : route.res == OUTLOOK_RES_PHOTOS                            ? "ListPhotos"
+	        : route.value                                                ? "GetPhotoValue"
+	                                                                     : "GetPhoto";
 	int n = snprintf(base, sizeof base, "%s/api/%s/", req->base_url ? req->base_url : "", route.version);
 	if (n < 0 || (size_t)n >= sizeof base)
 		return EMU_ELIMIT;

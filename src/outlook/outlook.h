@@ -72,6 +72,11 @@ struct outlook_response {
 	char etag[PHOTO_ETAG_LEN + 1];  /* $value: the ETag header value (unquoted), else empty */
 	const char *allow;              /* methods for a 405's Allow header, else NULL */
 	const char *message;            /* one line for the log */
+	/* issue 13: for the access log */
+	const char *op;                 /* the operation (static): "GetPhoto", "GetPhotoValue",
+	                                 * "ListPhotos", "SetPhoto", "DeletePhoto"; NULL for a URL
+	                                 * or method the API does not serve */
+	const char *code;               /* the JSON error's code (static), NULL on success */
 };
 
 #define OUTLOOK_JSON "application/json; odata.metadata=minimal"

@@ -97,6 +97,7 @@ int adapter_fault(struct soap *soap, const char *code, const char *message)
 	}
 	memset(soap->fault->detail, 0, sizeof *soap->fault->detail);
 	soap->fault->detail->__any = detail;
+	adapter_note_code(soap, code, 1);
 	return soap->error = SOAP_FAULT;
 }
 
@@ -114,7 +115,9 @@ enum m__ResponseCodeType *adapter_response_code(struct soap *soap, const char *c
 		LOGE("soap", "response code %s missing from the WSDL subset", code);
 		soap->error = SOAP_OK;
 		soap_s2m__ResponseCodeType(soap, "ErrorInternalServerError", v);
+		code = "ErrorInternalServerError";
 	}
+	adapter_note_code(soap, code, 0);
 	return v;
 }
 

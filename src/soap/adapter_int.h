@@ -28,7 +28,18 @@ struct soap_engine {
 	char *out;                        /* the response envelope (heap, grows to SOAP_ANSWER_MAX) */
 	size_t out_len, out_cap;
 	int out_over;                     /* passed SOAP_ANSWER_MAX */
+	/* issue 13: the ResponseCodes written so far (adapter_note_code) */
+	struct {
+		char name[SOAP_CODE_NAME_MAX];
+		unsigned count;
+	} codes[SOAP_CODES_DISTINCT];
+	int ncodes;
+	unsigned codes_more;              /* codes past SOAP_CODES_DISTINCT distinct ones */
 };
+
+/** Count @p code among the answer's ResponseCodes (struct soap_answer.codes);
+ * @p restart forgets those counted before (a fault replaces the messages). */
+void adapter_note_code(struct soap *soap, const char *code, int restart);
 
 /** The op context of this request: caller, store, config, arena. */
 const struct ews_ctx *adapter_ctx(struct soap *soap);

@@ -122,6 +122,8 @@ void soap_engine_end(soap_engine_t *e)
  * buffer is not kept for the next, small answer. */
 static void out_reset(struct soap_engine *e)
 {
+	e->ncodes = 0;
+	e->codes_more = 0;
 	e->out_len = 0;
 	e->out_over = 0;
 	if (e->out_cap > (1u << 20)) {
@@ -148,6 +150,40 @@ static void engine_begin(struct soap_engine *e, const struct ews_ctx *ews, const
 	soap->error = SOAP_OK;
 }
 
+void adapter_note_code(struct soap *soap, const char *code, int restart)
+{
+	struct soap_engine *e = soap->user;
+	if (!e)
+		return;
+	if (restart) {
+		e->ncodes = 0;
+		e->codes_more = 0;
+	}
+	for (int i = 0; i < e->ncodes; i++)
+		if (!strcmp(e->codes[i].name, code)) {
+			e->codes[i].count++;
+			return;
+		}
+	if (e->ncodes == SOAP_CODES_DISTINCT) {
+		e->codes_more++;
+		return;
+	}
+	snprintf(e->codes[e->ncodes].name, sizeof e->codes[e->ncodes].name, "%s", code);
+	e->codes[e->ncodes++].count = 1;
+}
+
+/* The summary of the codes noted, into @p out (SOAP_CODES_MAX bytes). */
+static void codes_summary(const struct soap_engine *e, char out[SOAP_CODES_MAX])
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < e->ncodes; i++)
+		n += (size_t)snprintf(out + n, SOAP_CODES_MAX - n, "%s%s:%u", i ? "," : "", e->codes[i].name,
+		                      e->codes[i].count);
+	if (e->codes_more)
+		snprintf(out + n, SOAP_CODES_MAX - n, ",+%u", e->codes_more);
+}
+
 /* What was written, as the answer (EMU_ENOMEM when gSOAP ran out). */
 static int engine_answer(struct soap_engine *e, enum http_outcome outcome, struct soap_answer *out)
 {
@@ -160,6 +196,7 @@ static int engine_answer(struct soap_engine *e, enum http_outcome outcome, struc
 	out->outcome = outcome;
 	out->body = e->out;
 	out->len = e->out_len;
+	codes_summary(e, out->codes);
 	return EMU_OK;
 }
 

@@ -35,6 +35,11 @@
 
 typedef struct soap_engine soap_engine_t;
 
+/* issue 13: the ResponseCode summary of an answer (struct soap_answer.codes). */
+#define SOAP_CODES_DISTINCT 8      /* distinct codes named; more are counted as "+N" */
+#define SOAP_CODE_NAME_MAX 64      /* bytes of one code's name, NUL included (longest EWS code: 58) */
+#define SOAP_CODES_MAX (SOAP_CODES_DISTINCT * (SOAP_CODE_NAME_MAX + 12) + 16)
+
 /* One answer: what to send, in which outcome (http/status.c maps it to the
  * HTTP status: HTTP_OUT_OK 200; HTTP_OUT_NO_PHOTO 404 with a normal
  * GetUserPhoto body, spec §2.3; HTTP_OUT_SOAP_FAULT 500; or the outcome a
@@ -46,6 +51,11 @@ struct soap_answer {
 	char etag[PHOTO_ETAG_LEN + 1];    /* GetUserPhoto with a photo (or unchanged): its ETag; the
 	                                   * photo cache headers apply.  Else "" */
 	const char *op;                   /* operation element name for the log ("GetUserPhoto"), or "" */
+	/* issue 13: the answer's EWS ResponseCodes for the access log: the
+	 * distinct ones in the order they first appear, each with its count
+	 * ("NoError:2,ErrorInvalidIdMalformed:1"); a fault's code ("ErrorSchemaValidation:1");
+	 * past SOAP_CODES_DISTINCT distinct codes the rest count as "+N" */
+	char codes[SOAP_CODES_MAX];
 };
 
 /** A new engine (namespace table, UTF-8 strings, limits: maxlevel

@@ -31,7 +31,9 @@
 /* Bytes of a message's own store for the short strings its setters copy
  * (reason, header names and values); longer strings, or more, are
  * malloc'd one by one. */
-#define WIRE_MSG_SMALL 512
+/* (1024 since issue 13: a reply carries Exchange's identity headers too,
+ * http/ident.h, about 330 bytes with their NULs.) */
+#define WIRE_MSG_SMALL 1024
 
 struct wire_header {
 	char *name;
