@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 5u
+#define STORE_SCHEMA_VERSION 7u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
  * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
  * values carry display name and address, so it is rebuilt; 3 -> 4: nothing
@@ -24,7 +24,10 @@
  * its own size, which a schema-3 build would reject as corrupt; 4 -> 5: the
  * changes DBI (empty: the first sync of an upgraded mailbox lists every
  * contact as Create) and the store secret are created; a schema-4 build
- * would change contacts without logging them, so it must not open it). */
+ * would change contacts without logging them, so it must not open it;
+ * 5 -> 7: user records may carry the NT hash (tag 14), which an older
+ * build would reject as an unknown tag; nothing to convert: old users have
+ * none and NTLM refuses them until their password is set again). */
 #define STORE_SCHEMA_OLDEST 1u
 /** The first schema whose names DBI needs no rebuild at upgrade. */
 #define STORE_SCHEMA_NAMES_CURRENT 3u
