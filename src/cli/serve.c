@@ -31,7 +31,12 @@ static const char SERVE_HELP[] =
 	"  --cert FILE.pem           key + certificate for HTTPS (default: a self-signed\n"
 	"                            certificate created once as STORE/server.pem)\n"
 	"  --demo                    create the demo organisation first if the store is empty\n"
-	"  --domain DOMAIN           domain for --demo (default " CLI_DEFAULT_DOMAIN ")\n"
+	"  --domain DOMAIN           domain for --demo (default " CLI_DEFAULT_DOMAIN "); also the\n"
+	"                            NTLM domain (DOMAIN\\user, bare aliases are alias@DOMAIN)\n"
+	"  --auth LIST               password schemes offered and accepted, from negotiate,\n"
+	"                            ntlm, basic (default: all three, offered in that order;\n"
+	"                            Negotiate is NTLM inside SPNEGO, no Kerberos); Bearer\n"
+	"                            tokens are accepted as before\n"
 	"  --anonymous               allow requests without credentials (demo only)\n"
 	"  --no-hr48-thumbnail       HR48x48 does not prefer the directory thumbnail\n"
 	"  --photo-max-age SECONDS   Expires / Cache-Control lifetime of photos (default 3600)\n"
@@ -235,7 +240,8 @@ out:
 enum { OPT_HTTP = 1, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY, OPT_MAX_CONN, OPT_IDLE, OPT_DEMO,
        OPT_DOMAIN, OPT_MAX_AGE, OPT_PUBLIC_URL, OPT_RECORD, OPT_ANONYMISE, OPT_REPLAY, OPT_FALLTHROUGH,
        OPT_JOURNAL, OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_LOCK_THRESHOLD, OPT_LOCK_WINDOW,
-       OPT_LOCK_DURATION };
+       OPT_LOCK_DURATION,
+       OPT_AUTH /* issue 13: --auth */ };
 
 static const struct cli_opt SERVE_OPTS[] = {
 	{ "http", CLI_VALUE, OPT_HTTP }, { "https", CLI_VALUE, OPT_HTTPS }, { "cert", CLI_VALUE, OPT_CERT },
@@ -249,7 +255,9 @@ static const struct cli_opt SERVE_OPTS[] = {
 	{ "fault-latency", CLI_VALUE, OPT_F_LATENCY }, { "fault-busy-every", CLI_VALUE, OPT_F_BUSY },
 	{ "fault-backoff", CLI_VALUE, OPT_F_BACKOFF }, { "fault-reset-every", CLI_VALUE, OPT_F_RESET },
 	{ "lockout-threshold", CLI_VALUE, OPT_LOCK_THRESHOLD }, { "lockout-window", CLI_VALUE, OPT_LOCK_WINDOW },
-	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION }, { NULL, CLI_FLAG, 0 } };
+	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION },
+	{ "auth", CLI_VALUE, OPT_AUTH },
+	{ NULL, CLI_FLAG, 0 } };
 
 /* p->value as a number from @p min to @p max into *out; 0 or 2. */
 static int int_option(const struct cli_parser *p, long min, long max, int *out)
@@ -302,6 +310,12 @@ static int serve_option(const struct cli_parser *p, int id, struct serve_args *a
 	case OPT_F_BUSY: return int_option(p, 0, SERVE_FAULT_EVERY_MAX, &a->rep.busy_every);
 	case OPT_F_BACKOFF: return int_option(p, 0, SERVE_BACKOFF_MS_MAX, &a->rep.busy_backoff_ms);
 	case OPT_F_RESET: return int_option(p, 0, SERVE_FAULT_EVERY_MAX, &a->rep.reset_every);
+	case OPT_AUTH:
+		if (server_auth_parse(v, &cfg->auth_schemes) != EMU_OK) {
+			fprintf(stderr, "ewsemu: --auth takes a comma-separated list of negotiate, ntlm, basic\n");
+			return 2;
+		}
+		return 0;
 	}
 	return 2;
 }
@@ -321,6 +335,12 @@ int cli_serve(int argc, char **argv)
 	if ((c = cli_end(&p, c, 0, 0)) >= 0)
 		return c;
 	a.store = p.store;
+	if (strlen(a.domain) > NTLM_SERVER_NAME_MAX) {
+		fprintf(stderr, "ewsemu: --domain is longer than %d characters (it names the NTLM domain)\n",
+		        NTLM_SERVER_NAME_MAX);
+		return 2;
+	}
+	server_ntlm_domain(&a.cfg, a.domain);
 	if (!a.cfg.http_listen && !a.cfg.https_listen)
 		return cli_usage_error(&p, "--http and --https are both off");
 	if (a.rec.dir && a.rep.dir) {

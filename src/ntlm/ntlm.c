@@ -63,9 +63,6 @@
 #define NTLM_SIG "NTLMSSP\0"
 #define NTLM_AUTH_HEADER 64   /* AUTHENTICATE without Version and MIC */
 #define NTLM_CHAL_HEADER 56   /* CHALLENGE with Version */
-/* Bytes of one name the server sends; with five of them (UTF-16) plus the
- * target name a CHALLENGE stays below what NTLM_HEADER_MAX can carry. */
-#define NTLM_SERVER_NAME_MAX 63
 /* The largest CHALLENGE: header, target name, six AV pairs and EOL. */
 #define NTLM_CHAL_MAX (NTLM_CHAL_HEADER + 2 * NTLM_SERVER_NAME_MAX + 5 * (4 + 4 * NTLM_SERVER_NAME_MAX + 2) + 12 + 4)
 /* NTLMv2 blob: 28 fixed bytes before its AV pairs [2.2.2.7] */
