@@ -129,7 +129,9 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 		       cfg->example_user, cfg->example_password, url[0][0] ? url[0] : url[1], cfg->example_user);
 	}
 	fflush(stdout);
-	LOGI("http", "serving (%s)", cfg->allow_anonymous ? "anonymous access allowed" : "Basic auth required");
+	LOGI("http", "serving (%s; offered: %s%s%s)", cfg->allow_anonymous ? "anonymous access allowed" : "auth required",
+	     cfg->auth_schemes & SERVER_AUTH_NEGOTIATE ? "Negotiate " : "", cfg->auth_schemes & SERVER_AUTH_NTLM ? "NTLM " : "",
+	     cfg->auth_schemes & SERVER_AUTH_BASIC ? "Basic" : "");
 	wire_wait_for_signal();
 	wire_server_stop(w[0]);
 	wire_server_stop(w[1]);

@@ -26,24 +26,16 @@ def md4(data):
     for i in range(0, len(msg), 64):
         x = struct.unpack("<16I", msg[i:i + 64])
         aa, bb, cc, dd = a, b, c, d
-        for k in range(16):
-            s = (3, 7, 11, 19)[k % 4]
-            if k % 4 == 0: a = rol(a + f(b, c, d) + x[k], s)
-            elif k % 4 == 1: d = rol(d + f(a, b, c) + x[k], s)
-            elif k % 4 == 2: c = rol(c + f(d, a, b) + x[k], s)
-            else: b = rol(b + f(c, d, a) + x[k], s)
-        for j, k in enumerate((0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)):
-            s = (3, 5, 9, 13)[j % 4]
-            if j % 4 == 0: a = rol(a + g(b, c, d) + x[k] + 0x5A827999, s)
-            elif j % 4 == 1: d = rol(d + g(a, b, c) + x[k] + 0x5A827999, s)
-            elif j % 4 == 2: c = rol(c + g(d, a, b) + x[k] + 0x5A827999, s)
-            else: b = rol(b + g(c, d, a) + x[k] + 0x5A827999, s)
-        for j, k in enumerate((0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15)):
-            s = (3, 9, 11, 15)[j % 4]
-            if j % 4 == 0: a = rol(a + h(b, c, d) + x[k] + 0x6ED9EBA1, s)
-            elif j % 4 == 1: d = rol(d + h(a, b, c) + x[k] + 0x6ED9EBA1, s)
-            elif j % 4 == 2: c = rol(c + h(d, a, b) + x[k] + 0x6ED9EBA1, s)
-            else: b = rol(b + h(c, d, a) + x[k] + 0x6ED9EBA1, s)
+        # RFC 1320 3.4: three rounds of 16 steps, each (function, constant, word order, shifts)
+        for fn, k, order, shifts in ((f, 0, range(16), (3, 7, 11, 19)),
+                                     (g, 0x5A827999, (0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), (3, 5, 9, 13)),
+                                     (h, 0x6ED9EBA1, (0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15), (3, 9, 11, 15))):
+            for j, w in enumerate(order):
+                s = shifts[j % 4]
+                if j % 4 == 0: a = rol(a + fn(b, c, d) + x[w] + k, s)
+                elif j % 4 == 1: d = rol(d + fn(a, b, c) + x[w] + k, s)
+                elif j % 4 == 2: c = rol(c + fn(d, a, b) + x[w] + k, s)
+                else: b = rol(b + fn(c, d, a) + x[w] + k, s)
         a, b, c, d = [(v + w) & 0xFFFFFFFF for v, w in ((a, aa), (b, bb), (c, cc), (d, dd))]
     return struct.pack("<4I", a, b, c, d)
 
