@@ -657,8 +657,7 @@ static void test_hostile(void **state)
 int main(void)
 {
 	tctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_load(tctx, "legacy");
-	OSSL_PROVIDER_load(tctx, "default");
+	OSSL_PROVIDER *legacy = OSSL_PROVIDER_load(tctx, "legacy"), *dflt = OSSL_PROVIDER_load(tctx, "default");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nt_hash),
 		cmocka_unit_test(test_scheme_of),
@@ -672,6 +671,8 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	OSSL_PROVIDER_unload(legacy);
+	OSSL_PROVIDER_unload(dflt);
 	OSSL_LIB_CTX_free(tctx);
 	return r;
 }
