@@ -4,7 +4,7 @@
  * CHALLENGE the server builds, the user-name upper-casing variants and the
  * empty-domain retry, the MIC, single use, expiry, anonymous, and every
  * hostile token (truncated, offsets outside, names over the limit, wrong
- * signature or type, bad base64, oversized).
+ * signature or type, bad base64, oversized), and a captured curl exchange.
  *
  * The AUTHENTICATE messages are built here by a small client written from
  * MS-NLMP 3.1.5 (its own OpenSSL context), checked against the published
@@ -654,6 +654,59 @@ static void test_hostile(void **state)
 	ntlm_ctx_free(c);
 }
 
+/* A captured exchange: curl 7.88.1 `--ntlm -u 'CONTOSO\alex.smith:Passw0rd!'`
+ * against ewsemu (curl -v), replayed with the server challenge it answered.
+ * curl offers OEM only and sends NTLMv2 without a MIC, with its own clock in
+ * the blob. */
+static const char CURL_T1[] = "TlRMTVNTUAABAAAABoIIAAAAAAAAAAAAAAAAAAAAAAA=";
+static const uint8_t CURL_CHAL[8] = {0xa0, 0x81, 0xf9, 0xde, 0x1f, 0x51, 0xb1, 0xd7};
+static const char CURL_T3[] =
+	"TlRMTVNTUAADAAAAGAAYAEAAAADEAMQAWAAAAAcABwAcAQAACgAKACMBAAALAAsALQEAAAAAAAAAAAAABoKJAkfs1TrEgiZR2+0tein1zgGh"
+	"/FAt5sOUrP3rMSL60CCbY7PsJUhN8goBAQAAAAAAAICgUVu9ht0BofxQLebDlKwAAAAAAgAOAEMATwBOAFQATwBTAE8AAQAMAEUAWABDAEgA"
+	"MAAxAAQAGABjAG8AbgB0AG8AcwBvAC4AdABlAHMAdAADACYAZQB4AGMAaAAwADEALgBjAG8AbgB0AG8AcwBvAC4AdABlAHMAdAAFABgAYwBv"
+	"AG4AdABvAHMAbwAuAHQAZQBzAHQABwAIAICgUVu9ht0BAAAAAAAAAABDT05UT1NPYWxleC5zbWl0aFdPUktTVEFUSU9O";
+static const char *curl_password;
+
+static int curl_lookup(void *arg, const char *user, const char *domain, uint8_t h[NTLM_NT_HASH_LEN], char *account,
+                       size_t size)
+{
+	(void)arg;
+	assert_string_equal(user, "alex.smith");
+	assert_string_equal(domain, "CONTOSO");
+	assert_int_equal(ntlm_nt_hash(curl_password, h), EMU_OK);
+	snprintf(account, size, "alex.smith@contoso.test");
+	return EMU_OK;
+}
+
+static enum ntlm_outcome curl_replay(const char *password)
+{
+	struct ntlm_ctx *c = ntlm_ctx_new();
+	struct ntlm_server_names n = {"CONTOSO", "EXCH01", "contoso.test", NULL, 0};
+	char header[NTLM_HEADER_MAX], a[sizeof CURL_T3 + 8];
+	enum ntlm_outcome out;
+	struct ntlm_who who;
+	curl_password = password;
+	ntlm_ctx_fix_challenge(c, CURL_CHAL);
+	snprintf(a, sizeof a, "NTLM %s", CURL_T1);
+	assert_int_equal(ntlm_step(c, &n, a, NOW, curl_lookup, NULL, header, &out, &who), EMU_OK);
+	assert_int_equal(out, NTLM_CHALLENGE);
+	snprintf(a, sizeof a, "NTLM %s", CURL_T3);
+	assert_int_equal(ntlm_step(c, &n, a, NOW, curl_lookup, NULL, header, &out, &who), EMU_OK);
+	if (out == NTLM_AUTHENTICATED) {
+		assert_string_equal(who.account, "alex.smith@contoso.test");
+		assert_string_equal(who.user, "alex.smith");
+	}
+	ntlm_ctx_free(c);
+	return out;
+}
+
+static void test_curl_capture(void **state)
+{
+	(void)state;
+	assert_int_equal(curl_replay("Passw0rd!"), NTLM_AUTHENTICATED);
+	assert_int_equal(curl_replay("Passw0rd?"), NTLM_REFUSED);
+}
+
 int main(void)
 {
 	tctx = OSSL_LIB_CTX_new();
@@ -669,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_single_use_and_expiry),
 		cmocka_unit_test(test_v1),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_curl_capture),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	OSSL_PROVIDER_unload(legacy);
