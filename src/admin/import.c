@@ -27,7 +27,6 @@
 #include "admin/admin_int.h"
 
 #include "core/log.h"
-#include "core/password.h"
 #include "core/result.h"
 #include "photo/photo.h"
 
@@ -336,7 +335,7 @@ static int parse_user(struct imp *im, json_t *ju, struct user_record *u)
 	if (json_object_get(ju, "password") != NULL && password[0] == '\0')
 		return fail(im, EMU_EINVAL, "", "\"password\" is empty (omit it for a user who cannot log in)");
 	if (password[0] != '\0') {
-		ret = password_hash(password, u->password_hash, sizeof u->password_hash);
+		ret = store_user_set_password(u, password);
 		OPENSSL_cleanse(password, sizeof password);
 		if (ret != EMU_OK)
 			return fail(im, ret, "", "cannot hash \"password\": %s", emu_strerror(ret));

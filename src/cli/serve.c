@@ -33,7 +33,12 @@ static const char SERVE_HELP[] =
 	"  --cert FILE.pem           key + certificate for HTTPS (default: a self-signed\n"
 	"                            certificate created once as STORE/server.pem)\n"
 	"  --demo                    create the demo organisation first if the store is empty\n"
-	"  --domain DOMAIN           domain for --demo (default " CLI_DEFAULT_DOMAIN ")\n"
+	"  --domain DOMAIN           domain for --demo (default " CLI_DEFAULT_DOMAIN "); also the\n"
+	"                            NTLM domain (DOMAIN\\user, bare aliases are alias@DOMAIN)\n"
+	"  --auth LIST               password schemes offered and accepted, from negotiate,\n"
+	"                            ntlm, basic (default: all three, offered in that order;\n"
+	"                            Negotiate is NTLM inside SPNEGO, no Kerberos); Bearer\n"
+	"                            tokens are accepted as before\n"
 	"  --anonymous               allow requests without credentials (demo only)\n"
 	"  --no-hr48-thumbnail       HR48x48 does not prefer the directory thumbnail\n"
 	"  --photo-max-age SECONDS   Expires / Cache-Control lifetime of photos (default 3600)\n"
@@ -245,7 +250,7 @@ enum { OPT_HTTP = 1, OPT_HTTPS, OPT_CERT, OPT_ANON, OPT_NO_HR48, OPT_MAX_BODY, O
        OPT_JOURNAL, OPT_F_LATENCY, OPT_F_BUSY, OPT_F_BACKOFF, OPT_F_RESET, OPT_LOCK_THRESHOLD, OPT_LOCK_WINDOW,
        OPT_LOCK_DURATION };
 /* issue 13 */
-enum { OPT_EXCHANGE_VERSION = 100, OPT_ACCESS_LOG, OPT_SERVER_NAME };
+enum { OPT_EXCHANGE_VERSION = 100, OPT_ACCESS_LOG, OPT_SERVER_NAME, OPT_AUTH };
 
 static const struct cli_opt SERVE_OPTS[] = {
 	{ "http", CLI_VALUE, OPT_HTTP }, { "https", CLI_VALUE, OPT_HTTPS }, { "cert", CLI_VALUE, OPT_CERT },
@@ -262,6 +267,7 @@ static const struct cli_opt SERVE_OPTS[] = {
 	{ "lockout-duration", CLI_VALUE, OPT_LOCK_DURATION },
 	{ "exchange-version", CLI_VALUE, OPT_EXCHANGE_VERSION },
 	{ "access-log", CLI_VALUE, OPT_ACCESS_LOG }, { "server-name", CLI_VALUE, OPT_SERVER_NAME },
+	{ "auth", CLI_VALUE, OPT_AUTH },
 	{ NULL, CLI_FLAG, 0 } };
 
 /* p->value as a number from @p min to @p max into *out; 0 or 2. */
@@ -331,6 +337,12 @@ static int serve_option(const struct cli_parser *p, int id, struct serve_args *a
 		cfg->server_name = v;
 		return 0;
 	}
+	case OPT_AUTH:
+		if (server_auth_parse(v, &cfg->auth_schemes) != EMU_OK) {
+			fprintf(stderr, "ewsemu: --auth takes a comma-separated list of negotiate, ntlm, basic\n");
+			return 2;
+		}
+		return 0;
 	}
 	return 2;
 }
@@ -351,6 +363,12 @@ int cli_serve(int argc, char **argv)
 	if ((c = cli_end(&p, c, 0, 0)) >= 0)
 		return c;
 	a.store = p.store;
+	if (strlen(a.domain) > NTLM_SERVER_NAME_MAX) {
+		fprintf(stderr, "ewsemu: --domain is longer than %d characters (it names the NTLM domain)\n",
+		        NTLM_SERVER_NAME_MAX);
+		return 2;
+	}
+	server_ntlm_domain(&a.cfg, a.domain);
 	if (!a.cfg.http_listen && !a.cfg.https_listen)
 		return cli_usage_error(&p, "--http and --https are both off");
 	if (a.rec.dir && a.rep.dir) {

@@ -5,7 +5,6 @@
 #include "demo/avatar.h"
 #include "core/hex.h"
 #include "core/log.h"
-#include "core/password.h"
 #include "core/result.h"
 #include "photo/photo.h"
 
@@ -391,7 +390,7 @@ static int put_user(store_txn_t *t, const struct demo_user_info *u, const char *
 	    (rc = copy_text(r->phone, sizeof r->phone, u->phone)) != EMU_OK)
 		goto out;
 	r->is_admin = u->is_admin;
-	rc = password_hash(u->password, r->password_hash, sizeof r->password_hash);
+	rc = store_user_set_password(r, u->password);
 	if (rc != EMU_OK)
 		goto out;
 	rc = store_user_put(t, r);
@@ -414,11 +413,14 @@ static int put_staff(store_txn_t *t, const char *domain)
 {
 	struct user_record *r = calloc(1, sizeof *r);
 	char hash[STORE_HASH_MAX + 1], local[80], alias[40], display[80];
+	uint8_t nt_hash[STORE_NT_HASH_LEN];
 	int rc, n = 0;
 
 	if (r == NULL)
 		return EMU_ENOMEM;
-	rc = password_hash(DEMO_PASSWORD, hash, sizeof hash);
+	rc = store_user_set_password(r, DEMO_PASSWORD);
+	memcpy(hash, r->password_hash, sizeof hash);
+	memcpy(nt_hash, r->nt_hash, sizeof nt_hash);
 	for (size_t si = 0; rc == EMU_OK && si < NSTAFF_SURNAME; si++) {
 		for (size_t gi = 0; rc == EMU_OK && gi < NSTAFF_GIVEN; gi++, n++) {
 			const char *g = g_staff_given[gi], *sn = g_staff_surname[si];
@@ -445,6 +447,8 @@ static int put_staff(store_txn_t *t, const char *domain)
 			snprintf(r->office, sizeof r->office, "Depot %zu", si + 1);
 			snprintf(r->phone, sizeof r->phone, "+1 425 555 %04d", 2000 + n);
 			memcpy(r->password_hash, hash, sizeof hash);
+			memcpy(r->nt_hash, nt_hash, sizeof nt_hash);
+			r->has_nt_hash = 1;
 			if ((rc = store_user_put(t, r)) != EMU_OK)
 				break;
 			if (n % 4 == 0) {

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -271,6 +272,30 @@ static void lock_account(store_t *store, const struct auth_policy *p, const char
 		     shown, count, emu_strerror(rc));
 }
 
+/* ---- who a user name is -------------------------------------------------------- */
+
+int auth_user_find(store_txn_t *t, const struct auth_policy *policy, const char *name, const char *domain,
+                   struct user_record *u)
+{
+	char addr[STORE_ADDR_MAX + 2];
+	int rc;
+	if (strchr(name, '@'))
+		return store_user_get(t, name, u);   /* UPN or any SMTP address of the user */
+	if (!*name)
+		return EMU_ENOTFOUND;
+	/* a bare alias: in the DNS domain it came with ("contoso.com\\alice"),
+	 * else in the server's own domain */
+	if (domain && strchr(domain, '.') && (size_t)snprintf(addr, sizeof addr, "%s@%s", name, domain) < sizeof addr) {
+		rc = store_user_get(t, addr, u);
+		if (rc != EMU_ENOTFOUND && rc != EMU_EINVAL && rc != EMU_ELIMIT)
+			return rc;
+	}
+	if (!policy->alias_domain || !*policy->alias_domain ||
+	    (size_t)snprintf(addr, sizeof addr, "%s@%s", name, policy->alias_domain) >= sizeof addr)
+		return EMU_ENOTFOUND;
+	return store_user_get(t, addr, u);
+}
+
 /* ---- the check ----------------------------------------------------------------- */
 
 int auth_basic(store_t *store, const struct auth_policy *policy, const char *userid, const char *passwd,
@@ -291,13 +316,18 @@ int auth_basic(store_t *store, const struct auth_policy *policy, const char *use
 		track_success(who->email);
 		return EMU_OK;
 	}
-	/* DOMAIN\user and user@domain both reach the user by address */
-	const char *name = strchr(userid, '\\') ? strchr(userid, '\\') + 1 : userid;
+	/* DOMAIN\user, user@domain and the bare alias: auth_user_find() */
+	const char *bs = strchr(userid, '\\'), *name = bs ? bs + 1 : userid;
+	char domain[AUTH_DOMAIN_MAX + 1] = "";
+	if (bs && (size_t)(bs - userid) <= AUTH_DOMAIN_MAX) {
+		memcpy(domain, userid, (size_t)(bs - userid));
+		domain[bs - userid] = '\0';
+	}
 	rc = store_txn_begin(store, 0, &t);
 	if (rc)
 		return rc;
 	uint64_t snapshot = store_txn_id(t);
-	rc = store_user_get(t, name, &u);
+	rc = auth_user_find(t, policy, name, domain, &u);
 	if (rc == EMU_OK)
 		rc = store_lockout_get(t, u.email, &lock);
 	store_txn_abort(t);
@@ -333,4 +363,75 @@ int auth_basic(store_t *store, const struct auth_policy *policy, const char *use
 	who->is_admin = u.is_admin;
 	cache_put(key, snapshot, who);
 	return EMU_OK;
+}
+
+/* ---- NTLM ------------------------------------------------------------------------ */
+
+int auth_ntlm_lookup(void *arg, const char *user, const char *domain, uint8_t nt_hash[NTLM_NT_HASH_LEN], char *account,
+                     size_t account_size)
+{
+	struct auth_ntlm *a = arg;
+	struct user_record *u = calloc(1, sizeof *u);
+	struct store_lockout lock = { 0 };
+	store_txn_t *t = NULL;
+	char shown[AUTH_LOG_NAME_MAX + 4];
+	int rc;
+
+	if (!u)
+		return EMU_ENOMEM;
+	a->known = a->locked_out = a->is_admin = 0;
+	a->email[0] = '\0';
+	auth_log_name(user, shown);
+	rc = store_txn_begin(a->store, 0, &t);
+	if (rc)
+		goto out;
+	rc = auth_user_find(t, a->policy, user, domain, u);
+	if (rc == EMU_OK)
+		rc = store_lockout_get(t, u->email, &lock);
+	store_txn_abort(t);
+	if (rc == EMU_EINVAL || rc == EMU_ELIMIT)
+		rc = EMU_ENOTFOUND;   /* an empty or over-long name is nobody */
+	if (rc)
+		goto out;
+	if (!u->has_nt_hash) {
+		LOGW("auth", "NTLM refused: no NT hash kept for %s: set the password again (import the user "
+		     "with its password); Basic still works", u->email);
+		rc = EMU_ENOTFOUND;
+		goto out;
+	}
+	memcpy(a->email, u->email, sizeof a->email);
+	a->is_admin = u->is_admin;
+	if (lock.locked_until > time(NULL)) {
+		/* AD and IIS answer a locked account like a wrong password */
+		char until[32];
+		format_time((time_t)lock.locked_until, until);
+		LOGI("auth", "rejected NTLM login of '%s': account locked out until %s", shown, until);
+		a->locked_out = 1;
+		rc = EMU_ENOTFOUND;
+		goto out;
+	}
+	a->known = 1;
+	memcpy(nt_hash, u->nt_hash, NTLM_NT_HASH_LEN);
+	if ((size_t)snprintf(account, account_size, "%s", u->email) >= account_size)
+		rc = EMU_ELIMIT;
+out:
+	OPENSSL_cleanse(u, sizeof *u);
+	free(u);
+	return rc;
+}
+
+void auth_ntlm_done(struct auth_ntlm *a, int authenticated)
+{
+	if (authenticated) {
+		track_success(a->email);
+		return;
+	}
+	if (!a->known || a->policy->lockout_threshold <= 0)
+		return;
+	/* a wrong NTLM password counts as a wrong Basic one */
+	unsigned reached = track_failure(a->policy, a->email, time(NULL));
+	if (reached) {
+		lock_account(a->store, a->policy, a->email, time(NULL), reached);
+		a->locked_out = 1;
+	}
 }

@@ -6,6 +6,9 @@
 #ifndef EMU_HTTP_AUTH_H
 #define EMU_HTTP_AUTH_H
 
+#include <stdint.h>
+
+#include "ntlm/ntlm.h"
 #include "store/store.h"
 
 /** A cached successful login is re-verified with PBKDF2 after this many
@@ -37,6 +40,7 @@ struct auth_policy {
 	int lockout_threshold;   /* bad passwords within the window that lock; 0 = never lock */
 	int lockout_window;      /* seconds from the first bad password of a count */
 	int lockout_duration;    /* seconds an account stays locked */
+	const char *alias_domain; /* a bare user name (no '@') is alias@this domain; NULL: none */
 };
 
 /** Fill @p p with the AUTH_LOCKOUT_*_DEFAULT values. */
@@ -90,5 +94,42 @@ int auth_basic_credentials(const char *value, char *user, size_t usersz, char *p
  * bytes outside printable ASCII as '?', "..."
  * when cut.  @p out has AUTH_LOG_NAME_MAX + 4 bytes. */
 void auth_log_name(const char *name, char out[AUTH_LOG_NAME_MAX + 4]);
+
+/** Bytes of the DOMAIN in "DOMAIN\\user" looked at (longer: ignored). */
+#define AUTH_DOMAIN_MAX 255
+
+/** The store user a login name names, for Basic and NTLM alike: @p name
+ * with an '@' (a UPN or any SMTP address of the user) by address; a bare
+ * alias as alias@@p domain when @p domain is a DNS name, else as
+ * alias@policy->alias_domain.  @p domain is what came before '\\' ("" or
+ * NULL when nothing did).
+ * @return as store_user_get(): EMU_OK; EMU_ENOTFOUND; EMU_EINVAL/EMU_ELIMIT
+ *	a malformed or over-long name; EMU_ESTORE. */
+int auth_user_find(store_txn_t *t, const struct auth_policy *policy, const char *name, const char *domain,
+                   struct user_record *u);
+
+/* The NTLM user lookup's state for one AUTHENTICATE (auth_ntlm_lookup). */
+struct auth_ntlm {
+	store_t *store;                   /* in */
+	const struct auth_policy *policy; /* in */
+	int known;                        /* out: a user with an NT hash, not locked out */
+	int locked_out;                   /* out: the account is (or just became) locked out */
+	int is_admin;                     /* out */
+	char email[STORE_ADDR_MAX + 1];   /* out: primary address ("" when unknown) */
+};
+
+/** The ntlm_lookup_fn of http/login.c (@p arg: struct auth_ntlm): finds the
+ * user by auth_user_find() and hands its NT hash over.  A user without an
+ * NT hash (a store from before schema 7) is refused and the log says
+ * "no NT hash kept for USER: set the password again"; a locked-out account
+ * is refused like a wrong password.
+ * @return EMU_OK; EMU_ENOTFOUND; EMU_ENOMEM; EMU_ESTORE. */
+int auth_ntlm_lookup(void *arg, const char *user, const char *domain, uint8_t nt_hash[NTLM_NT_HASH_LEN], char *account,
+                     size_t account_size);
+
+/** After ntlm_step() ended an AUTHENTICATE: a success resets the account's
+ * bad-password count, a wrong password of a known user counts against the
+ * lockout policy exactly as a Basic one does (and may lock the account). */
+void auth_ntlm_done(struct auth_ntlm *a, int authenticated);
 
 #endif

@@ -146,8 +146,15 @@ int http_challenge(const struct http_front *f, const struct request *rq, struct 
 {
 	char v[256];
 	const char *realm = f->cfg->realm;
+	int rc = EMU_OK;
+	/* Exchange's EWS vdir: Negotiate first, then NTLM, bare, one line each (spec §2.1) */
+	if (f->cfg->auth_schemes & SERVER_AUTH_NEGOTIATE)
+		rc = wire_msg_add_header(reply, "WWW-Authenticate", "Negotiate");
+	if (rc == EMU_OK && (f->cfg->auth_schemes & SERVER_AUTH_NTLM))
+		rc = wire_msg_add_header(reply, "WWW-Authenticate", "NTLM");
 	snprintf(v, sizeof v, "Basic realm=\"%s\"", realm);
-	int rc = wire_msg_add_header(reply, "WWW-Authenticate", v);
+	if (rc == EMU_OK && (f->cfg->auth_schemes & SERVER_AUTH_BASIC))
+		rc = wire_msg_add_header(reply, "WWW-Authenticate", v);
 	if (rq->token_error == HTTP_TOKEN_EXPIRED)
 		snprintf(v, sizeof v, "Bearer realm=\"%s\", error=\"invalid_token\", error_description=\"The token has expired\"",
 		         realm);
@@ -252,6 +259,16 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
 static int refuse_auth(struct http_front *f, struct request *rq, int status, struct wire_msg *reply)
 {
 	enum http_style st = style_of(rq, HTTP_OUT_UNAUTHORIZED);
+	if (status == 401 && rq->ntlm_challenge) {
+		/* an NTLM handshake leg: empty 401, only the challenge, keep-alive (spec §2.2) */
+		LOGD("http", "%s %.*s -> 401: NTLM challenge", rq->msg->method, (int)rq->path_len, rq->path);
+		rq->substatus = 1;            /* IIS's log of a handshake leg: 401 1 0x8009030E (§2.6) */
+		rq->win32 = 2148074254ul;
+		wire_msg_free(reply);
+		wire_msg_init(reply);
+		int rc = http_reply(reply, HTTP_OUT_UNAUTHORIZED, NULL, NULL, 0);
+		return rc == EMU_OK ? wire_msg_add_header(reply, "WWW-Authenticate", rq->ntlm_challenge) : rc;
+	}
 	if (status == 401) {
 		/* IIS's log (spec §2.6): anonymous 401.2 (5: access denied), refused
 		 * credentials 401.1 (1326: ERROR_LOGON_FAILURE) */
@@ -652,6 +669,8 @@ enum wire_action http_front_handle(void *ctx, struct wire_peer *peer, const stru
 	if (!cs)
 		return WIRE_REPLY_CLOSE;   /* reply stays empty: wire answers 500 */
 	int rc = dispatch(f, &rq, reply);
+	if (rc == EMU_OK && rq.ntlm_final)   /* Negotiate's last token rides on the answer */
+		rc = wire_msg_add_header(reply, "WWW-Authenticate", rq.ntlm_final);
 	if (rc == EMU_OK)
 		rc = identify(f, &rq, reply);
 	if (rc != EMU_OK) {
@@ -704,6 +723,7 @@ void http_front_conn_end(void *ctx, struct wire_peer *peer)
 	if (!cs)
 		return;
 	soap_engine_free(cs->soap);
+	ntlm_ctx_free(cs->ntlm);
 	heap_arena_free(&cs->heap);
 	free(cs);
 	peer->conn_state = NULL;

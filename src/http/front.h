@@ -22,6 +22,7 @@
 #include "ews/outcome.h"
 #include "http/access_log.h"
 #include "http/ident.h"
+#include "ntlm/ntlm.h"
 #include "http/server.h"
 #include "soap/soap_adapter.h"
 #include "store/store.h"
@@ -45,6 +46,11 @@ struct http_conn_state {
 	soap_engine_t *soap;              /* created by the first SOAP request */
 	struct heap_arena heap;           /* request memory of the other routes; freed when the
 	                                   * next request begins (the reply may point into it) */
+	/* NTLM / Negotiate (http/login.c): the handshake, and after it the
+	 * connection's user, as IIS keeps it (authPersistSingleRequest=false) */
+	struct ntlm_ctx *ntlm;            /* created by the first NTLM header; freed at connection end */
+	char ntlm_user[STORE_ADDR_MAX + 1]; /* authenticated primary address; "" = none */
+	int ntlm_is_admin;
 };
 
 struct http_front {
@@ -89,6 +95,8 @@ struct request {
 	char codes[SOAP_CODES_MAX];       /* its ResponseCode(s) (soap_answer.codes), "" none */
 	int substatus;                    /* sc-substatus / sc-win32-status (spec §2.6) */
 	unsigned long win32;
+	const char *ntlm_challenge;       /* 401 of an NTLM handshake leg: only this WWW-Authenticate */
+	const char *ntlm_final;           /* a final Negotiate token for the successful answer; NULL */
 };
 
 /** Tell @p f where its HTTP (@p tls 0) or HTTPS listener listens (@p url
@@ -118,7 +126,9 @@ int http_refuse(const struct http_front *f, struct request *rq, enum http_outcom
                 const char *msg, struct wire_msg *reply);
 
 /** The WWW-Authenticate headers of every 401, the same on every endpoint
- * (Outlook REST URLs too): Basic with the realm, then Bearer (with
+ * (Outlook REST URLs too): the bare "Negotiate" and "NTLM" (when --auth
+ * offers them, one line each), Basic with the realm (when offered), then
+ * Bearer (with
  * error="invalid_token" and a description when a bearer token was sent and
  * refused). */
 int http_challenge(const struct http_front *f, const struct request *rq, struct wire_msg *reply);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/result.h"
@@ -25,6 +26,43 @@ void server_config_defaults(struct server_config *cfg)
 	cfg->ews.hr48_prefers_thumbnail = 1;
 	cfg->ews.photo_max_age = 3600;
 	auth_policy_defaults(&cfg->auth);
+	cfg->auth_schemes = SERVER_AUTH_DEFAULT;
+}
+
+int server_auth_parse(const char *list, unsigned *out)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "negotiate", SERVER_AUTH_NEGOTIATE }, { "ntlm", SERVER_AUTH_NTLM }, { "basic", SERVER_AUTH_BASIC } };
+	unsigned bits = 0;
+	if (strlen(list) > SERVER_AUTH_LIST_MAX)
+		return EMU_ELIMIT;
+	while (1) {
+		size_t n = strcspn(list, ","), i;
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			if (n == strlen(names[i].name) && !strncasecmp(list, names[i].name, n))
+				break;
+		if (i == sizeof names / sizeof *names)
+			return EMU_EINVAL;
+		bits |= names[i].bit;
+		if (!list[n])
+			break;
+		list += n + 1;
+	}
+	*out = bits;
+	return EMU_OK;
+}
+
+void server_ntlm_domain(struct server_config *cfg, const char *domain)
+{
+	size_t n = strcspn(domain, ".");
+	if (n > sizeof cfg->ntlm_netbios - 1)
+		n = sizeof cfg->ntlm_netbios - 1;   /* NetBIOS names have at most 15 characters */
+	for (size_t i = 0; i < n; i++)
+		cfg->ntlm_netbios[i] = (char)(domain[i] >= 'a' && domain[i] <= 'z' ? domain[i] - 32 : domain[i]);
+	cfg->ntlm_netbios[n] = '\0';
+	cfg->ntlm_names.netbios_domain = cfg->ntlm_netbios;
+	cfg->ntlm_names.dns_domain = domain;
+	cfg->auth.alias_domain = domain;
 }
 
 int http_front_new(store_t *store, const struct server_config *cfg, http_front_t **out)
@@ -112,7 +150,9 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 		       cfg->example_user, cfg->example_password, url[0][0] ? url[0] : url[1], cfg->example_user);
 	}
 	fflush(stdout);
-	LOGI("http", "serving (%s)", cfg->allow_anonymous ? "anonymous access allowed" : "Basic auth required");
+	LOGI("http", "serving (%s; offered: %s%s%s)", cfg->allow_anonymous ? "anonymous access allowed" : "auth required",
+	     cfg->auth_schemes & SERVER_AUTH_NEGOTIATE ? "Negotiate " : "", cfg->auth_schemes & SERVER_AUTH_NTLM ? "NTLM " : "",
+	     cfg->auth_schemes & SERVER_AUTH_BASIC ? "Basic" : "");
 	wire_wait_for_signal();
 	wire_server_stop(w[0]);
 	wire_server_stop(w[1]);

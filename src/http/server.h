@@ -14,6 +14,7 @@
 #include "ews/ews.h"
 #include "ews/outcome.h"
 #include "http/auth.h"
+#include "ntlm/ntlm.h"
 #include "store/store.h"
 #include "wire/wire.h"
 
@@ -38,7 +39,32 @@ struct server_config {
 	/* issue 13 */
 	const char *server_name;    /* X-FEServer & co. (http/ident.h); NULL = from the host name */
 	const char *access_log;     /* W3C access log (http/access_log.h): a file, "-" stdout; NULL = off */
+	/* NTLM / Negotiate (issue 13) */
+	unsigned auth_schemes;      /* SERVER_AUTH_* bits: what a 401 offers and what is accepted */
+	struct ntlm_server_names ntlm_names; /* what the CHALLENGE says (server_ntlm_domain()) */
+	char ntlm_netbios[16];      /* storage of ntlm_names.netbios_domain */
 };
+
+/* The password schemes of `serve --auth` (Bearer tokens are separate: they
+ * are accepted whenever the server has a token key). */
+#define SERVER_AUTH_NEGOTIATE 1u  /* SPNEGO carrying NTLM, or raw NTLMSSP under "Negotiate" */
+#define SERVER_AUTH_NTLM 2u
+#define SERVER_AUTH_BASIC 4u
+/** The default: an Exchange 2019 EWS virtual directory (Negotiate, NTLM) plus Basic. */
+#define SERVER_AUTH_DEFAULT (SERVER_AUTH_NEGOTIATE | SERVER_AUTH_NTLM | SERVER_AUTH_BASIC)
+/** Bytes of a --auth list looked at. */
+#define SERVER_AUTH_LIST_MAX 64
+
+/** Parse a --auth list ("negotiate,ntlm,basic": names case-insensitive,
+ * comma-separated, at least one) into SERVER_AUTH_* bits.
+ * @return EMU_OK; EMU_EINVAL an unknown or empty name; EMU_ELIMIT too long. */
+int server_auth_parse(const char *list, unsigned *out);
+
+/** Name the server in NTLM CHALLENGEs after the tenant's DNS domain
+ * @p domain ("contoso.com": NetBIOS domain "CONTOSO", DNS domain
+ * "contoso.com"), and look bare aliases up in it.  @p domain must live as
+ * long as @p cfg. */
+void server_ntlm_domain(struct server_config *cfg, const char *domain);
 
 /** Fill @p cfg with defaults (loopback, 256 connections, 16 MiB bodies,
  * 10 s idle, HR48x48 prefers the thumbnail, auth_policy_defaults()). */

@@ -37,6 +37,10 @@
 /** Bytes of the WWW-Authenticate value ntlm_step() may write ("Negotiate "
  * + base64 of the largest token we build), NUL included. */
 #define NTLM_HEADER_MAX 1024
+/** Bytes (ASCII) of one name in struct ntlm_server_names (dns_host: twice
+ * that, plus one); a longer one makes ntlm_step() fail with EMU_ELIMIT, so
+ * a CHALLENGE always fits NTLM_HEADER_MAX. */
+#define NTLM_SERVER_NAME_MAX 63
 /** Length of an NT hash (MD4 of the UTF-16LE password). */
 #define NTLM_NT_HASH_LEN 16
 

@@ -41,6 +41,7 @@ typedef struct store_txn store_txn_t;
 #define STORE_TEXT_MAX 256      /* names, company, title, ... */
 #define STORE_PROXIES_MAX 16    /* proxy addresses per user */
 #define STORE_HASH_MAX 160      /* password hash string */
+#define STORE_NT_HASH_LEN 16    /* NT hash (NTLM), bytes: = NTLM_NT_HASH_LEN */
 #define STORE_ID_MAX 64         /* contact id text */
 #define STORE_CONTACTS_MAX 5000 /* contacts per mailbox */
 /* Largest article number (contact_record.article): MAPI's Integer is
@@ -125,7 +126,22 @@ struct user_record {
 	char proxies[STORE_PROXIES_MAX][STORE_ADDR_MAX + 1]; /* without "smtp:" */
 	char password_hash[STORE_HASH_MAX + 1];  /* core/password.h format */
 	int is_admin;                            /* may act on every mailbox */
+	/* NTLM (schema 7): MD4 of the UTF-16LE password, kept beside the PBKDF2
+	 * hash because NTLMv2 is verified with it (ntlm/ntlm.h).  It is a
+	 * password equivalent for NTLM: whoever reads the store can log in as
+	 * the user over NTLM.  Users written by an older build have none
+	 * (has_nt_hash 0): Basic works, NTLM refuses them until the password
+	 * is set again. */
+	int has_nt_hash;
+	uint8_t nt_hash[STORE_NT_HASH_LEN];
 };
+
+/** Set both password fields of @p u from @p password (UTF-8): the PBKDF2
+ * hash (core/password.h) and the NT hash (ntlm_nt_hash()).  The one place a
+ * password becomes a user's credentials (import, demo users).
+ * @return EMU_OK; EMU_EINVAL not UTF-8; EMU_ELIMIT; EMU_EINTERNAL (logged).
+ *	On failure both fields are cleared. */
+int store_user_set_password(struct user_record *u, const char *password);
 
 /** Insert or replace a user, keyed by lower-cased primary address; indexes
  * the primary and every proxy address.  Replacing a user re-indexes it:

@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /** The schema this build reads and writes (meta DBI, key "schema_version"). */
-#define STORE_SCHEMA_VERSION 6u
+#define STORE_SCHEMA_VERSION 7u
 /** Oldest schema this build opens; it is upgraded to STORE_SCHEMA_VERSION
  * in place (1 -> 2: the names DBI is built from the users; 2 -> 3: its
  * values carry display name and address, so it is rebuilt; 3 -> 4: nothing
@@ -27,10 +27,14 @@
  * would change contacts without logging them, so it must not open it;
  * 5 -> 6: every contact gets its article number, per mailbox in key order,
  * and each mailbox its folder state (meta "folder\0<primary>"); a schema-5
- * build would add contacts without numbers). */
+ * build would add contacts without numbers; 6 -> 7: user records may carry
+ * the NT hash (tag 14), which an older build would reject as an unknown
+ * tag; nothing to convert: old users have none and NTLM refuses them until
+ * their password is set again; the names DBI is rebuilt, because its keys
+ * are now folded with Unicode simple case folding, core/fold.h). */
 #define STORE_SCHEMA_OLDEST 1u
 /** The first schema whose names DBI needs no rebuild at upgrade. */
-#define STORE_SCHEMA_NAMES_CURRENT 3u
+#define STORE_SCHEMA_NAMES_CURRENT 7u
 /** First byte of every encoded record (users, photo_meta, contacts). */
 #define STORE_RECORD_FORMAT 1u
 

@@ -8,20 +8,24 @@
 
 #include "core/log.h"
 #include "core/names.h"
+#include "core/password.h"
 #include "core/result.h"
+#include "ntlm/ntlm.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* users record tags (README.md "users") */
 enum {
 	U_EMAIL = 1, U_DISPLAY_NAME, U_ALIAS, U_GIVEN_NAME, U_SURNAME, U_COMPANY,
-	U_TITLE, U_DEPARTMENT, U_OFFICE, U_PHONE, U_PROXY, U_PASSWORD_HASH, U_IS_ADMIN
+	U_TITLE, U_DEPARTMENT, U_OFFICE, U_PHONE, U_PROXY, U_PASSWORD_HASH, U_IS_ADMIN,
+	U_NT_HASH   /* schema 7 */
 };
 
 /* the largest encoded record: format byte + every field at its maximum */
 #define USER_ENC_MAX (1 + 3 + STORE_ADDR_MAX + 9 * (3 + STORE_TEXT_MAX) + \
-	STORE_PROXIES_MAX * (3 + STORE_ADDR_MAX) + 3 + STORE_HASH_MAX + 3 + 1)
+	STORE_PROXIES_MAX * (3 + STORE_ADDR_MAX) + 3 + STORE_HASH_MAX + 3 + 1 + 3 + STORE_NT_HASH_LEN)
 
 #define NADDR (1 + STORE_PROXIES_MAX)
 
@@ -42,6 +46,8 @@ static int encode_user(const struct user_record *u, unsigned char *buf, size_t c
 	store_enc_str(&e, U_PASSWORD_HASH, u->password_hash);
 	if (u->is_admin)
 		store_enc_u8(&e, U_IS_ADMIN, 1);
+	if (u->has_nt_hash)
+		store_enc_bytes(&e, U_NT_HASH, u->nt_hash, STORE_NT_HASH_LEN);
 	if (e.overflow) {
 		LOGE("store", "user record for %s does not fit its buffer", u->email);
 		return EMU_EINTERNAL;
@@ -82,6 +88,13 @@ static int decode_user(const MDB_val *v, const char *key, struct user_record *u)
 		case U_IS_ADMIN:
 			r = store_dec_u8(p, n, &admin);
 			u->is_admin = admin != 0;
+			break;
+		case U_NT_HASH:
+			r = n == STORE_NT_HASH_LEN ? 0 : -1;
+			if (r == 0) {
+				memcpy(u->nt_hash, p, STORE_NT_HASH_LEN);
+				u->has_nt_hash = 1;
+			}
 			break;
 		default:
 			r = -1;   /* unknown tag: written by something we do not know */
@@ -529,4 +542,17 @@ int store_names_rebuild(store_txn_t *t)
 out:
 	mdb_cursor_close(c);
 	return ret;
+}
+
+int store_user_set_password(struct user_record *u, const char *password)
+{
+	int rc = password_hash(password, u->password_hash, sizeof u->password_hash);
+	if (rc == EMU_OK)
+		rc = ntlm_nt_hash(password, u->nt_hash);
+	u->has_nt_hash = rc == EMU_OK;
+	if (rc != EMU_OK) {
+		OPENSSL_cleanse(u->nt_hash, sizeof u->nt_hash);
+		u->password_hash[0] = '\0';
+	}
+	return rc;
 }

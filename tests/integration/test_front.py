@@ -98,6 +98,9 @@ def test_401_challenge_is_the_same_on_every_endpoint(env, where, cred):
         status, hdrs, data, _ = read_response(s)
     assert status == 401, (status, data[:300])
     ch = header_all(hdrs, "WWW-Authenticate")
+    # issue 13: Negotiate and NTLM (Exchange's EWS vdir) come first
+    assert ch[:2] == ["Negotiate", "NTLM"], ch
+    ch = ch[2:]
     assert len(ch) == 2 and ch[0] == 'Basic realm="ewsemu"' and ch[1].startswith('Bearer realm="ewsemu"'), ch
     assert ('error="invalid_token"' in ch[1]) == (cred == "forged"), ch
     if where != "outlook":

@@ -18,6 +18,8 @@
 #include "core/password.h"
 #include "core/result.h"
 #include "http/auth.h"
+#include "http/server.h"
+#include "ntlm/ntlm.h"
 #include "store/store.h"
 
 int __real_password_verify(const char *password, const char *stored);
@@ -298,6 +300,89 @@ static void test_basic_credentials(void **state)
 	assert_int_not_equal(auth_basic_credentials(big, u, sizeof u, p, sizeof p), EMU_OK);
 }
 
+/* issue 13: one user lookup for Basic and NTLM: any address, DOMAIN\\alias
+ * with a DNS domain, a bare alias in the server's domain. */
+static void test_user_find(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record *u = calloc(1, sizeof *u);
+	store_txn_t *t;
+	put_user(f->s, "ann.lee@example.test", "ann@example.test", "pw", 0);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(auth_user_find(t, &f->policy, "ANN.LEE@example.test", "", u), EMU_OK);
+	assert_int_equal(auth_user_find(t, &f->policy, "ann@example.test", NULL, u), EMU_OK);
+	assert_string_equal(u->email, "ann.lee@example.test");
+	/* bare alias: nowhere without a domain, then in the DNS domain sent or the server's */
+	assert_int_equal(auth_user_find(t, &f->policy, "ann", "", u), EMU_ENOTFOUND);
+	assert_int_equal(auth_user_find(t, &f->policy, "ann", "example.test", u), EMU_OK);
+	f->policy.alias_domain = "example.test";
+	assert_int_equal(auth_user_find(t, &f->policy, "ann", "EXAMPLE", u), EMU_OK);
+	assert_int_equal(auth_user_find(t, &f->policy, "nobody", "EXAMPLE", u), EMU_ENOTFOUND);
+	assert_int_equal(auth_user_find(t, &f->policy, "", "EXAMPLE", u), EMU_ENOTFOUND);
+	store_txn_abort(t);
+	/* Basic takes the same forms */
+	struct auth_who who;
+	int real, none;
+	assert_int_equal(login(f, "EXAMPLE\\ann", "pw", &who, &real, &none), EMU_OK);
+	assert_int_equal(login(f, "ann", "pw", &who, &real, &none), EMU_OK);
+	assert_string_equal(who.email, "ann.lee@example.test");
+	free(u);
+}
+
+/* The NTLM lookup: the NT hash of a user that has one, a refusal (and the
+ * log line) for one written before schema 7, lockout counting as Basic. */
+static void test_ntlm_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct user_record *u = calloc(1, sizeof *u);
+	store_txn_t *t;
+	uint8_t h[NTLM_NT_HASH_LEN], want[NTLM_NT_HASH_LEN];
+	char account[STORE_ADDR_MAX + 1];
+	struct auth_ntlm an = { .store = f->s, .policy = &f->policy };
+	f->policy.alias_domain = "example.test";
+	put_user(f->s, "old@example.test", NULL, "pw", 0);   /* no NT hash */
+	snprintf(u->email, sizeof u->email, "nt@example.test");
+	assert_int_equal(store_user_set_password(u, "pw"), EMU_OK);
+	u->is_admin = 1;
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_put(t, u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	assert_int_equal(ntlm_nt_hash("pw", want), EMU_OK);
+
+	assert_int_equal(auth_ntlm_lookup(&an, "nt", "EXAMPLE", h, account, sizeof account), EMU_OK);
+	assert_memory_equal(h, want, sizeof h);
+	assert_string_equal(account, "nt@example.test");
+	assert_true(an.known && an.is_admin);
+	assert_int_equal(auth_ntlm_lookup(&an, "old@example.test", "", h, account, sizeof account), EMU_ENOTFOUND);
+	assert_false(an.known);
+	assert_int_equal(auth_ntlm_lookup(&an, "nobody", "", h, account, sizeof account), EMU_ENOTFOUND);
+	/* three wrong NTLM passwords lock the account (threshold 3) */
+	f->policy.lockout_threshold = 3;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(auth_ntlm_lookup(&an, "nt", "", h, account, sizeof account), EMU_OK);
+		auth_ntlm_done(&an, 0);
+	}
+	assert_true(an.locked_out);
+	assert_true(lockout_of(f->s, "nt@example.test").locked_until > time(NULL));
+	assert_int_equal(auth_ntlm_lookup(&an, "nt", "", h, account, sizeof account), EMU_ENOTFOUND);
+	assert_true(an.locked_out);
+	free(u);
+}
+
+static void test_auth_parse(void **state)
+{
+	unsigned bits = 0;
+	(void)state;
+	assert_int_equal(server_auth_parse("negotiate,ntlm,basic", &bits), EMU_OK);
+	assert_int_equal(bits, SERVER_AUTH_DEFAULT);
+	assert_int_equal(server_auth_parse("NTLM", &bits), EMU_OK);
+	assert_int_equal(bits, SERVER_AUTH_NTLM);
+	assert_int_equal(server_auth_parse("basic,kerberos", &bits), EMU_EINVAL);
+	assert_int_equal(server_auth_parse("", &bits), EMU_EINVAL);
+	assert_int_equal(server_auth_parse("ntlm,", &bits), EMU_EINVAL);
+	assert_int_equal(bits, SERVER_AUTH_NTLM);   /* untouched on failure */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +392,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_zero_never_locks, setup, teardown),
 		cmocka_unit_test(test_log_name),
+		cmocka_unit_test_setup_teardown(test_user_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ntlm_lookup, setup, teardown),
+		cmocka_unit_test(test_auth_parse),
 		cmocka_unit_test(test_basic_credentials),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/password.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -1121,7 +1122,7 @@ static void test_schema3_photos(void **state)
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
 	assert_int_equal(v.mv_size, 4);
-	assert_int_equal(((unsigned char *)v.mv_data)[3], 6);   /* upgraded to the current schema */
+	assert_int_equal(((unsigned char *)v.mv_data)[3], 7);   /* upgraded to the current schema */
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 
@@ -1512,13 +1513,59 @@ static void test_schema4_upgrade(void **state)
 	assert_int_equal(store_open(other, 0, &s2), EMU_OK);
 	assert_memory_not_equal(secret, store_secret(s2), sizeof secret);
 	store_close(s2);
-	/* a newer build's store is refused; schema 6 is the current one */
+	/* a newer build's store is refused; schema 7 is the current one */
 	store_close(f->s);
 	f->s = NULL;
-	force_schema(file, 7, 0);
+	force_schema(file, 8, 0);
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_EFORMAT);
-	force_schema(file, 6, 0);
+	force_schema(file, 7, 0);
 	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+}
+
+/* The NT hash beside the PBKDF2 hash (schema 7): store_user_set_password()
+ * sets both (MS-NLMP 4.2.1: NT hash of "Password"), it survives a round
+ * trip, a user written without one reads back without one, and a schema-5
+ * store (users without NT hashes) opens, is upgraded and keeps its users. */
+static void test_user_nt_hash(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t want[16] = {0xa4, 0xf4, 0x9c, 0x40, 0x65, 0x10, 0xbd, 0xca,
+	                                 0xb6, 0x82, 0x4e, 0xe7, 0xc3, 0x0f, 0xd8, 0x52};
+	struct user_record *u = calloc(1, sizeof *u), *g = calloc(1, sizeof *g);
+	store_txn_t *t;
+	char file[600];
+	snprintf(file, sizeof file, "%s/ewsemu.mdb", f->db);
+
+	snprintf(u->email, sizeof u->email, "nt@example.test");
+	assert_int_equal(store_user_set_password(u, "Password"), EMU_OK);
+	assert_true(u->has_nt_hash);
+	assert_memory_equal(u->nt_hash, want, 16);
+	assert_true(password_verify("Password", u->password_hash));
+	assert_int_equal(store_txn_begin(f->s, 1, &t), EMU_OK);
+	assert_int_equal(store_user_put(t, u), EMU_OK);
+	snprintf(u->email, sizeof u->email, "old@example.test");
+	u->has_nt_hash = 0;   /* as an older build wrote it */
+	assert_int_equal(store_user_put(t, u), EMU_OK);
+	assert_int_equal(store_txn_commit(t), EMU_OK);
+	/* not UTF-8: refused, both fields cleared */
+	assert_int_equal(store_user_set_password(u, "bad \xff"), EMU_EINVAL);
+	assert_false(u->has_nt_hash);
+	assert_string_equal(u->password_hash, "");
+
+	store_close(f->s);
+	f->s = NULL;
+	force_schema(file, 5, 0);
+	assert_int_equal(store_open(f->db, 0, &f->s), EMU_OK);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), EMU_OK);
+	assert_int_equal(store_user_get(t, "NT@example.test", g), EMU_OK);
+	assert_true(g->has_nt_hash);
+	assert_memory_equal(g->nt_hash, want, 16);
+	assert_int_equal(store_user_get(t, "old@example.test", g), EMU_OK);
+	assert_false(g->has_nt_hash);
+	assert_true(password_verify("Password", g->password_hash));
+	store_txn_abort(t);
+	free(u);
+	free(g);
 }
 
 #define ID_C "cccc0000000000000000000000000000"
@@ -1728,6 +1775,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_user_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_nt_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_replace_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_clash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_limits, setup, teardown),
