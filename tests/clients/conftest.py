@@ -88,8 +88,8 @@ def _pump(stream, q, sink):
     q.put(None)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def _serve(tmp_path_factory, *extra):
+    """A demo store served on loopback HTTP + HTTPS with `serve ... *extra`; yields a Server."""
     binary = ewsemu_bin()
     if not binary.is_file():
         pytest.fail(f"no ewsemu binary at {binary} (build first or set EWSEMU_BIN)")
@@ -118,10 +118,8 @@ def server(tmp_path_factory):
 
     stderr_file = open(tmp / "serve.err", "w")
     proc = subprocess.Popen(
-        # Exchange 2016: the EWS Managed API port (js/lib/get-user-photo.js) requires
-        # m:ContentType after a picture, which the 2019 profile does not send
         [str(binary), "serve", "--store", str(store), "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
-         "--exchange-version", "2016"],
+         *extra],
         stdout=subprocess.PIPE, stderr=stderr_file, text=True)
     lines, q = [], queue.Queue()
     threading.Thread(target=_pump, args=(proc.stdout, q, lines), daemon=True).start()
@@ -158,6 +156,20 @@ def server(tmp_path_factory):
     if rc != 0:
         pytest.fail(f"ewsemu exited with status {rc} after SIGTERM; stderr tail:\n"
                     f"{(tmp / 'serve.err').read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The default server: Exchange 2019's profile, as `make demo` serves."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def server_2016(tmp_path_factory):
+    """--exchange-version 2016: the EWS Managed API (and its JavaScript port,
+    js/lib/get-user-photo.js) reads m:ContentType after a picture, which only
+    the 2016 profile declares and sends (see README, --exchange-version)."""
+    yield from _serve(tmp_path_factory, "--exchange-version", "2016")
 
 
 @pytest.fixture(params=["http", "https"])

@@ -105,6 +105,13 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
+def server(server_2016):
+    """This module's server presents Exchange 2016: the EWS Managed API port
+    needs m:ContentType in GetUserPhotoResponse (README: --exchange-version)."""
+    return server_2016
+
+
+@pytest.fixture(scope="module")
 def demo(server):
     listing = list_users(server.store)
     users = [e for e, admin in listing if not admin]

@@ -2,11 +2,14 @@
 /*
  * node-ews (npm, a generic SOAP client over npm "soap"): it downloads
  * /ews/services.wsdl, /ews/messages.xsd and /ews/types.xsd from the server
- * itself (Basic auth, answering the 401 challenge), builds its client from
+ * itself (Basic, sent up front: node-ews's Basic otherwise waits for the 401
+ * and npm "request" reads only its first scheme, Negotiate on Exchange; its
+ * NTLM, ntlm-client 0.1.1, cannot read a challenge on Node >= 15, whose
+ * IncomingMessage.headers is no own property), builds its client from
  * the WSDL's wsdl:service and calls the operation at the soap:address it
  * found there (issue 13 items 1 and 6).
  *
- * usage: node node-ews.js --url BASE --user ADDRESS --password PW [--insecure]
+ * usage: node node-ews.js --url BASE --user ADDRESS --password PW [--insecure] [--auth basic|ntlm]
  *                         (--photo EMAIL [--size HR96x96] | --resolve TEXT)
  * Prints one JSON object: { ok, op, ...answer fields } or { ok: false, error }.
  */
@@ -22,6 +25,7 @@ async function main() {
             url: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
             insecure: { type: 'boolean', default: false }, photo: { type: 'string' },
             size: { type: 'string', default: 'HR96x96' }, resolve: { type: 'string' },
+            auth: { type: 'string', default: 'basic' },
         },
     });
     if (!o.url || !o.user || !o.password || !(o.photo || o.resolve))
@@ -29,7 +33,9 @@ async function main() {
     // a fresh directory: node-ews would reuse files it finds there instead of fetching them
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ews-'));
     const options = o.insecure ? { strictSSL: false, rejectUnauthorized: false } : {};
-    const ews = new EWS({ username: o.user, password: o.password, host: o.url, auth: 'basic', temp }, options);
+    if (o.auth === 'basic')
+        options.auth = { user: o.user, pass: o.password, sendImmediately: true };
+    const ews = new EWS({ username: o.user, password: o.password, host: o.url, auth: o.auth, temp }, options);
     const header = { 't:RequestServerVersion': { attributes: { Version: 'Exchange2016' } } };
     try {
         if (o.photo) {
