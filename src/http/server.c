@@ -109,6 +109,7 @@ int server_listen(const struct server_config *cfg, http_front_t *front, wire_han
 	char url[2][320] = { "", "" };
 	int rc = EMU_OK;
 
+	wire_signal_catch();   /* a SIGTERM right after the URLs are printed stops us cleanly */
 	for (int tls = 0; tls < 2 && rc == EMU_OK; tls++) {
 		if (!where[tls])
 			continue;

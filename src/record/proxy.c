@@ -387,6 +387,7 @@ int record_proxy_run(recorder_t *r, const struct record_proxy_options *opt)
 	xmlInitParser();
 
 	struct wire_server_config cfg = { .listen = opt->listen, .cert_file = opt->cert_file };
+	wire_signal_catch();   /* a SIGTERM right after the URL is printed stops us cleanly */
 	if ((rc = wire_server_start(&cfg, proxy_handle, proxy_conn_end, &p, &srv)) != EMU_OK) {
 		LOGE("record", "cannot listen on %s: %s", opt->listen, emu_strerror(rc));
 		return rc;

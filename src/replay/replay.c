@@ -325,6 +325,7 @@ static int start_listener(struct replay_server *s, const char *listen, const cha
 	struct wire_server_config cfg = { .listen = listen, .cert_file = cert,
 		                          .max_connections = s->opt->max_connections,
 		                          .idle_timeout = s->opt->idle_timeout, .body_max = s->opt->body_max };
+	wire_signal_catch();   /* a SIGTERM right after the URLs are printed stops us cleanly */
 	int rc = wire_server_start(&cfg, handle, conn_end, s, w);
 	if (rc != EMU_OK) {
 		fprintf(stderr, "ewsemu: cannot listen on %s%s: %s\n", listen, cert ? " (https)" : "", emu_strerror(rc));

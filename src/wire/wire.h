@@ -345,5 +345,10 @@ void wire_http_date(time_t t, char out[WIRE_DATE_MAX]);
  * On return SIGINT/SIGTERM are back to their default action, so a second
  * Ctrl-C during shutdown ends the process. */
 void wire_wait_for_signal(void);
+/** Catch SIGINT/SIGTERM from now on (and ignore SIGPIPE), so that one
+ * arriving while servers start - before wire_wait_for_signal() - is not
+ * fatal: it ends the next wire_wait_for_signal() at once.  Call it before
+ * printing anything that tells a parent the server is up. */
+void wire_signal_catch(void);
 
 #endif

@@ -16,6 +16,15 @@ static void on_signal(int sig)
 	g_signalled = 1;
 }
 
+void wire_signal_catch(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 void wire_wait_for_signal(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, dfl = { .sa_handler = SIG_DFL };
@@ -27,7 +36,8 @@ void wire_wait_for_signal(void)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	g_signalled = 0;
+	/* g_signalled is not cleared here: a signal caught since
+	 * wire_signal_catch() ends the wait at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigset_t waitmask = old;
@@ -41,5 +51,6 @@ void wire_wait_for_signal(void)
 	}
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
+	g_signalled = 0;   /* the next wait (another server in this process) starts afresh */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

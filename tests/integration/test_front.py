@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ews_it import (EWSEMU_BIN, Server, addr, assert_fault, envelope, make_jpeg, run_cli, soap_picture,
+from ews_it import (EWSEMU_BIN, Server, UserSpec, addr, assert_no_sanitizer, destroy_env, make_env, assert_fault, envelope, make_jpeg, run_cli, soap_picture,
                     validate_soap_body)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,3 +333,27 @@ def test_head_and_options(env):
     assert head.partition(b"\r\n\r\n")[2] == b"" or head.partition(b"\r\n\r\n")[2].startswith(b"HTTP/1.1")
     assert b"Content-Type: image/jpeg" in head and f"Content-Length: {len(gbody)}".encode() in head, head
     assert ostatus == 200 and "POST" in header_all(ohdrs, "Allow")[0] and obody == b"", ohdrs
+
+
+def test_sigterm_right_after_the_urls_stops_cleanly():
+    """A parent that stops the server as soon as it printed its URLs (a test harness, a
+    script that only wanted to check it starts) gets a clean exit 0: the SIGTERM handler is
+    in place before the URLs are printed.  Before, the signal often arrived before the
+    handler and killed the process (exit -15)."""
+    e = make_env([UserSpec("solo")])
+    e.server.stop()
+    try:
+        for _ in range(10):
+            proc = subprocess.Popen([EWSEMU_BIN, "serve", "--store", str(e.store), "--http", "127.0.0.1:0",
+                                     "--https", "127.0.0.1:0", "--access-log", "off"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                    text=True)
+            for line in proc.stdout:
+                if "EWS endpoint https" in line:
+                    break
+            proc.terminate()
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err[-2000:]
+            assert_no_sanitizer(err, "serve")
+    finally:
+        destroy_env(e)
