@@ -14,17 +14,26 @@ import http.client
 
 import pytest
 
-from ews_it import HTTP_TIMEOUT, REST_PATH, _tls_context
+from ews_it import DOMAIN, HTTP_TIMEOUT, REST_PATH, _tls_context, destroy_env, make_env
 
 gssapi = pytest.importorskip("gssapi")
 gss_raw = pytest.importorskip("gssapi.raw")
 
 SPNEGO = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
 NTLMSSP = gssapi.OID.from_int_seq("1.3.6.1.4.1.311.2.2.10")
-NETBIOS_DOMAIN = "EWSEMU"    # ntlm.h: the default MsvAvNbDomainName
+# the server's NTLM domain is --domain's first label, upper-cased (server_ntlm_domain());
+# a bare alias resolves in --domain, where the test users live
+NETBIOS_DOMAIN = DOMAIN.split(".")[0].upper()
 
 if NTLMSSP not in gss_raw.indicate_mechs():
     pytest.skip("gss-ntlmssp is not installed (scripts/install-deps --test)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = make_env(server_args=["--domain", DOMAIN])
+    yield e
+    destroy_env(e)
 
 
 def photo_path(user):
