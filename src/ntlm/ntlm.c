@@ -564,10 +564,13 @@ static int ntlm_verify(struct ntlm_ctx *c, const struct ntlm_server_names *names
 	header[0] = '\0';
 #if NTLM_HAVE_SPNEGO
 	if (p->spnego) {
-		/* the final NegTokenResp; a mechListMIC both ways when required (§3.4) */
+		/* the final NegTokenResp; a mechListMIC both ways when required
+		 * (§3.4), and whenever the client sent one: a received mechListMIC
+		 * is verified and answered (RFC 4178 5; MIT's SPNEGO then expects
+		 * ours) */
 		uint8_t mine[16], theirs[16], resp[64];
 		size_t rlen = 0;
-		int need = p->spnego_mic || (av_flags & AV_FLAG_MIC);
+		int need = p->spnego_mic || (av_flags & AV_FLAG_MIC) || sp->mic;
 		if (need) {
 			if (!sp->mic || sp->mic_len != 16) {
 				rc = ntlm_refuse(out, who, "no mechListMIC");
