@@ -1,4 +1,4 @@
-/* crypto.c - MD4, MD5, HMAC-MD5 and RC4 for NTLM from a private OpenSSL 3
+/* crypto.c - MD4, MD5, HMAC-MD5, RC4 and DES for NTLM from a private OpenSSL 3
  * library context holding the legacy and default providers (see crypto.h
  * for why it is private). */
 #include "ntlm/crypto.h"
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -24,6 +25,7 @@ static EVP_MD *g_md4;
 static EVP_MD *g_md5;
 static EVP_MAC *g_hmac;
 static EVP_CIPHER *g_rc4;
+static EVP_CIPHER *g_des;
 static int g_ready;
 
 /* Log OpenSSL's queued error text with what we were doing. */
@@ -53,14 +55,15 @@ static void crypto_init(void)
 	g_md5 = EVP_MD_fetch(g_libctx, "MD5", NULL);
 	g_hmac = EVP_MAC_fetch(g_libctx, "HMAC", NULL);
 	g_rc4 = EVP_CIPHER_fetch(g_libctx, "RC4", NULL);
-	if (!g_md4 || !g_md5 || !g_hmac || !g_rc4) {
-		crypto_log("fetching MD4/MD5/HMAC/RC4 from the legacy+default providers");
+	g_des = EVP_CIPHER_fetch(g_libctx, "DES-ECB", NULL);
+	if (!g_md4 || !g_md5 || !g_hmac || !g_rc4 || !g_des) {
+		crypto_log("fetching MD4/MD5/HMAC/RC4/DES from the legacy+default providers: NTLM is unavailable");
 		return;
 	}
 	g_ready = 1;
 }
 
-static int crypto_ready(void)
+int ntlm_crypto_ready(void)
 {
 	if (pthread_once(&g_once, crypto_init) != 0 || !g_ready)
 		return 0;
@@ -92,14 +95,14 @@ out:
 int ntlm_crypto_md4(const void *data, size_t len, uint8_t out[NTLM_CRYPTO_DIGEST_LEN])
 {
 	struct ntlm_crypto_part part = { data, len };
-	if (!crypto_ready())
+	if (!ntlm_crypto_ready())
 		return EMU_EINTERNAL;
 	return crypto_digest(g_md4, "MD4", &part, 1, out);
 }
 
 int ntlm_crypto_md5(const struct ntlm_crypto_part *parts, size_t n, uint8_t out[NTLM_CRYPTO_DIGEST_LEN])
 {
-	if (!crypto_ready())
+	if (!ntlm_crypto_ready())
 		return EMU_EINTERNAL;
 	return crypto_digest(g_md5, "MD5", parts, n, out);
 }
@@ -111,7 +114,7 @@ int ntlm_crypto_hmac_md5(const uint8_t *key, size_t key_len, const struct ntlm_c
 	size_t outl = 0;
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
-	if (!crypto_ready())
+	if (!ntlm_crypto_ready())
 		return EMU_EINTERNAL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"MD5", 0);
 	params[1] = OSSL_PARAM_construct_end();
@@ -141,7 +144,7 @@ int ntlm_crypto_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, size_
 	EVP_CIPHER_CTX *ctx = NULL;
 	if (key_len < 1 || key_len > 256 || len > INT_MAX)
 		return EMU_EINVAL;
-	if (!crypto_ready())
+	if (!ntlm_crypto_ready())
 		return EMU_EINTERNAL;
 	params[0] = OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_KEYLEN, &klen);
 	params[1] = OSSL_PARAM_construct_end();
@@ -160,5 +163,57 @@ fail:
 	crypto_log("RC4");
 out:
 	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+int ntlm_crypto_des_ecb(const uint8_t key[8], const uint8_t *in, size_t len, uint8_t *out)
+{
+	int rc = EMU_EINTERNAL;
+	int n = 0, m = 0;
+	EVP_CIPHER_CTX *ctx = NULL;
+	if (len % 8 || len > INT_MAX)
+		return EMU_EINVAL;
+	if (!ntlm_crypto_ready())
+		return EMU_EINTERNAL;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx || !EVP_EncryptInit_ex2(ctx, g_des, key, NULL, NULL) || !EVP_CIPHER_CTX_set_padding(ctx, 0))
+		goto fail;
+	if (len && !EVP_EncryptUpdate(ctx, out, &n, in, (int)len))
+		goto fail;
+	if (!EVP_EncryptFinal_ex(ctx, out + n, &m) || (size_t)(n + m) != len)
+		goto fail;
+	rc = EMU_OK;
+	goto out;
+fail:
+	crypto_log("DES-ECB");
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+/* Bytes of one DES key without its parity bits, and of DESL's padded key. */
+#define DESL_KEY7 7
+#define DESL_KEY21 21
+
+int ntlm_crypto_desl(const uint8_t key[16], const uint8_t data[8], uint8_t out[24])
+{
+	uint8_t k21[DESL_KEY21] = { 0 }, k8[8];
+	int rc = EMU_OK;
+	memcpy(k21, key, 16);
+	for (int i = 0; i < 3 && rc == EMU_OK; i++) {
+		const uint8_t *s = k21 + DESL_KEY7 * i;
+		/* 56 key bits spread over 8 bytes, the low bit of each for parity (odd) */
+		k8[0] = s[0];
+		for (int j = 1; j < DESL_KEY7; j++)
+			k8[j] = (uint8_t)(s[j - 1] << (8 - j) | s[j] >> j);
+		k8[7] = (uint8_t)(s[6] << 1);
+		for (int j = 0; j < 8; j++) {
+			uint8_t b = k8[j] & 0xFE;
+			k8[j] = (uint8_t)(b | !(__builtin_popcount(b) & 1));
+		}
+		rc = ntlm_crypto_des_ecb(k8, data, 8, out + 8 * i);
+	}
+	OPENSSL_cleanse(k8, sizeof k8);
+	OPENSSL_cleanse(k21, sizeof k21);
 	return rc;
 }

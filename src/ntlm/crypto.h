@@ -1,7 +1,8 @@
-/* crypto.h - module-internal: the digests and the cipher NTLM needs (MD4,
- * MD5, HMAC-MD5, RC4), from OpenSSL 3.
+/* crypto.h - module-internal: the one crypto module of src/ntlm/: the
+ * digests and ciphers NTLM needs (MD4, MD5, HMAC-MD5, RC4, DES), from
+ * OpenSSL 3.
  *
- * MD4 and RC4 live only in OpenSSL's legacy provider.  Loading legacy into
+ * MD4, RC4 and DES live only in OpenSSL's legacy provider.  Loading legacy into
  * the global library context would switch off the implicit default provider
  * for the whole process (even MD5 could no longer be fetched elsewhere), so
  * this file keeps a private OSSL_LIB_CTX holding both legacy and default,
@@ -9,8 +10,8 @@
  * The algorithms are fetched once into it; every call below is one-shot and
  * may run on many threads at once.
  *
- * Used by ntlm.c (NT hash, NTOWFv2, NTProofStr, session keys, MIC) and
- * spnego.c (the mechListMIC signature). */
+ * Used by ntlm.c (NTOWFv2, NTProofStr, session keys, MIC, NTLMv1),
+ * ntlm_str.c (the NT hash) and spnego.c (the mechListMIC signature). */
 #ifndef EMU_NTLM_CRYPTO_H
 #define EMU_NTLM_CRYPTO_H
 
@@ -25,6 +26,11 @@ struct ntlm_crypto_part {
 	const void *p; /* may be NULL when len is 0 */
 	size_t len;
 };
+
+/** Whether the providers are loaded and every algorithm above was fetched
+ * (once, on first use; a failure is logged once).
+ * @return 1 ready; 0 NTLM cannot run. */
+int ntlm_crypto_ready(void);
 
 /** MD4 of @p len bytes at @p data (NTOWFv1 = MD4(UTF-16LE(password))).
  * @return EMU_OK; EMU_EINTERNAL when the providers cannot be loaded or the
@@ -46,5 +52,17 @@ int ntlm_crypto_hmac_md5(const uint8_t *key, size_t key_len, const struct ntlm_c
  * the same buffer.
  * @return EMU_OK; EMU_EINVAL bad key length; EMU_EINTERNAL (logged). */
 int ntlm_crypto_rc4(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out);
+
+/** DES-ECB without padding: @p len (a multiple of 8) bytes at @p in
+ * encrypted with the 8-byte key @p key (parity bits as given) into @p out.
+ * @return EMU_OK; EMU_EINVAL @p len not a multiple of 8; EMU_EINTERNAL
+ *	(logged). */
+int ntlm_crypto_des_ecb(const uint8_t key[8], const uint8_t *in, size_t len, uint8_t *out);
+
+/** DESL (MS-NLMP 6), the NTLMv1 response function: the 16-byte @p key
+ * padded with zeros to 21 bytes, split into three 7-byte DES keys (parity
+ * bits added), each encrypting the same 8 bytes of @p data.
+ * @return as ntlm_crypto_des_ecb(). */
+int ntlm_crypto_desl(const uint8_t key[16], const uint8_t data[8], uint8_t out[24]);
 
 #endif

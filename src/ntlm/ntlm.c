@@ -6,11 +6,11 @@
  * shared/spec/connect-like-exchange.md §1 and §3 (MS-NLMP section numbers in
  * brackets). */
 #include "ntlm/ntlm.h"
+#include "ntlm/crypto.h"
 #include "ntlm/ntlm_int.h"
 #include "ntlm/spnego.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,15 +345,18 @@ static int ntlm_v2_try(const uint8_t nt_hash[16], const uint8_t *user16, size_t 
                        const uint8_t chal[8], const struct ntlm_field *nt, int *match, uint8_t base_key[16])
 {
 	uint8_t key[16], proof[16];
-	int rc = ntlm_hmac_md5(nt_hash, user16, ulen, dom16, dlen, key);
+	const struct ntlm_crypto_part names[2] = {{user16, ulen}, {dom16, dlen}};
+	const struct ntlm_crypto_part blob[2] = {{chal, 8}, {nt->p + 16, nt->len - 16}};
+	const struct ntlm_crypto_part proof_in = {nt->p, 16};
+	int rc = ntlm_crypto_hmac_md5(nt_hash, 16, names, 2, key);
 	if (rc)
 		return rc;
-	rc = ntlm_hmac_md5(key, chal, 8, nt->p + 16, nt->len - 16, proof);
+	rc = ntlm_crypto_hmac_md5(key, sizeof key, blob, 2, proof);
 	if (rc)
 		goto out;
 	*match = CRYPTO_memcmp(proof, nt->p, 16) == 0;
 	if (*match)
-		rc = ntlm_hmac_md5(key, nt->p, 16, NULL, 0, base_key);
+		rc = ntlm_crypto_hmac_md5(key, sizeof key, &proof_in, 1, base_key);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	return rc;
@@ -367,22 +370,20 @@ static int ntlm_v1_check(const uint8_t nt_hash[16], const uint8_t chal[8], const
 	int rc;
 	memcpy(c8, chal, 8);
 	if (a->flags & NF_ESS) {
-		uint8_t md[EVP_MAX_MD_SIZE];
-		unsigned int n = 0;
-		uint8_t in[16];
+		/* NTLM2 session response: the first 8 bytes of MD5(server ‖ client challenge) */
+		uint8_t md[NTLM_CRYPTO_DIGEST_LEN];
+		const struct ntlm_crypto_part in[2] = {{chal, 8}, {a->lm.p, 8}};
 		if (a->lm.len < 8)
 			return EMU_EINVAL;
-		memcpy(in, chal, 8);
-		memcpy(in + 8, a->lm.p, 8);
-		if (!EVP_Digest(in, 16, md, &n, EVP_md5(), NULL) || n < 8)
-			return EMU_EINTERNAL;
+		if ((rc = ntlm_crypto_md5(in, 2, md)))
+			return rc;
 		memcpy(c8, md, 8);
 	}
-	rc = ntlm_desl(nt_hash, c8, expect);
+	rc = ntlm_crypto_desl(nt_hash, c8, expect);
 	if (rc)
 		return rc;
 	*match = CRYPTO_memcmp(expect, a->nt.p, 24) == 0;
-	return *match ? ntlm_md4_digest(nt_hash, 16, base_key) : EMU_OK;
+	return *match ? ntlm_crypto_md4(nt_hash, 16, base_key) : EMU_OK;
 }
 
 /* ---- the handshake ------------------------------------------------------------ */
@@ -532,7 +533,7 @@ static int ntlm_verify(struct ntlm_ctx *c, const struct ntlm_server_names *names
 			rc = EMU_EINVAL;
 			goto out;
 		}
-		if ((rc = ntlm_cipher(NTLM_RC4, base_key, a.key.p, 16, exported)))
+		if ((rc = ntlm_crypto_rc4(base_key, 16, a.key.p, 16, exported)))
 			goto out;
 	}
 	if (av_flags & AV_FLAG_MIC) {
@@ -549,9 +550,9 @@ static int ntlm_verify(struct ntlm_ctx *c, const struct ntlm_server_names *names
 		memcpy(copy, m, len);
 		memset(copy + a.mic_off, 0, 16);
 		/* MIC [3.2.5.1.2] = HMAC-MD5(ExportedSessionKey, NEGOTIATE | CHALLENGE | AUTHENTICATE with MIC zeroed) */
-		const uint8_t *parts[3] = {c->negotiate, c->challenge, copy};
-		size_t lens[3] = {c->negotiate_len, c->challenge_len, len};
-		rc = ntlm_hmac_md5v(exported, 3, parts, lens, mic);
+		const struct ntlm_crypto_part parts[3] = {
+			{c->negotiate, c->negotiate_len}, {c->challenge, c->challenge_len}, {copy, len}};
+		rc = ntlm_crypto_hmac_md5(exported, 16, parts, 3, mic);
 		free(copy);
 		if (rc)
 			goto out;
@@ -563,10 +564,13 @@ static int ntlm_verify(struct ntlm_ctx *c, const struct ntlm_server_names *names
 	header[0] = '\0';
 #if NTLM_HAVE_SPNEGO
 	if (p->spnego) {
-		/* the final NegTokenResp; a mechListMIC both ways when required (§3.4) */
+		/* the final NegTokenResp; a mechListMIC both ways when required
+		 * (§3.4), and whenever the client sent one: a received mechListMIC
+		 * is verified and answered (RFC 4178 5; MIT's SPNEGO then expects
+		 * ours) */
 		uint8_t mine[16], theirs[16], resp[64];
 		size_t rlen = 0;
-		int need = p->spnego_mic || (av_flags & AV_FLAG_MIC);
+		int need = p->spnego_mic || (av_flags & AV_FLAG_MIC) || sp->mic;
 		if (need) {
 			if (!sp->mic || sp->mic_len != 16) {
 				rc = ntlm_refuse(out, who, "no mechListMIC");

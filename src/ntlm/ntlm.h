@@ -9,10 +9,11 @@
  * the caller's lookup function, so the account rules (DOMAIN\user, UPN, bare
  * alias) live with the other account rules, not here.
  *
- * Crypto (MD4, HMAC-MD5, MD5, RC4) from OpenSSL 3: MD4 and RC4 live in its
- * legacy provider, which this module loads into a private OSSL_LIB_CTX
- * together with the default one (loading legacy into the global context
- * would switch the implicit default provider off for the whole process).
+ * Crypto (MD4, HMAC-MD5, MD5, RC4, DES) from OpenSSL 3, all through
+ * crypto.h: MD4, RC4 and DES live in its legacy provider, which this module
+ * loads into a private OSSL_LIB_CTX together with the default one (loading
+ * legacy into the global context would switch the implicit default provider
+ * off for the whole process).
  *
  * Thread safety: ntlm_nt_hash() and ntlm_step() may run on many threads at
  * once; one ntlm_ctx is used by one thread at a time (wire never runs two

@@ -1,6 +1,6 @@
-/* ntlm_int.h - module-internal to src/ntlm/: the primitives ntlm.c builds
- * on (ntlm_prim.c) and a seam for the unit tests.  Nothing outside src/ntlm/
- * and tests/unit/ntlm/ includes it. */
+/* ntlm_int.h - module-internal to src/ntlm/: the string primitives ntlm.c
+ * builds on (ntlm_str.c; the crypto is crypto.h) and a seam for the unit
+ * tests.  Nothing outside src/ntlm/ and tests/unit/ntlm/ includes it. */
 #ifndef EMU_NTLM_NTLM_INT_H
 #define EMU_NTLM_NTLM_INT_H
 
@@ -16,28 +16,7 @@ struct ntlm_ctx;
  * published vectors (MS-NLMP 4.2) were computed against a known challenge. */
 void ntlm_ctx_fix_challenge(struct ntlm_ctx *c, const uint8_t challenge[8]);
 
-/* ---- crypto (ntlm_prim.c) ---- */
-
-/** 1 when MD4, RC4, DES and HMAC could be fetched (once, logged otherwise). */
-int ntlm_crypto_ready(void);
-/** MD4 of @p data.  EMU_OK; EMU_EINTERNAL. */
-int ntlm_md4_digest(const uint8_t *data, size_t len, uint8_t out[16]);
-/** HMAC-MD5 with a 16-byte key over the concatenation of @p n parts
- * (empty parts allowed).  EMU_OK; EMU_ENOMEM; EMU_EINTERNAL. */
-int ntlm_hmac_md5v(const uint8_t key[16], int n, const uint8_t *const *parts, const size_t *lens, uint8_t out[16]);
-/** ntlm_hmac_md5v() of two parts. */
-int ntlm_hmac_md5(const uint8_t key[16], const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                  uint8_t out[16]);
-enum ntlm_cipher_kind { NTLM_RC4, NTLM_DES };
-/** One cipher call without padding: RC4 with a 16-byte key, or DES-ECB
- * with an 8-byte key on @p len (a multiple of 8) bytes.  EMU_OK;
- * EMU_ENOMEM; EMU_EINTERNAL. */
-int ntlm_cipher(enum ntlm_cipher_kind kind, const uint8_t *key, const uint8_t *in, int len, uint8_t *out);
-/** DESL (MS-NLMP 6): the 16-byte key padded to 21 bytes, three DES keys
- * of 7 bytes each encrypting the same 8 bytes.  As ntlm_cipher(). */
-int ntlm_desl(const uint8_t k16[16], const uint8_t data[8], uint8_t out[24]);
-
-/* ---- strings (ntlm_prim.c) ---- */
+/* ---- strings (ntlm_str.c) ---- */
 
 /** UTF-8 -> UTF-16LE into @p out (@p max bytes).  EMU_OK; EMU_EINVAL
  * invalid UTF-8; EMU_ELIMIT does not fit. */

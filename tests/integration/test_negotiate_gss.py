@@ -14,17 +14,26 @@ import http.client
 
 import pytest
 
-from ews_it import HTTP_TIMEOUT, REST_PATH, _tls_context
+from ews_it import DOMAIN, HTTP_TIMEOUT, REST_PATH, _tls_context, destroy_env, make_env
 
 gssapi = pytest.importorskip("gssapi")
 gss_raw = pytest.importorskip("gssapi.raw")
 
 SPNEGO = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
 NTLMSSP = gssapi.OID.from_int_seq("1.3.6.1.4.1.311.2.2.10")
-NETBIOS_DOMAIN = "EWSEMU"    # ntlm.h: the default MsvAvNbDomainName
+# the server's NTLM domain is --domain's first label, upper-cased (server_ntlm_domain());
+# a bare alias resolves in --domain, where the test users live
+NETBIOS_DOMAIN = DOMAIN.split(".")[0].upper()
 
 if NTLMSSP not in gss_raw.indicate_mechs():
     pytest.skip("gss-ntlmssp is not installed (scripts/install-deps --test)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = make_env(server_args=["--domain", DOMAIN])
+    yield e
+    destroy_env(e)
 
 
 def photo_path(user):
@@ -140,3 +149,26 @@ def test_replayed_authenticate_on_a_new_connection_is_401(env, offered):
         assert r.status == 401
     finally:
         other.close()
+
+
+def test_forged_mech_list_mic_is_401(env, offered):
+    """MIT's leg 3 ends with its mechListMIC (`A3 12 04 10` + the 16-byte NTLM
+    signature); one bit flipped in its checksum must fail the login, and the
+    connection is not authenticated afterwards."""
+    user = env.u("large")
+    conn = connect(env, False)
+    try:
+        ctx = client_context(f"{NETBIOS_DOMAIN}\\{user.alias}", user.password)
+        r, _ = get(conn, photo_path(user), ctx.step())
+        assert r.status == 401
+        auth = bytearray(ctx.step(negotiate_token(r)))
+        assert auth[-20:-16] == b"\xa3\x12\x04\x10", "leg 3 carries no mechListMIC"
+        auth[-10] ^= 0x01                 # inside the checksum (signature bytes 4..11)
+        r, _ = get(conn, photo_path(user), bytes(auth))
+        assert r.status == 401
+        assert negotiate_token(r) == b"", "a refusal answers with the fresh offers only"
+        r, _ = get(conn, photo_path(user))
+        assert r.status == 401
+    finally:
+        conn.close()
+    assert "bad mechListMIC" in env.server.stderr()

@@ -4,7 +4,10 @@
  * CHALLENGE the server builds, the user-name upper-casing variants and the
  * empty-domain retry, the MIC, single use, expiry, anonymous, and every
  * hostile token (truncated, offsets outside, names over the limit, wrong
- * signature or type, bad base64, oversized), and a captured curl exchange.
+ * signature or type, bad base64, oversized), a captured curl exchange, and
+ * Negotiate with SPNEGO through ntlm_step() (mechListMIC both ways, verify
+ * failure, a missing one, NTLM offered second -> request-mic, Kerberos only
+ * -> refused, SPNEGO and raw legs mixed).
  *
  * The AUTHENTICATE messages are built here by a small client written from
  * MS-NLMP 3.1.5 (its own OpenSSL context), checked against the published
@@ -25,6 +28,7 @@
 #include "core/result.h"
 #include "ntlm/ntlm.h"
 #include "ntlm/ntlm_int.h"
+#include "ntlm/spnego.h"
 
 #define NOW 1700000000
 static const uint8_t CHAL[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
@@ -707,6 +711,281 @@ static void test_curl_capture(void **state)
 	assert_int_equal(curl_replay("Passw0rd?"), NTLM_REFUSED);
 }
 
+/* ---- ntlm_step() with SPNEGO (Negotiate carrying NTLM, spec §3) ---- */
+
+/* OIDs as DER contents: NTLMSSP, MS-KRB5, KRB5 */
+static const uint8_t OID_NTLM[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
+static const uint8_t OID_MSKRB5[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+static const uint8_t OID_KRB5[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+
+/* tag, shortest DER length and @p n bytes of contents at @p out; returns the size */
+static size_t der(uint8_t tag, const uint8_t *contents, size_t n, uint8_t *out)
+{
+	size_t o = 0;
+	out[o++] = tag;
+	if (n < 0x80) {
+		out[o++] = (uint8_t)n;
+	} else if (n < 0x100) {
+		out[o++] = 0x81;
+		out[o++] = (uint8_t)n;
+	} else {
+		out[o++] = 0x82;
+		out[o++] = (uint8_t)(n >> 8);
+		out[o++] = (uint8_t)n;
+	}
+	memmove(out + o, contents, n);
+	return o + n;
+}
+
+/* [n] { OCTET STRING @p data } */
+static size_t der_octets(int n, const uint8_t *data, size_t len, uint8_t *out)
+{
+	uint8_t in[4096];
+	size_t k = der(0x04, data, len, in);
+	return der((uint8_t)(0xa0 + n), in, k, out);
+}
+
+/* A client's first token: InitialContextToken { SPNEGO, NegTokenInit { mechTypes
+ * (@p mechs, @p nmechs OIDs), mechToken @p tok } }; the mechTypes SEQUENCE
+ * (what a mechListMIC signs) into @p types. */
+static size_t init_token(const uint8_t *const *mechs, const size_t *lens, int nmechs, const uint8_t *tok, size_t tlen,
+                         uint8_t *types, size_t *types_len, uint8_t *out)
+{
+	static const uint8_t spnego_oid[] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+	uint8_t oids[256], seq[4096], a[4096], b[4096];
+	size_t o = 0, s;
+	for (int i = 0; i < nmechs; i++)
+		o += der(0x06, mechs[i], lens[i], oids + o);
+	*types_len = der(0x30, oids, o, types);
+	s = der(0xa0, types, *types_len, seq);
+	if (tok)
+		s += der_octets(2, tok, tlen, seq + s);
+	s = der(0x30, seq, s, a);          /* NegTokenInit */
+	s = der(0xa0, a, s, b);            /* [0] */
+	memcpy(a, spnego_oid, sizeof spnego_oid);
+	memcpy(a + sizeof spnego_oid, b, s);
+	return der(0x60, a, sizeof spnego_oid + s, out);
+}
+
+/* The client's second token: NegTokenResp { responseToken, mechListMIC } */
+static size_t resp_token(const uint8_t *auth, size_t al, const uint8_t *mic, uint8_t *out)
+{
+	uint8_t seq[4096], a[4096];
+	size_t s = der_octets(2, auth, al, seq);
+	if (mic)
+		s += der_octets(3, mic, 16, seq + s);
+	s = der(0x30, seq, s, a);
+	return der(0xa1, a, s, out);
+}
+
+/* negState of a server NegTokenResp (the first field of its SEQUENCE) */
+static int neg_state(const uint8_t *tok, size_t len)
+{
+	for (size_t i = 0; i + 5 <= len; i++)
+		if (tok[i] == 0xa0 && tok[i + 1] == 3 && tok[i + 2] == 0x0a && tok[i + 3] == 1)
+			return tok[i + 4];
+	fail_msg("no negState");
+	return -1;
+}
+
+struct spnego_case {
+	int ntlm_second;       /* mechTypes {MS-KRB5, NTLM} with a Kerberos mechToken */
+	int mic;               /* MsvAvFlags MIC in the AUTHENTICATE */
+	int send_mech_mic;     /* the client sends a mechListMIC */
+	int bad_mech_mic;      /* ... with one bit flipped */
+	/* out */
+	int final_token;       /* the AUTHENTICATED answer carried a final NegTokenResp */
+	int server_mech_mic;   /* ... with the server's mechListMIC (checked) */
+};
+
+/* the ExportedSessionKey authenticate_msg() sends with key_exch */
+static const uint8_t EXPORTED[16] = {0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55,
+                                     0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55};
+
+/* Legs 1 and 2 of Negotiate with SPNEGO for User/Domain/Password; returns
+ * leg 2's outcome, its header in @p header; leg 1 is checked here. */
+static enum ntlm_outcome spnego_login(struct spnego_case *k, char header[NTLM_HEADER_MAX], struct ntlm_who *who)
+{
+	struct ntlm_ctx *c = ntlm_ctx_new();
+	static const uint8_t krb_tok[] = {0x60, 0x03, 0x06, 0x01, 0x00};   /* stands for an AP-REQ */
+	const uint8_t *mechs[2] = {OID_NTLM, NULL};
+	size_t lens[2] = {sizeof OID_NTLM, 0}, tl, types_len, nl = 0, cl_len, al, rl;
+	uint8_t neg[32], tok[4096], types[256], resp[4096], chal[4096], auth[4096], mech_mic[16];
+	enum ntlm_outcome out, res;
+	struct client cl = {.user = "User", .domain = "Domain", .mic = k->mic, .key_exch = 1};
+	struct spnego_in in;
+
+	assert_non_null(c);
+	if (k->ntlm_second) {
+		mechs[0] = OID_MSKRB5;
+		lens[0] = sizeof OID_MSKRB5;
+		mechs[1] = OID_NTLM;
+		lens[1] = sizeof OID_NTLM;
+		tl = init_token(mechs, lens, 2, krb_tok, sizeof krb_tok, types, &types_len, tok);
+	} else {
+		nl = negotiate_msg(0xE2088297u, neg);
+		tl = init_token(mechs, lens, 1, neg, nl, types, &types_len, tok);
+	}
+	ntlm_ctx_fix_challenge(c, CHAL);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, who), EMU_OK);
+	assert_int_equal(out, NTLM_CHALLENGE);
+	rl = decode_header(header, "Negotiate", resp);
+	/* leg 1's answer: NegTokenResp, request-mic when NTLM was not first, the CHALLENGE inside */
+	assert_int_equal(resp[0], 0xa1);
+	assert_int_equal(neg_state(resp, rl), k->ntlm_second ? 3 : 1);
+	assert_int_equal(spnego_parse(resp, rl, &in), EMU_OK);
+	assert_int_equal(in.kind, SPNEGO_RESP);
+	assert_non_null(in.ntlm);
+	assert_memory_equal(in.ntlm, "NTLMSSP\0\2\0\0\0", 12);
+	cl_len = in.ntlm_len;
+	memcpy(chal, in.ntlm, cl_len);
+	/* without an NTLM NEGOTIATE the MIC hashes an empty one (spec §3.2) */
+	al = authenticate_msg(&cl, neg, nl, chal, cl_len, auth);
+	assert_int_equal(spnego_ntlm_mic(EXPORTED, rd32(auth + 60), 1, types, types_len, mech_mic), EMU_OK);
+	if (k->bad_mech_mic)
+		mech_mic[9] ^= 0x10;
+	tl = resp_token(auth, al, k->send_mech_mic ? mech_mic : NULL, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW + 1, header, &out, who), EMU_OK);
+	res = out;
+	k->final_token = k->server_mech_mic = 0;
+	if (out == NTLM_REFUSED)
+		assert_string_equal(header, "");   /* 401 with the fresh offers */
+	if (out == NTLM_AUTHENTICATED && header[0]) {
+		/* the final token: accept-completed, with the server's mechListMIC when one was due */
+		uint8_t mine[16];
+		rl = decode_header(header, "Negotiate", resp);
+		assert_int_equal(resp[0], 0xa1);
+		assert_int_equal(neg_state(resp, rl), 0);
+		assert_int_equal(spnego_parse(resp, rl, &in), EMU_OK);
+		assert_null(in.ntlm);
+		k->final_token = 1;
+		if (in.mic) {
+			k->server_mech_mic = 1;
+			assert_int_equal(in.mic_len, 16);
+			assert_int_equal(spnego_ntlm_mic(EXPORTED, rd32(auth + 60), 0, types, types_len, mine), EMU_OK);
+			assert_memory_equal(in.mic, mine, 16);
+		}
+	}
+	/* whatever happened, the challenge is spent */
+	struct ntlm_who again;
+	char h2[NTLM_HEADER_MAX];
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW + 2, h2, &out, &again), EMU_OK);
+	assert_int_equal(out, NTLM_REFUSED);
+	assert_string_equal(again.reason, "no pending challenge");
+	ntlm_ctx_free(c);
+	return res;
+}
+
+/* NTLM first with its NEGOTIATE, AUTHENTICATE with a MIC: mechListMIC both ways */
+static void test_spnego_login(void **state)
+{
+	char header[NTLM_HEADER_MAX];
+	struct ntlm_who who;
+	struct spnego_case k = {.mic = 1, .send_mech_mic = 1};
+	(void)state;
+	assert_int_equal(spnego_login(&k, header, &who), NTLM_AUTHENTICATED);
+	assert_string_equal(who.account, "User@example.test");
+	assert_true(k.final_token);
+	assert_true(k.server_mech_mic);
+	/* no MIC, no mechListMIC: accept-completed without one (spec §3.4) */
+	struct spnego_case plain = {0};
+	assert_int_equal(spnego_login(&plain, header, &who), NTLM_AUTHENTICATED);
+	assert_true(plain.final_token);
+	assert_false(plain.server_mech_mic);
+}
+
+/* a mechListMIC that does not verify, or none where one is due, is a refusal */
+static void test_spnego_mech_list_mic_refused(void **state)
+{
+	char header[NTLM_HEADER_MAX];
+	struct ntlm_who who;
+	(void)state;
+	struct spnego_case bad = {.mic = 1, .send_mech_mic = 1, .bad_mech_mic = 1};
+	assert_int_equal(spnego_login(&bad, header, &who), NTLM_REFUSED);
+	assert_string_equal(who.reason, "bad mechListMIC");
+	struct spnego_case none = {.mic = 1};
+	assert_int_equal(spnego_login(&none, header, &who), NTLM_REFUSED);
+	assert_string_equal(who.reason, "no mechListMIC");
+	/* a client that sends one unasked gets it checked too (RFC 4178 5) */
+	struct spnego_case unasked = {.send_mech_mic = 1, .bad_mech_mic = 1};
+	assert_int_equal(spnego_login(&unasked, header, &who), NTLM_REFUSED);
+	assert_string_equal(who.reason, "bad mechListMIC");
+	struct spnego_case unasked_ok = {.send_mech_mic = 1};
+	assert_int_equal(spnego_login(&unasked_ok, header, &who), NTLM_AUTHENTICATED);
+	assert_true(unasked_ok.server_mech_mic);
+}
+
+/* NTLM offered second (Kerberos first, its token ignored): request-mic, a
+ * CHALLENGE without NEGOTIATE, the MIC over an empty NEGOTIATE, and the
+ * mechListMIC required even without MsvAvFlags MIC */
+static void test_spnego_ntlm_second(void **state)
+{
+	char header[NTLM_HEADER_MAX];
+	struct ntlm_who who;
+	(void)state;
+	struct spnego_case k = {.ntlm_second = 1, .mic = 1, .send_mech_mic = 1};
+	assert_int_equal(spnego_login(&k, header, &who), NTLM_AUTHENTICATED);
+	assert_true(k.server_mech_mic);
+	struct spnego_case nomic = {.ntlm_second = 1, .send_mech_mic = 1};
+	assert_int_equal(spnego_login(&nomic, header, &who), NTLM_AUTHENTICATED);
+	assert_true(nomic.server_mech_mic);
+	struct spnego_case missing = {.ntlm_second = 1};
+	assert_int_equal(spnego_login(&missing, header, &who), NTLM_REFUSED);
+	assert_string_equal(who.reason, "no mechListMIC");
+	struct spnego_case bad = {.ntlm_second = 1, .send_mech_mic = 1, .bad_mech_mic = 1};
+	assert_int_equal(spnego_login(&bad, header, &who), NTLM_REFUSED);
+	assert_string_equal(who.reason, "bad mechListMIC");
+}
+
+/* Kerberos only: refused with the fresh offers, nothing pending; and SPNEGO
+ * legs mixed with raw NTLM ones are refused */
+static void test_spnego_refusals(void **state)
+{
+	struct ntlm_ctx *c = ntlm_ctx_new();
+	static const uint8_t krb_tok[] = {0x60, 0x03, 0x06, 0x01, 0x00};
+	const uint8_t *mechs[2] = {OID_MSKRB5, OID_KRB5};
+	size_t lens[2] = {sizeof OID_MSKRB5, sizeof OID_KRB5}, tl, types_len, nl, al, cln;
+	uint8_t tok[4096], types[256], neg[32], chal[4096], auth[4096];
+	char header[NTLM_HEADER_MAX];
+	enum ntlm_outcome out;
+	struct ntlm_who who;
+	struct client cl = {.user = "User", .domain = "Domain"};
+	(void)state;
+	tl = init_token(mechs, lens, 2, krb_tok, sizeof krb_tok, types, &types_len, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_OK);
+	assert_int_equal(out, NTLM_REFUSED);
+	assert_string_equal(header, "");
+	assert_non_null(strstr(who.reason, "Kerberos"));
+	/* nothing is pending after it */
+	nl = negotiate_msg(0xE2088297u, neg);
+	cln = challenge_of(c, NULL, 0xE2088297u, "NTLM", chal);
+	al = authenticate_msg(&cl, neg, nl, chal, cln, auth);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_OK);   /* ends it */
+	tl = resp_token(auth, al, NULL, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_OK);
+	assert_int_equal(out, NTLM_REFUSED);
+	assert_string_equal(who.reason, "no pending challenge");
+	/* a raw NTLM handshake answered with a SPNEGO AUTHENTICATE */
+	cln = challenge_of(c, NULL, 0xE2088297u, "Negotiate", chal);
+	al = authenticate_msg(&cl, neg, nl, chal, cln, auth);
+	tl = resp_token(auth, al, NULL, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_OK);
+	assert_int_equal(out, NTLM_REFUSED);
+	assert_string_equal(who.reason, "AUTHENTICATE in another scheme than its NEGOTIATE");
+	/* a NegTokenResp without a responseToken, and a NEGOTIATE inside a NegTokenResp */
+	tl = der(0xa1, (const uint8_t *)"\x30\x00", 2, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_EINVAL);
+	assert_int_equal(out, NTLM_REFUSED);
+	tl = resp_token(neg, nl, NULL, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_EINVAL);
+	/* an AUTHENTICATE as the optimistic token of a NegTokenInit */
+	const uint8_t *ntlm_only[1] = {OID_NTLM};
+	size_t ntlm_len[1] = {sizeof OID_NTLM};
+	tl = init_token(ntlm_only, ntlm_len, 1, auth, al, types, &types_len, tok);
+	assert_int_equal(step(c, NULL, "Negotiate", tok, tl, NOW, header, &out, &who), EMU_EINVAL);
+	ntlm_ctx_free(c);
+}
+
 int main(void)
 {
 	tctx = OSSL_LIB_CTX_new();
@@ -723,6 +1002,10 @@ int main(void)
 		cmocka_unit_test(test_v1),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_curl_capture),
+		cmocka_unit_test(test_spnego_login),
+		cmocka_unit_test(test_spnego_mech_list_mic_refused),
+		cmocka_unit_test(test_spnego_ntlm_second),
+		cmocka_unit_test(test_spnego_refusals),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	OSSL_PROVIDER_unload(legacy);

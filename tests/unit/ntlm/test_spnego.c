@@ -616,6 +616,36 @@ static void test_crypto(void **state)
 	assert_int_equal(ntlm_crypto_rc4((const uint8_t *)"Key", 0, buf, 9, buf), EMU_EINVAL);
 }
 
+/* DES-ECB and DESL, the NTLMv1 primitives crypto.c took over from the old
+ * second crypto file: the classic DES example (key 133457799bbcdff1) and
+ * MS-NLMP 4.2.2.2.1 (NTLMv1 NtChallengeResponse = DESL(NTOWFv1("Password"),
+ * server challenge 0123456789abcdef)). */
+static void test_crypto_des(void **state)
+{
+	(void)state;
+	static const uint8_t key[8] = { 0x13, 0x34, 0x57, 0x79, 0x9b, 0xbc, 0xdf, 0xf1 };
+	static const uint8_t pt[8] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
+	static const uint8_t ct[8] = { 0x85, 0xe8, 0x13, 0x54, 0x0f, 0x0a, 0xb4, 0x05 };
+	static const uint8_t nt_password[16] = { 0xa4, 0xf4, 0x9c, 0x40, 0x65, 0x10, 0xbd, 0xca,
+	                                         0xb6, 0x82, 0x4e, 0xe7, 0xc3, 0x0f, 0xd8, 0x52 };
+	static const uint8_t v1_nt[24] = { 0x67, 0xc4, 0x30, 0x11, 0xf3, 0x02, 0x98, 0xa2, 0xad, 0x35, 0xec, 0xe6,
+	                                   0x4f, 0x16, 0x33, 0x1c, 0x44, 0xbd, 0xbe, 0xd9, 0x27, 0x84, 0x1f, 0x94 };
+	uint8_t out[24], two[16];
+	assert_int_equal(ntlm_crypto_ready(), 1);
+	assert_int_equal(ntlm_crypto_des_ecb(key, pt, 8, out), EMU_OK);
+	assert_memory_equal(out, ct, 8);
+	/* ECB: two equal blocks give two equal blocks, no padding block */
+	uint8_t in2[16];
+	memcpy(in2, pt, 8);
+	memcpy(in2 + 8, pt, 8);
+	assert_int_equal(ntlm_crypto_des_ecb(key, in2, 16, two), EMU_OK);
+	assert_memory_equal(two, ct, 8);
+	assert_memory_equal(two + 8, ct, 8);
+	assert_int_equal(ntlm_crypto_des_ecb(key, pt, 7, out), EMU_EINVAL);
+	assert_int_equal(ntlm_crypto_desl(nt_password, pt, out), EMU_OK);
+	assert_memory_equal(out, v1_nt, 24);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_mic_reference),
 		cmocka_unit_test(test_mic_ms_nlmp),
 		cmocka_unit_test(test_crypto),
+		cmocka_unit_test(test_crypto_des),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,123 +1,28 @@
-/* ntlm_prim.c - the primitives under ntlm.c: MD4, HMAC-MD5, RC4 and DES
- * from OpenSSL 3 (MD4, RC4 and DES live in its legacy provider, loaded into a
- * private OSSL_LIB_CTX together with the default one: loading legacy into
- * the global context would switch the implicit default provider off, spec
- * §1.10), the NT hash, and the UTF-8 / UTF-16LE / OEM string conversions of
- * NTLM messages.  Declared in ntlm_int.h. */
+/* ntlm_str.c - the strings of NTLM messages under ntlm.c: UTF-8 / UTF-16LE
+ * / OEM conversions, the upper-casing NTOWFv2 applies to user names, and
+ * the NT hash (MD4 through crypto.h, the module's one crypto file).
+ * Declared in ntlm_int.h. */
 #include "ntlm/ntlm.h"
 #include "ntlm/ntlm_int.h"
 
 #include <locale.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-#include <openssl/provider.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
 
-#include "core/log.h"
 #include "core/result.h"
+#include "ntlm/crypto.h"
 
-/* ---- crypto ------------------------------------------------------------ */
-
-static pthread_once_t ntlm_once = PTHREAD_ONCE_INIT;
-static OSSL_LIB_CTX *ntlm_libctx;
-static EVP_MD *ntlm_md4;
-static EVP_MAC *ntlm_hmac;
-static EVP_CIPHER *ntlm_rc4;
-static EVP_CIPHER *ntlm_des;
+static pthread_once_t ntlm_locale_once = PTHREAD_ONCE_INIT;
 static locale_t ntlm_utf8_locale;
 
-static void ntlm_crypto_init(void)
+/* Unicode upper-casing of user names (NTOWFv2), independent of the process
+ * locale; without C.UTF-8 only ASCII is upper-cased */
+static void ntlm_locale_init(void)
 {
-	/* legacy (MD4, RC4, DES) and default in a private library context:
-	 * loading legacy into the global one would switch its implicit default
-	 * provider off (§1.10) */
-	ntlm_libctx = OSSL_LIB_CTX_new();
-	if (!ntlm_libctx || !OSSL_PROVIDER_load(ntlm_libctx, "legacy") || !OSSL_PROVIDER_load(ntlm_libctx, "default")) {
-		LOGE("ntlm", "OpenSSL legacy provider cannot be loaded: NTLM is unavailable");
-		return;
-	}
-	ntlm_md4 = EVP_MD_fetch(ntlm_libctx, "MD4", NULL);
-	ntlm_rc4 = EVP_CIPHER_fetch(ntlm_libctx, "RC4", NULL);
-	ntlm_des = EVP_CIPHER_fetch(ntlm_libctx, "DES-ECB", NULL);
-	ntlm_hmac = EVP_MAC_fetch(ntlm_libctx, "HMAC", NULL);
-	if (!ntlm_md4 || !ntlm_rc4 || !ntlm_des || !ntlm_hmac)
-		LOGE("ntlm", "OpenSSL MD4/RC4/DES not available from the legacy provider: NTLM is unavailable");
-	/* Unicode upper-casing of user names (NTOWFv2), independent of the
-	 * process locale */
 	ntlm_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-int ntlm_crypto_ready(void)
-{
-	pthread_once(&ntlm_once, ntlm_crypto_init);
-	return ntlm_md4 && ntlm_rc4 && ntlm_des && ntlm_hmac;
-}
-
-int ntlm_md4_digest(const uint8_t *data, size_t len, uint8_t out[16])
-{
-	unsigned int n = 0;
-	if (!ntlm_crypto_ready() || !EVP_Digest(data, len, out, &n, ntlm_md4, NULL) || n != 16)
-		return EMU_EINTERNAL;
-	return EMU_OK;
-}
-
-/* HMAC-MD5 of the concatenation of @p n parts */
-int ntlm_hmac_md5v(const uint8_t key[16], int n, const uint8_t *const *parts, const size_t *lens, uint8_t out[16])
-{
-	int rc = EMU_EINTERNAL;
-	size_t got = 0;
-	char digest[] = "MD5";
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
-	EVP_MAC_CTX *h;
-	if (!ntlm_crypto_ready())
-		return EMU_EINTERNAL;
-	h = EVP_MAC_CTX_new(ntlm_hmac);
-	if (!h)
-		return EMU_ENOMEM;
-	if (!EVP_MAC_init(h, key, 16, params))
-		goto out;
-	for (int i = 0; i < n; i++)
-		if (lens[i] && !EVP_MAC_update(h, parts[i], lens[i]))
-			goto out;
-	if (!EVP_MAC_final(h, out, &got, 16) || got != 16)
-		goto out;
-	rc = EMU_OK;
-out:
-	EVP_MAC_CTX_free(h);
-	return rc;
-}
-
-int ntlm_hmac_md5(const uint8_t key[16], const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                         uint8_t out[16])
-{
-	const uint8_t *parts[2] = {a, b};
-	size_t lens[2] = {alen, blen};
-	return ntlm_hmac_md5v(key, 2, parts, lens, out);
-}
-
-/* one cipher call without padding: RC4 (16-byte key) or DES-ECB (8 bytes) */
-int ntlm_cipher(enum ntlm_cipher_kind kind, const uint8_t *key, const uint8_t *in, int len, uint8_t *out)
-{
-	int rc = EMU_EINTERNAL, n = 0, m = 0;
-	EVP_CIPHER_CTX *x;
-	if (!ntlm_crypto_ready())
-		return EMU_EINTERNAL;
-	EVP_CIPHER *ciph = kind == NTLM_RC4 ? ntlm_rc4 : ntlm_des;
-	x = EVP_CIPHER_CTX_new();
-	if (!x)
-		return EMU_ENOMEM;
-	if (!EVP_EncryptInit_ex2(x, ciph, key, NULL, NULL) || !EVP_CIPHER_CTX_set_padding(x, 0) ||
-	    !EVP_EncryptUpdate(x, out, &n, in, len) || !EVP_EncryptFinal_ex(x, out + n, &m) || n + m != len)
-		goto out;
-	rc = EMU_OK;
-out:
-	EVP_CIPHER_CTX_free(x);
-	return rc;
 }
 
 /* ---- strings ------------------------------------------------------------ */
@@ -235,6 +140,8 @@ int ntlm_name(const uint8_t *s, size_t len, int unicode, uint8_t *u16, size_t *u
 int ntlm_upper16(uint8_t *s, size_t len, int unicode)
 {
 	int changed = 0;
+	if (unicode)
+		pthread_once(&ntlm_locale_once, ntlm_locale_init);
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		uint32_t c = (uint32_t)s[i] | (uint32_t)s[i + 1] << 8, u = c;
 		if (c >= 'a' && c <= 'z')
@@ -263,34 +170,8 @@ int ntlm_nt_hash(const char *password, uint8_t out[NTLM_NT_HASH_LEN])
 		return EMU_ENOMEM;
 	rc = ntlm_utf8_to_utf16(password, len, u16, 2 * len + 2, &n);
 	if (rc == EMU_OK)
-		rc = ntlm_md4_digest(u16, n, out);
+		rc = ntlm_crypto_md4(u16, n, out);
 	OPENSSL_cleanse(u16, 2 * len + 2);
 	free(u16);
-	return rc;
-}
-
-/* DESL [6]: the 16-byte key padded to 21 bytes, three DES keys of 7 bytes
- * each (parity bits added) encrypting the same 8 bytes */
-int ntlm_desl(const uint8_t k16[16], const uint8_t data[8], uint8_t out[24])
-{
-	uint8_t k21[21] = {0};
-	int rc = EMU_OK;
-	memcpy(k21, k16, 16);
-	for (int i = 0; i < 3 && rc == EMU_OK; i++) {
-		const uint8_t *s = k21 + 7 * i;
-		uint8_t k[8];
-		k[0] = s[0];
-		for (int j = 1; j < 7; j++)
-			k[j] = (uint8_t)(s[j - 1] << (8 - j) | s[j] >> j);
-		k[7] = (uint8_t)(s[6] << 1);
-		for (int j = 0; j < 8; j++) {
-			uint8_t b = k[j] & 0xFE;
-			b |= (uint8_t)(!(__builtin_popcount(b) & 1));
-			k[j] = b;
-		}
-		rc = ntlm_cipher(NTLM_DES, k, data, 8, out + 8 * i);
-		OPENSSL_cleanse(k, sizeof k);
-	}
-	OPENSSL_cleanse(k21, sizeof k21);
 	return rc;
 }
