@@ -6,7 +6,7 @@
 # One run does:
 #   1. a fresh store with the demo organisation, `ewsemu serve` on random loopback ports;
 #   2. nginx (nginx-light) in a temp dir as a plain static file server (keep-alive,
-#      sendfile, access_log off, 2 workers) serving the very bytes ewsemu returns;
+#      sendfile, access_log off unless BENCH_ACCESS_LOG=1, 2 workers) serving the very bytes ewsemu returns;
 #   3. wrk --latency, 2 threads, for each scenario at each connection count:
 #        (a) REST-style GET .../s/GetUserPhoto?size=HR96x96   vs  (a') nginx: same JPEG, static
 #        (b) the same GET with If-None-Match -> 304           vs  (b') nginx: If-None-Match -> 304
@@ -23,6 +23,9 @@
 # BENCH_MEM_CONNS (16 per listener), BENCH_LOG_LEVEL (warn), BENCH_KEEP (0), NGINX (nginx), WRK (wrk),
 # BENCH_SERVER_CPUS / BENCH_WRK_CPUS (taskset -c lists for ewsemu and nginx / for wrk; unset: no
 # pinning), BENCH_NICE (nice increment for both; unset: none): see pin.sh.
+# BENCH_ACCESS_LOG (0): 0 = neither server writes an access log (nginx "access_log off",
+# ewsemu "--access-log off"); 1 = both write one line per request to a file in the temp dir
+# (ewsemu's IIS W3C log, nginx's combined log): the same work on both sides either way.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +41,7 @@ MEM_INTERVAL=${BENCH_MEM_INTERVAL:-5}
 MEM_CONNS=${BENCH_MEM_CONNS:-16}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
 KEEP=${BENCH_KEEP:-0}
+ACCESS_LOG=${BENCH_ACCESS_LOG:-0}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 WRK=${WRK:-wrk}
 PY=/usr/bin/python3
@@ -98,8 +102,13 @@ header_value() {  # $1 = header file, $2 = header name -> value without CR
 mapfile -t USERS < <("$BIN" users --store "$TMP/store" | awk '{print $1}')
 [ "${#USERS[@]}" -gt 0 ] || die "the demo store has no users"
 
+# the access log as nginx's below (builds before issue 13 have no --access-log: nothing to switch)
+LOG_ARGS=()
+if "$BIN" serve --help 2>&1 | grep -q -- --access-log; then
+	if [ "$ACCESS_LOG" = 1 ]; then LOG_ARGS=(--access-log "$TMP/ewsemu-access.log"); else LOG_ARGS=(--access-log off); fi
+fi
 "${SERVER_WRAP[@]}" "$BIN" serve --store "$TMP/store" --http 127.0.0.1:0 --https 127.0.0.1:0 --log-level "$LOG_LEVEL" \
-	>"$TMP/serve.out" 2>"$TMP/serve.err" &
+	"${LOG_ARGS[@]}" >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
 HTTP_EWS="" HTTPS_EWS=""
 for _ in $(seq 150); do
@@ -168,7 +177,7 @@ events { worker_connections 1024; }
 http {
     types { image/jpeg jpg; text/xml xml; }
     default_type application/octet-stream;
-    access_log off;
+    $( [ "$ACCESS_LOG" = 1 ] && echo "access_log $TMP/nginx/access.log;" || echo "access_log off;" )
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
