@@ -5,7 +5,17 @@ the service description was served it failed with "malformed wsdl"."""
 import json
 import subprocess
 
+import pytest
+
 from test_ews_javascript_api import JS_DIR, NODE, NODE_TIMEOUT, node_ready  # noqa: F401 (fixture)
+
+
+@pytest.fixture(scope="module")
+def server(server_2016):
+    """These calls check m:ContentType and the 15.1 build: the 2016 profile, whose schema
+    declares ContentType (the default 2019 profile's answers are checked against its own
+    served schema in tests/integration/test_svcdesc.py)."""
+    return server_2016
 
 
 def node_ews(server, scheme, *args, password=None):

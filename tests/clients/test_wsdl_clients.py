@@ -18,6 +18,14 @@ from suds.plugin import MessagePlugin  # noqa: E402
 import suds.transport.https  # noqa: E402
 from zeep.transports import Transport  # noqa: E402
 
+
+@pytest.fixture(scope="module")
+def server(server_2016):
+    """These calls check m:ContentType and the 15.1 build: the 2016 profile, whose schema
+    declares ContentType (the default 2019 profile's answers are checked against its own
+    served schema in tests/integration/test_svcdesc.py)."""
+    return server_2016
+
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)   # the server's self-signed certificate
 
 
