@@ -9,7 +9,7 @@ it with a clean log.
 import pytest
 
 from ews_it import (NS, UserSpec, assert_fault, assert_no_sanitizer, destroy_env, make_env, make_jpeg,
-                    tenant_contacts)
+                    tag, tenant_contacts)
 
 # owner's contacts (display name -> fields); "other" has one of its own
 CONTACTS = {
@@ -47,10 +47,6 @@ def owner(env):
 
 
 # ---- request helpers ---------------------------------------------------------------------
-
-def tag(el):
-    return el.tag.rsplit("}", 1)[1]
-
 
 def find_item(client, restriction="", view="", sort="", folders=None, shape="IdOnly", props=None,
               traversal="Shallow", query=""):

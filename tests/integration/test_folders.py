@@ -10,12 +10,11 @@ The expected folder set below is written from the spec's table (§1.2), not read
 the server's table, so a folder missing, misplaced or of the wrong kind fails here.
 """
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from ews_it import DOMAIN, NS, VALIDATE_SH, UserSpec, assert_fault, destroy_env, make_env, messages
+from ews_it import DOMAIN, NS, UserSpec, assert_fault, destroy_env, make_env, messages, tag, validate_both
 
 # id: (parent, FolderClass or None, DisplayName, element) -- spec §1.2 ("Emit? yes")
 PRESENT = {
@@ -99,10 +98,6 @@ def owner(env):
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-def tag(el):
-    return el.tag.rsplit("}", 1)[1]
-
 
 def text(el, name):
     return el.findtext(f"t:{name}", namespaces=NS)
@@ -195,15 +190,6 @@ def still_serving(env):
     c = env.server.client(env.u("owner"))
     assert code(messages(get_folder(c, [distinguished("inbox")], "IdOnly"), "GetFolder", 1)[0]) == "NoError"
     c.close()
-
-
-def validate_both(resp, tmp_path):
-    """The answer also against the Exchange 15.2 schema set (ews_it checks interop)."""
-    p = tmp_path / "answer.xml"
-    p.write_bytes(resp.body)
-    r = subprocess.run(["bash", str(VALIDATE_SH), "--set", "both", str(p)], capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ews_it import (DOMAIN, NS, NS_M, REPO, UserSpec, assert_fault, destroy_env, make_env,
-                    make_jpeg, messages, tenant_contacts)
+                    make_jpeg, messages, tag, tenant_contacts)
 
 PHOTO_BOB = make_jpeg(120, 120, (200, 30, 30))
 PHOTO_DORA = make_jpeg(300, 200, (30, 50, 200), shape="rect")
@@ -81,10 +81,6 @@ def anon_env():
 
 
 # ---- request helpers --------------------------------------------------------------------
-
-def tag(el):
-    return el.tag.rsplit("}", 1)[1]
-
 
 def children(el):
     return [tag(c) for c in el]

@@ -5,12 +5,11 @@ server runs; t:ExtendedProperty in SyncFolderItems answers; hostile ExtendedFiel
 Answers are schema-checked by ews_it (interop) and, where noted, against both schema sets.
 """
 import re
-import subprocess
 import time
 
 import pytest
 
-from ews_it import NS, VALIDATE_SH, UserSpec, assert_fault, destroy_env, make_env, messages, tenant_contacts
+from ews_it import NS, UserSpec, assert_fault, destroy_env, make_env, messages, tag, tenant_contacts, validate_both
 
 NAMES = ["Zoe Zimmer", "Adam Abel", "Mia Moss", "Bea Bell", "Carl Cole"]   # import order = article order
 CONTACTS = {"owner": [{"display_name": n, "email": f"c{i}@mapi.test"} for i, n in enumerate(NAMES)]}
@@ -31,10 +30,6 @@ def owner(env):
     return env.server.client(env.users["owner"])
 
 
-def tag(el):
-    return el.tag.rsplit("}", 1)[1]
-
-
 def ok(m):
     assert m.get("ResponseClass") == "Success", (m.findtext("m:ResponseCode", namespaces=NS),
                                                  m.findtext("m:MessageText", namespaces=NS))
@@ -45,14 +40,6 @@ def ext(item):
     """{PropertyTag: Value} of an item's or folder's t:ExtendedProperty elements."""
     return {e.find("t:ExtendedFieldURI", NS).get("PropertyTag"): e.findtext("t:Value", namespaces=NS)
             for e in item.findall("t:ExtendedProperty", NS)}
-
-
-def validate_both(resp, tmp_path):
-    p = tmp_path / "answer.xml"
-    p.write_bytes(resp.body)
-    r = subprocess.run(["bash", str(VALIDATE_SH), "--set", "both", str(p)], capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def davmail_find(client, order="Ascending", offset=0, max_entries=500, restriction=None, sort_tag="0xe23"):
